@@ -1,1 +1,24 @@
-//! placeholder
+//! # airlock-core
+//!
+//! The pure rules of Airlock (`behaviour.md`): types, the status machine, turns, votes,
+//! decisions, permissions, visibility, CSV statistics and disclosure hints, and the audit chain.
+//! Every rule lives here once, as functions over plain data, so that every surface (web, API,
+//! CLI, worker) asks the same code.
+//!
+//! **Architecture invariant:** this crate does no I/O: no filesystem, network, database or clock.
+//! Callers pass the time and any randomness in.
+
+pub mod audit;
+pub mod effect;
+pub mod error;
+pub mod model;
+pub mod notification;
+pub mod rules;
+pub mod status;
+pub mod user;
+
+pub use error::{AirlockError, ErrorCode, Result};
+pub use model::*;
+pub use rules::{Ctx, Rules};
+pub use status::{Owner, Phase, Status};
+pub use user::{Grant, ProjectDetails, User};
