@@ -8,14 +8,26 @@
 //! **Architecture invariant:** this crate does no I/O: no filesystem, network, database or clock.
 //! Callers pass the time and any randomness in.
 
+pub mod access;
 pub mod audit;
+pub mod backoff;
+pub mod chain;
+pub mod csvstats;
+pub mod decision;
 pub mod effect;
 pub mod error;
+pub mod hints;
+pub mod logs;
+pub mod manifest;
 pub mod model;
 pub mod notification;
+pub mod ops;
+pub mod regular;
 pub mod rules;
 pub mod status;
+pub mod transitions;
 pub mod user;
+pub mod visibility;
 
 pub use error::{AirlockError, ErrorCode, Result};
 pub use model::*;

@@ -1,1 +1,13 @@
-//! placeholder
+//! # airlock-store
+//!
+//! Persistence for Airlock: the database (Diesel over SQLite or PostgreSQL), the workspace
+//! reader, the content-addressed request file store, the configuration, and one transactional
+//! operation per action of `behaviour.md`. Every operation reads, asks `airlock-core`, and
+//! writes the change with its audit entries and outbox rows in one transaction.
+
+pub mod blobstore;
+pub mod config;
+pub mod db;
+pub mod generate;
+pub mod ops;
+pub mod workspace;
