@@ -1,1 +1,94 @@
-//! (in progress)
+//! The database layer: one schema over SQLite and PostgreSQL (Diesel), embedded migrations,
+//! a connection pool, write transactions, and loading and saving the request aggregate.
+//!
+//! Layout:
+//! - [`schema`]: the Diesel tables; [`pool`]: connections, the pool and migrations;
+//! - [`tx`]: [`write_tx`] and [`lock_request`], how every state-changing action runs (§0.4);
+//! - [`apply`]: [`apply_effects`] writes an action's [`Effect`](airlock_core::effect::Effect)s,
+//!   [`append_audit`] extends the audit hash chain (AUD-4);
+//! - [`queries`]: reads ([`load_request_state`], [`current_request_id`], [`audit_entries`], ...);
+//! - [`rows`]: row types and their conversion to and from `airlock_core` types;
+//! - [`testing`]: a fresh SQLite database, and a PostgreSQL schema when configured, per test.
+//!
+//! Times are stored in UTC at microsecond precision ([`db_time`] truncates a time the same way).
+
+pub mod apply;
+pub mod pool;
+pub mod queries;
+pub mod rows;
+pub mod schema;
+pub mod testing;
+pub mod tx;
+
+pub use apply::{append_audit, apply_effects};
+pub use pool::{
+    Backend, ConnectionManager, DbConnection, Pool, PooledConn, connect, pending_migrations,
+    run_migrations,
+};
+pub use queries::{
+    AuditFilter, RequestFilter, audit_entries, current_request_id, for_each_audit_entry, get_user,
+    list_requests, load_request, load_request_state, released_hashes, upsert_user,
+};
+pub use rows::db_time;
+pub use tx::{lock_request, write_tx};
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// An error of the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names no supported database.
+    #[error("unsupported database URL {0:?}: use postgres://, postgresql://, sqlite:// or a path")]
+    BadUrl(String),
+    /// The database could not be reached or opened; the text is the driver's own message.
+    #[error("cannot connect to the {backend} database: {message}")]
+    Connect {
+        /// Which backend.
+        backend: Backend,
+        /// The driver's message.
+        message: String,
+    },
+    /// No connection could be taken from the pool.
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    /// A unique constraint refused the write, e.g. a second active request for the same
+    /// workspace and author (ONE-2). On PostgreSQL the transaction is aborted: retry it whole.
+    #[error("conflicting write: {0}")]
+    Conflict(String),
+    /// A row that an update needs does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A stored value cannot be read back (bad enum name or JSON).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// A JSON value could not be encoded or decoded.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Query(DieselError),
+}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::Conflict(match info.constraint_name() {
+                    Some(name) => format!("{} ({name})", info.message()),
+                    None => info.message().to_string(),
+                })
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+impl DbError {
+    /// True for [`DbError::Conflict`].
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, DbError::Conflict(_))
+    }
+}

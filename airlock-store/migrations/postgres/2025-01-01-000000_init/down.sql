@@ -1,0 +1,9 @@
+DROP TABLE api_tokens;
+DROP TABLE notifications;
+DROP TABLE audit_log;
+DROP TABLE comments;
+DROP TABLE votes;
+DROP TABLE request_files;
+DROP TABLE request_groups;
+DROP TABLE requests;
+DROP TABLE users;
