@@ -25,6 +25,7 @@ pub mod ops;
 pub mod regular;
 pub mod rules;
 pub mod status;
+pub mod testkit;
 pub mod transitions;
 pub mod user;
 pub mod visibility;

@@ -6,6 +6,7 @@
 //! - [`tx`]: [`write_tx`] and [`lock_request`], how every state-changing action runs (§0.4);
 //! - [`apply`]: [`apply_effects`] writes an action's [`Effect`](airlock_core::effect::Effect)s,
 //!   [`append_audit`] extends the audit hash chain (AUD-4);
+//! - [`outbox`]: the notification outbox read and updated by the delivery worker (NOT-5);
 //! - [`queries`]: reads ([`load_request_state`], [`current_request_id`], [`audit_entries`], ...);
 //! - [`rows`]: row types and their conversion to and from `airlock_core` types;
 //! - [`testing`]: a fresh SQLite database, and a PostgreSQL schema when configured, per test.
@@ -13,6 +14,7 @@
 //! Times are stored in UTC at microsecond precision ([`db_time`] truncates a time the same way).
 
 pub mod apply;
+pub mod outbox;
 pub mod pool;
 pub mod queries;
 pub mod rows;
@@ -90,5 +92,22 @@ impl DbError {
     /// True for [`DbError::Conflict`].
     pub fn is_conflict(&self) -> bool {
         matches!(self, DbError::Conflict(_))
+    }
+
+    /// The stable code a user sees: `not_found` for [`DbError::NotFound`], else `internal`.
+    pub fn error_code(&self) -> airlock_core::ErrorCode {
+        match self {
+            DbError::NotFound(_) => airlock_core::ErrorCode::NotFound,
+            _ => airlock_core::ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<DbError> for airlock_core::AirlockError {
+    /// Logs the detail and keeps the code's default message, so that no database text reaches
+    /// a user.
+    fn from(e: DbError) -> Self {
+        tracing::error!(error = %e, "database error");
+        airlock_core::AirlockError::new(e.error_code())
     }
 }

@@ -1,0 +1,150 @@
+//! Release and upload bookkeeping (`behaviour.md` REL-1 to REL-5, UPL-2 to UPL-5).
+
+use super::{Outcome, audit_by, file_audit, notify, notify_as, touched};
+use crate::access::require_release;
+use crate::audit::AuditType;
+use crate::backoff::retry_delay;
+use crate::decision::all_files_approved;
+use crate::effect::Effect;
+use crate::error::{AirlockError, ErrorCode, Result};
+use crate::manifest::is_allowed_file_type;
+use crate::model::{FileType, RequestFile, RequestState, Timestamp};
+use crate::notification::{EventType, Update, files_will_be_uploaded};
+use crate::rules::{Ctx, Rules};
+use crate::status::Status;
+
+/// REL-1: may the actor release (or re-trigger, REL-5) the request. Returns the OUTPUT files
+/// that go into the release's file list (REL-2), ordered by path (API-17).
+pub fn check_release<'a>(ctx: &Ctx<'_>, state: &'a RequestState) -> Result<Vec<&'a RequestFile>> {
+    let request = &state.request;
+    require_release(ctx.actor, request)?;
+    if request.status == Status::Reviewed && !all_files_approved(state, ctx.rules.required_reviews) {
+        return Err(ErrorCode::NotAllFilesApproved.into());
+    }
+    let mut files: Vec<&RequestFile> = state.output_files().collect();
+    if files.iter().any(|f| !is_allowed_file_type(&f.relpath)) {
+        return Err(ErrorCode::InvalidFileType.into());
+    }
+    files.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+    Ok(files)
+}
+
+/// REL-4 and REL-5: after the Jobs site accepted the release, mark the OUTPUT files released
+/// and, from REVIEWED, move to APPROVED. Re-checks REL-1 inside the transaction.
+pub fn commit_release(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usize>> {
+    let files = check_release(ctx, state)?;
+    let request = &state.request;
+    let mut next = touched(ctx, state);
+    let mut effects = Vec::new();
+    for file in &files {
+        if file.upload.released_at.is_some() {
+            continue;
+        }
+        let mut released = (*file).clone();
+        released.upload.released_at = Some(ctx.now);
+        released.upload.released_by = Some(ctx.actor.id().to_string());
+        released.upload.upload_next_attempt_at = Some(ctx.now);
+        effects.push(Effect::UpdateFile(released));
+        effects.push(Effect::Audit(file_audit(ctx, request, AuditType::RequestFileRelease, file, ctx.actor.id())));
+    }
+    if request.status == Status::Reviewed {
+        next.status = Status::Approved;
+        effects.push(Effect::Audit(audit_by(ctx, request, AuditType::RequestApprove, ctx.actor.id())));
+        let update = Update { update: files_will_be_uploaded(files.len()), group: None, user: None };
+        effects.push(notify(ctx, request, EventType::RequestApproved, Some(vec![update])));
+    }
+    effects.insert(0, Effect::UpdateRequest(next));
+    Ok(Outcome { effects, value: files.len() })
+}
+
+fn released_output<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestFile> {
+    state
+        .file(relpath)
+        .filter(|f| f.filetype == FileType::Output && f.upload.released_at.is_some())
+        .ok_or_else(AirlockError::not_found)
+}
+
+/// UPL-2: an attempt starts: `upload_attempts` += 1 and `upload_attempted_at` := now,
+/// committed before the upload is sent.
+pub fn upload_started(state: &RequestState, relpath: &str, now: Timestamp) -> Result<Outcome> {
+    let mut file = released_output(state, relpath)?.clone();
+    file.upload.upload_attempts += 1;
+    file.upload.upload_attempted_at = Some(now);
+    Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+}
+
+/// UPL-3: the upload succeeded (201 or "already uploaded").
+pub fn upload_succeeded(state: &RequestState, relpath: &str, now: Timestamp) -> Result<Outcome> {
+    let mut file = released_output(state, relpath)?.clone();
+    file.upload.uploaded = true;
+    file.upload.uploaded_at = Some(now);
+    file.upload.upload_last_error = None;
+    let by = file.upload.released_by.clone().unwrap_or_default();
+    let request = &state.request;
+    let entry = crate::audit::NewAudit::about_request(
+        AuditType::RequestFileUpload,
+        &by,
+        &request.workspace,
+        &request.id,
+        request.review_turn,
+        now,
+    )
+    .path(&file.relpath);
+    Ok(Outcome::of(vec![Effect::UpdateFile(file), Effect::Audit(entry)]))
+}
+
+/// UPL-4: the upload failed; the next attempt is due after the capped, jittered backoff.
+/// `unit_random` is a uniform random number in [0, 1) supplied by the caller.
+pub fn upload_failed(
+    state: &RequestState,
+    relpath: &str,
+    now: Timestamp,
+    error: &str,
+    rules: &Rules,
+    unit_random: f64,
+) -> Result<Outcome> {
+    let mut file = released_output(state, relpath)?.clone();
+    let delay = retry_delay(
+        file.upload.upload_attempts.max(1),
+        rules.upload_backoff_base,
+        rules.upload_backoff_cap,
+        rules.upload_backoff_jitter,
+        unit_random,
+    );
+    file.upload.upload_last_error = Some(error.chars().take(500).collect());
+    file.upload.upload_next_attempt_at = Some(now + delay);
+    Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+}
+
+/// UPL-5: an APPROVED request whose released OUTPUT files are all uploaded becomes RELEASED,
+/// attributed to the `released_by` of the most recently uploaded file. `None` when it is not
+/// complete (or has no released file, which UPL-7 reports as stuck).
+pub fn complete_if_uploaded(state: &RequestState, now: Timestamp) -> Option<Outcome> {
+    let request = &state.request;
+    if request.status != Status::Approved {
+        return None;
+    }
+    let released: Vec<&RequestFile> =
+        state.output_files().filter(|f| f.upload.released_at.is_some()).collect();
+    if released.is_empty() || released.iter().any(|f| !f.upload.uploaded) {
+        return None;
+    }
+    let last = released.iter().max_by_key(|f| f.upload.uploaded_at)?;
+    let by = last.upload.released_by.clone().unwrap_or_default();
+    let mut next = request.clone();
+    next.status = Status::Released;
+    next.updated_at = now;
+    let entry = crate::audit::NewAudit::about_request(
+        AuditType::RequestRelease,
+        &by,
+        &request.workspace,
+        &request.id,
+        request.review_turn,
+        now,
+    );
+    Some(Outcome::of(vec![
+        Effect::UpdateRequest(next),
+        Effect::Audit(entry),
+        notify_as(request, EventType::RequestReleased, &by, None),
+    ]))
+}

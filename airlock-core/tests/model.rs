@@ -1,0 +1,272 @@
+//! Model-based property test: random sequences of actions by random users, with the invariants
+//! of the rules checked after every step.
+
+use airlock_core::access::is_reviewer;
+use airlock_core::audit::AuditType;
+use airlock_core::decision::shown_decisions;
+use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
+use airlock_core::ops::{self, AddCandidate, GroupTarget, NewComment};
+use airlock_core::testkit::*;
+use airlock_core::visibility::{activity, visible_comments};
+use airlock_core::{Phase, Rules, Status, User};
+use proptest::prelude::*;
+
+const PATHS: [&str; 3] = ["output/a.csv", "output/b.csv", "output/c.png"];
+const GROUPS: [&str; 2] = ["default", "extra"];
+
+fn users() -> Vec<User> {
+    vec![
+        author(),
+        researcher("researcher"),
+        checker("c1"),
+        checker("c2"),
+        checker("c3"),
+        collaborating_checker("collab"),
+        copilot("copilot"),
+        tech_support("support"),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Add { path: usize, group: usize, supporting: bool },
+    Edit { group: usize, blank: bool },
+    Submit,
+    Withdraw,
+    Vote { path: usize, approve: bool },
+    ResetVote { path: usize },
+    GroupChanges { group: usize },
+    Review,
+    Return,
+    Reject,
+    Release,
+    Comment { group: usize, public: bool },
+    DeleteComment,
+    MakePublic,
+    WithdrawFile { path: usize },
+    Retype { path: usize, output: bool },
+    Update { path: usize },
+    Upload,
+}
+
+fn step() -> impl Strategy<Value = (usize, Step)> {
+    let s = prop_oneof![
+        (0..3usize, 0..2usize, any::<bool>()).prop_map(|(path, group, supporting)| Step::Add { path, group, supporting }),
+        (0..2usize, prop::bool::weighted(0.2)).prop_map(|(group, blank)| Step::Edit { group, blank }),
+        Just(Step::Submit),
+        Just(Step::Withdraw),
+        (0..3usize, prop::bool::weighted(0.7)).prop_map(|(path, approve)| Step::Vote { path, approve }),
+        (0..3usize).prop_map(|path| Step::ResetVote { path }),
+        (0..2usize).prop_map(|group| Step::GroupChanges { group }),
+        Just(Step::Review),
+        Just(Step::Review),
+        Just(Step::Return),
+        Just(Step::Reject),
+        Just(Step::Release),
+        (0..2usize, any::<bool>()).prop_map(|(group, public)| Step::Comment { group, public }),
+        Just(Step::DeleteComment),
+        Just(Step::MakePublic),
+        (0..3usize).prop_map(|path| Step::WithdrawFile { path }),
+        (0..3usize, any::<bool>()).prop_map(|(path, output)| Step::Retype { path, output }),
+        (0..3usize).prop_map(|path| Step::Update { path }),
+        Just(Step::Upload),
+    ];
+    (0..8usize, s)
+}
+
+fn candidate(path: &str, version: i64) -> AddCandidate {
+    AddCandidate {
+        relpath: path.to_string(),
+        shown: true,
+        output: Some(OutputMeta::default()),
+        content_hash: Some(fake_hash(&format!("{path}{version}"))),
+        released: false,
+    }
+}
+
+fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
+    let clock = w.clock;
+    let result: Result<(), airlock_core::AirlockError> = match step {
+        Step::Add { path, group, supporting } => {
+            w.clock += 1;
+            let rules = w.rules.clone();
+            let ctx = airlock_core::Ctx::new(user, &rules, at(w.clock));
+            let ft = if *supporting { FileType::Supporting } else { FileType::Output };
+            let target = GroupTarget::Named(GROUPS[*group]);
+            let c = candidate(PATHS[*path], 0);
+            if user.id() != AUTHOR {
+                // Another user's own request is outside the model; the call must not panic.
+                let _ = ops::add_file(&ctx, WS, None, "01OTHER000000000000000000", target, &c, ft);
+                return;
+            }
+            if *created && !w.state.request.status.is_active() {
+                return; // a new request after a final one is a different request
+            }
+            let current = created.then(|| w.state.clone());
+            ops::add_file(&ctx, WS, current.as_ref(), "01MODEL000000000000000000", target, &c, ft).map(|out| {
+                w.apply(&out.effects);
+                *created = true;
+            })
+        }
+        _ if !*created => return,
+        Step::Edit { group, blank } => {
+            let text = if *blank { "" } else { "text" };
+            w.act(user, |ctx, s| ops::edit_group(ctx, s, GROUPS[*group], text, text)).map(|_| ())
+        }
+        Step::Submit => w.act(user, ops::submit).map(|_| ()),
+        Step::Withdraw => w.act(user, ops::withdraw_request).map(|_| ()),
+        Step::Vote { path, approve } => {
+            let status = if *approve { VoteStatus::Approved } else { VoteStatus::ChangesRequested };
+            w.act(user, |ctx, s| ops::vote(ctx, s, PATHS[*path], status)).map(|_| ())
+        }
+        Step::ResetVote { path } => w.act(user, |ctx, s| ops::reset_vote(ctx, s, PATHS[*path])).map(|_| ()),
+        Step::GroupChanges { group } => {
+            w.act(user, |ctx, s| ops::group_request_changes(ctx, s, GROUPS[*group])).map(|_| ())
+        }
+        Step::Review => w.act(user, ops::submit_review).map(|_| ()),
+        Step::Return => w.act(user, ops::return_request).map(|_| ()),
+        Step::Reject => w.act(user, ops::reject).map(|_| ()),
+        Step::Release => w.act(user, ops::commit_release).map(|_| ()),
+        Step::Comment { group, public } => {
+            let id = format!("c{}", w.clock);
+            let visibility = Some(if *public { Visibility::Public } else { Visibility::Private });
+            w.act(user, |ctx, s| {
+                ops::create_comment(ctx, s, &NewComment { id: &id, group: GROUPS[*group], text: "t", visibility, file: None })
+            })
+            .map(|_| ())
+        }
+        Step::DeleteComment | Step::MakePublic => {
+            let Some(c) = w.state.comments.first().cloned() else { return };
+            if matches!(step, Step::DeleteComment) {
+                w.act(user, |ctx, s| ops::delete_comment(ctx, s, &c.group, &c.id)).map(|_| ())
+            } else {
+                w.act(user, |ctx, s| ops::make_comment_public(ctx, s, &c.group, &c.id)).map(|_| ())
+            }
+        }
+        Step::WithdrawFile { path } => w.act(user, |ctx, s| ops::withdraw_file(ctx, s, PATHS[*path])).map(|_| ()),
+        Step::Retype { path, output } => {
+            let ft = if *output { FileType::Output } else { FileType::Supporting };
+            w.act(user, |ctx, s| ops::change_properties(ctx, s, PATHS[*path], None, Some(ft), false)).map(|_| ())
+        }
+        Step::Update { path } => {
+            let version = w.clock;
+            w.act(user, |ctx, s| ops::update_file(ctx, s, &candidate(PATHS[*path], version))).map(|_| ())
+        }
+        Step::Upload => {
+            let pending: Vec<String> = w
+                .state
+                .output_files()
+                .filter(|f| f.upload.released_at.is_some() && !f.upload.uploaded)
+                .map(|f| f.relpath.clone())
+                .collect();
+            for p in pending {
+                let out = ops::upload_succeeded(&w.state, &p, at(w.clock)).expect("released file");
+                w.apply(&out.effects);
+            }
+            if let Some(out) = ops::complete_if_uploaded(&w.state, at(w.clock)) {
+                w.apply(&out.effects);
+            }
+            Ok(())
+        }
+    };
+    if result.is_err() {
+        // §0.2: a refused action changes nothing (the world applies effects only on success).
+        assert!(w.clock >= clock);
+    }
+}
+
+fn check_invariants(w: &World, before: Status, rules: &Rules) {
+    let request = &w.state.request;
+    let n = rules.required_reviews;
+    // Final statuses never change (APPROVED only moves on to RELEASED).
+    if before.is_final() {
+        let allowed = before == request.status || (before == Status::Approved && request.status == Status::Released);
+        assert!(allowed, "final status {before} changed to {}", request.status);
+    }
+    // APPROVED or RELEASED: every output file has N approvals from reviewers of that turn.
+    if matches!(request.status, Status::Approved | Status::Released) {
+        for f in w.state.output_files() {
+            let approvals = w
+                .state
+                .votes_on(&f.relpath)
+                .filter(|v| v.status == VoteStatus::Approved && request.submitted_reviews.contains_key(&v.reviewer))
+                .count();
+            assert!(approvals >= n, "{} released with {approvals} approvals", f.relpath);
+        }
+    }
+    // The author never holds a vote on their own request.
+    assert!(w.state.votes.iter().all(|v| v.reviewer != request.author));
+    // TRN-4: odd turns are review turns, even turns author turns.
+    match request.status.phase() {
+        Phase::Independent | Phase::Consolidating => assert_eq!(request.review_turn % 2, 1),
+        Phase::Author => assert_eq!(request.review_turn % 2, 0),
+        Phase::Complete => {}
+    }
+    // Votes exist only on files that were OUTPUT (now OUTPUT or WITHDRAWN).
+    for v in &w.state.votes {
+        let file = w.state.file(&v.relpath).expect("vote on a file of the request");
+        assert_ne!(file.filetype, FileType::Supporting, "vote on a supporting file");
+    }
+    // §12: nobody is shown what VIS-1 hides.
+    let phase = request.status.phase();
+    for user in users() {
+        let reviewer = is_reviewer(&user, request);
+        for group in GROUPS {
+            for c in visible_comments(&user, request, &w.state.comments, group) {
+                if c.author == user.id() {
+                    continue;
+                }
+                if c.visibility == Visibility::Private {
+                    assert!(reviewer, "{} saw a private comment", user.username);
+                }
+                if c.review_turn == request.review_turn {
+                    assert!(phase != Phase::Independent, "{} saw a blinded comment", user.username);
+                    assert!(phase != Phase::Author, "{} saw an author-turn comment", user.username);
+                    if phase == Phase::Consolidating {
+                        assert!(reviewer, "{} saw a consolidating comment", user.username);
+                    }
+                }
+            }
+        }
+        for e in activity(&user, request, &w.audit, None) {
+            assert!(!e.hidden);
+            assert!(!matches!(e.entry.kind, AuditType::RequestFileView | AuditType::RequestFileUndecided));
+            if e.entry.user != user.id() && e.turn() == request.review_turn {
+                assert!(
+                    phase == Phase::Complete || (phase == Phase::Consolidating && reviewer),
+                    "{} saw {:?} of the current turn in {phase:?}",
+                    user.username,
+                    e.entry.kind
+                );
+            }
+            if e.visibility() == Visibility::Private && e.entry.user != user.id() {
+                assert!(reviewer, "{} saw a private entry", user.username);
+            }
+        }
+        if phase == Phase::Independent {
+            assert!(shown_decisions(&user, &w.state, n).values().all(|d| *d == Decision::Incomplete));
+        }
+        if user.id() == request.author || !user.output_checker {
+            assert!(shown_decisions(&user, &w.state, n).values().all(|d| *d != Decision::Conflicted));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_actions_keep_the_invariants(n in 2usize..4, steps in prop::collection::vec(step(), 1..80)) {
+        let rules = Rules::with_reviews(n);
+        let mut w = World::new(empty_request("01MODEL000000000000000000"), rules.clone());
+        let all = users();
+        let mut created = false;
+        for (who, step) in &steps {
+            let before = w.state.request.status;
+            run(&mut w, &all[*who], step, &mut created);
+            if created {
+                check_invariants(&w, before, &rules);
+            }
+        }
+    }
+}
