@@ -1,14 +1,1974 @@
-//! (in progress) Workspace manifest parsing and the workspace file rules.
+//! Workspace manifests and the workspace file rules (`workspace-format.md` §1–§3, FMT-1 to
+//! FMT-10; `behaviour.md` §13, WS-1 to WS-5).
+//!
+//! Pure: the store reads the manifest bytes and lists the disk; this module parses the manifest,
+//! checks paths, decides which files a workspace shows (WS-1), orders them as a tree (WS-2),
+//! says which types are allowed (WS-3) and computes each file's status (WS-5).
+//!
+//! The parsed [`Manifest`] precomputes everything that depends only on the manifest (the lookup
+//! index and the WS-2 order of the shown outputs), so that a cached manifest answers a tree with
+//! statuses in one linear pass that borrows every path instead of allocating it.
 
-/// WS-3: whether a path is of an allowed file type (interim version; being completed).
+use crate::error::{AirlockError, ErrorCode, Result};
+use crate::model::{FileType, OutputMeta, RequestFile, RequestState};
+use crate::ops::AddCandidate;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// A sha256 digest as bytes.
+pub type Digest = [u8; 32];
+
+/// FMT-6: what the user is shown when the manifest is not valid JSON.
+pub const MANIFEST_UNREADABLE: &str = "The workspace manifest could not be read";
+
+/// FMT-3: the directory of the manifest and the job logs.
+pub const METADATA_DIR: &str = "metadata";
+
+/// The longest relative path accepted, in bytes.
+const MAX_PATH_LEN: usize = 4096;
+
+/// WS-3: the allowed suffixes, compared case-sensitively.
+const ALLOWED_SUFFIXES: [&str; 11] = [
+    ".csv", ".jpg", ".jpeg", ".png", ".svg", ".svgz", ".html", ".txt", ".log", ".json", ".md",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Paths (FMT-1, FMT-5) and file types (WS-3)
+
+/// FMT-1: a workspace name used as one path segment. Empty names, names starting with `.` and
+/// names containing `/`, `\` or a control character are refused with `not_found`.
+pub fn validate_workspace_name(name: &str) -> Result<&str> {
+    let bad = name.is_empty()
+        || name.starts_with('.')
+        || name.len() > 255
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
+    if bad {
+        return Err(AirlockError::with_message(
+            ErrorCode::NotFound,
+            "That workspace does not exist.",
+        ));
+    }
+    Ok(name)
+}
+
+/// Why a relative path breaks FMT-5, or `Ok` when it is acceptable.
+fn check_relpath(path: &str) -> std::result::Result<(), &'static str> {
+    if path.is_empty() {
+        return Err("it is empty");
+    }
+    if path.len() > MAX_PATH_LEN {
+        return Err("it is too long");
+    }
+    if path.starts_with('/') {
+        return Err("it is absolute");
+    }
+    if path.contains('\\') {
+        return Err("it contains a backslash");
+    }
+    if path.chars().any(char::is_control) {
+        return Err("it contains a control character");
+    }
+    for segment in path.split('/') {
+        match segment {
+            "" => return Err("it has an empty segment"),
+            "." => return Err("it has a '.' segment"),
+            ".." => return Err("it has a '..' segment"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// FMT-5: a relative path with `/` separators and no empty, `.` or `..` segment, no `\`, no
+/// leading `/` and no control character (NUL included). Refused with `bad_path`, naming the
+/// path and the reason.
+pub fn validate_relpath(path: &str) -> Result<String> {
+    match check_relpath(path) {
+        Ok(()) => Ok(path.to_string()),
+        Err(why) => Err(AirlockError::with_message(
+            ErrorCode::BadPath,
+            format!("The path {path:?} is not allowed: {why}."),
+        )),
+    }
+}
+
+/// Whether a relative path lies under `metadata/` (FMT-3, FIL-4 step 6).
+pub fn is_metadata_path(path: &str) -> bool {
+    path.strip_prefix(METADATA_DIR)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// WS-3: the file's name does not start with `.` and its last suffix, compared
+/// case-sensitively, is one of `.csv .jpg .jpeg .png .svg .svgz .html .txt .log .json .md`.
 pub fn is_allowed_file_type(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     if name.starts_with('.') {
         return false;
     }
-    const ALLOWED: [&str; 11] = [".csv", ".jpg", ".jpeg", ".png", ".svg", ".svgz", ".html", ".txt", ".log", ".json", ".md"];
     match name.rfind('.') {
-        Some(i) => ALLOWED.contains(&&name[i..]),
+        Some(i) => ALLOWED_SUFFIXES.contains(&&name[i..]),
         None => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Digests
+
+/// Parses a 64-character hex sha256 (either case).
+pub fn parse_digest(hex: &str) -> Option<Digest> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = (hex_val(pair[0])? << 4) | hex_val(pair[1])?;
+    }
+    Some(out)
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The lowercase hex form of a digest.
+pub fn digest_hex(digest: &Digest) -> String {
+    hex::encode(digest)
+}
+
+/// The set of `file_id`s of released request files of one workspace (WS-5 row 2), kept sorted
+/// for lookups without hashing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleasedHashes {
+    digests: Vec<Digest>,
+}
+
+impl ReleasedHashes {
+    /// The set of these hex digests; strings that are not sha256 hex are ignored.
+    pub fn from_hex<I, S>(hashes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut digests: Vec<Digest> = hashes
+            .into_iter()
+            .filter_map(|h| parse_digest(h.as_ref()))
+            .collect();
+        digests.sort_unstable();
+        digests.dedup();
+        ReleasedHashes { digests }
+    }
+
+    /// Whether the digest was released.
+    pub fn contains(&self, digest: &Digest) -> bool {
+        !self.digests.is_empty() && self.digests.binary_search(digest).is_ok()
+    }
+
+    /// Whether the hex digest was released.
+    pub fn contains_hex(&self, hex: &str) -> bool {
+        parse_digest(hex).is_some_and(|d| self.contains(&d))
+    }
+
+    /// Number of distinct released digests.
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    /// Whether nothing was released.
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serde types of `metadata/manifest.json` (FMT-6, FMT-7)
+
+/// FMT-7: the privacy level of an output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Level {
+    /// Shown by the workspace.
+    #[serde(rename = "moderately_sensitive")]
+    ModeratelySensitive,
+    /// Listed but never shown.
+    #[serde(rename = "highly_sensitive")]
+    HighlySensitive,
+    /// Any other value: never shown.
+    #[serde(other, rename = "unknown")]
+    Unknown,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// FMT-7: one output entry of the manifest. Unknown fields are ignored; missing optional
+/// booleans (and `excluded`) mean false.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputEntry {
+    /// Privacy level.
+    pub level: Level,
+    /// Id of the job that wrote it.
+    pub job_id: String,
+    /// Id of the job request (not used).
+    #[serde(default)]
+    pub job_request: Option<String>,
+    /// Action name (not used).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Username of whoever started the job.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Git URL of the study repository.
+    pub repo: String,
+    /// Git commit of the study.
+    pub commit: String,
+    /// Size in bytes of the output.
+    pub size: i64,
+    /// Modification time, seconds since the Unix epoch.
+    pub timestamp: f64,
+    /// Lowercase hex sha256 of the output's bytes.
+    pub content_hash: String,
+    /// The output was withheld; its message file is `<relpath>.txt` (FMT-8).
+    #[serde(default)]
+    pub excluded: bool,
+    /// Why it was excluded (not used).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Data rows of a CSV output.
+    #[serde(default)]
+    pub row_count: Option<i64>,
+    /// Columns of a CSV output.
+    #[serde(default)]
+    pub col_count: Option<i64>,
+    /// The action is no longer in the pipeline (WS-4).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub out_of_date_action: bool,
+    /// An older output of an action that no longer writes this path: never shown.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub out_of_date_output: bool,
+}
+
+impl OutputEntry {
+    /// The metadata copied onto a request file at add time (FIL-1).
+    pub fn meta(&self) -> OutputMeta {
+        OutputMeta {
+            timestamp: self.timestamp,
+            size: self.size,
+            job_id: self.job_id.clone(),
+            commit: self.commit.clone(),
+            repo: self.repo.clone(),
+            row_count: self.row_count,
+            col_count: self.col_count,
+        }
+    }
+
+    /// WS-1 item 1: a moderately sensitive output that is not an out-of-date output.
+    pub fn is_listed(&self) -> bool {
+        self.level == Level::ModeratelySensitive && !self.out_of_date_output
+    }
+}
+
+/// The `outputs` object in manifest order. Keys that break FMT-5 are dropped while parsing and
+/// reported in `ignored`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outputs {
+    /// Valid entries, in manifest order.
+    pub entries: Vec<(String, OutputEntry)>,
+    /// One message per ignored key.
+    pub ignored: Vec<String>,
+}
+
+impl Serialize for Outputs {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (key, entry) in &self.entries {
+            map.serialize_entry(key, entry)?;
+        }
+        map.end()
+    }
+}
+
+/// Removes a trailing ` at line N column M` that serde_json adds, so that it appears once.
+fn strip_position(message: &str) -> &str {
+    let Some(at) = message.rfind(" at line ") else {
+        return message;
+    };
+    let tail = &message[at + " at line ".len()..];
+    let mut parts = tail.splitn(3, ' ');
+    let line_ok = parts
+        .next()
+        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let word_ok = parts.next() == Some("column");
+    let col_ok = parts
+        .next()
+        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if line_ok && word_ok && col_ok {
+        &message[..at]
+    } else {
+        message
+    }
+}
+
+struct OutputsVisitor;
+
+impl<'de> Visitor<'de> for OutputsVisitor {
+    type Value = Outputs;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of output entries keyed by relative path")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Outputs, A::Error> {
+        let mut outputs = Outputs {
+            entries: Vec::with_capacity(map.size_hint().unwrap_or(0)),
+            ignored: Vec::new(),
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if let Err(why) = check_relpath(&key) {
+                map.next_value::<IgnoredAny>()?;
+                outputs.ignored.push(format!(
+                    "ignored output {key:?}: the path is not allowed: {why}"
+                ));
+                continue;
+            }
+            match map.next_value::<OutputEntry>() {
+                Ok(entry) => outputs.entries.push((key, entry)),
+                Err(e) => {
+                    let inner = e.to_string();
+                    return Err(de::Error::custom(format_args!(
+                        "output {key:?}: {}",
+                        strip_position(&inner)
+                    )));
+                }
+            }
+        }
+        Ok(outputs)
+    }
+}
+
+impl<'de> Deserialize<'de> for Outputs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_map(OutputsVisitor)
+    }
+}
+
+fn ignore_value<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| None)
+}
+
+/// FMT-6: the top level of `metadata/manifest.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManifestDoc {
+    /// Workspace name.
+    #[serde(default)]
+    pub workspace: Option<String>,
+    /// Legacy key, always null; any value is ignored.
+    #[serde(default, deserialize_with = "ignore_value")]
+    pub repo: Option<String>,
+    /// Every output recorded; `None` when the key is missing or null.
+    #[serde(default)]
+    pub outputs: Option<Outputs>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parsed manifest
+
+/// One valid output entry with what the rules derive from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestEntry {
+    relpath: String,
+    output: OutputEntry,
+    message_path: Option<String>,
+    digest: Option<Digest>,
+    allowed_type: bool,
+}
+
+impl ManifestEntry {
+    fn new(relpath: String, output: OutputEntry) -> Self {
+        let message_path = output.excluded.then(|| format!("{relpath}.txt"));
+        let digest = parse_digest(&output.content_hash);
+        let allowed_type = is_allowed_file_type(message_path.as_deref().unwrap_or(&relpath));
+        ManifestEntry {
+            relpath,
+            output,
+            message_path,
+            digest,
+            allowed_type,
+        }
+    }
+
+    /// The manifest key.
+    pub fn relpath(&self) -> &str {
+        &self.relpath
+    }
+
+    /// The entry itself.
+    pub fn output(&self) -> &OutputEntry {
+        &self.output
+    }
+
+    /// The path at which WS-1 shows it: the relpath, or `<relpath>.txt` when excluded.
+    pub fn shown_path(&self) -> &str {
+        self.message_path.as_deref().unwrap_or(&self.relpath)
+    }
+
+    /// The manifest's `content_hash` as bytes, when it is valid hex.
+    pub fn digest(&self) -> Option<&Digest> {
+        self.digest.as_ref()
+    }
+
+    /// WS-1 item 1 (and not under `metadata/`, which only the disk populates).
+    fn is_listed(&self) -> bool {
+        self.output.is_listed() && !is_metadata_path(&self.relpath)
+    }
+}
+
+/// A parsed manifest: the valid entries in manifest order, a lookup index by path, and the WS-2
+/// order of the shown outputs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Manifest {
+    workspace: Option<String>,
+    entries: Vec<ManifestEntry>,
+    /// Entry indices sorted by relpath.
+    by_path: Vec<u32>,
+    /// Indices of listed entries in WS-2 order of their shown paths, one per shown path.
+    shown: Vec<u32>,
+    out_of_date: usize,
+    warnings: Vec<String>,
+}
+
+/// FMT-6, FMT-7, FMT-5: parses `metadata/manifest.json`.
+///
+/// Bytes that are not JSON, a top level that is not an object, an `outputs` value that is not an
+/// object and an entry with a missing or wrongly typed field are errors (`internal`) whose
+/// message names the entry, the field and the position; the reader treats such a manifest as
+/// having no outputs and shows [`MANIFEST_UNREADABLE`]. Keys that break FMT-5 are ignored and
+/// reported in [`Manifest::warnings`], as is a missing `outputs` key.
+pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
+    // A derived struct would also accept a JSON array; the top level must be an object.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b != b'{') {
+        return Err(AirlockError::with_message(
+            ErrorCode::Internal,
+            format!("{MANIFEST_UNREADABLE}: the top level is not a JSON object"),
+        ));
+    }
+    let doc: ManifestDoc = serde_json::from_slice(bytes).map_err(|e| {
+        AirlockError::with_message(ErrorCode::Internal, format!("{MANIFEST_UNREADABLE}: {e}"))
+    })?;
+    Ok(Manifest::from_doc(doc))
+}
+
+/// Builds the WS-2 sort key of a path: per segment a marker (the top-level `metadata`
+/// directory, then directories, then files), the name, and a 0 byte that sorts before every
+/// character a valid path can hold.
+fn ws2_key(path: &str, out: &mut Vec<u8>) {
+    out.clear();
+    let mut segments = path.split('/').peekable();
+    let mut first = true;
+    while let Some(segment) = segments.next() {
+        let marker = match (segments.peek().is_some(), first && segment == METADATA_DIR) {
+            (true, true) => 1,
+            (true, false) => 2,
+            (false, _) => 3,
+        };
+        out.push(marker);
+        out.extend_from_slice(segment.as_bytes());
+        out.push(0);
+        first = false;
+    }
+}
+
+fn ws2_sorted<'a, T>(items: impl Iterator<Item = (&'a str, T)>) -> Vec<(Vec<u8>, T)>
+where
+    T: Ord,
+{
+    let mut keyed: Vec<(Vec<u8>, T)> = items
+        .map(|(path, t)| {
+            let mut key = Vec::with_capacity(path.len() + 8);
+            ws2_key(path, &mut key);
+            (key, t)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed
+}
+
+impl Manifest {
+    /// A manifest with no outputs (FMT-6: missing or unreadable manifest).
+    pub fn empty() -> Self {
+        Manifest::default()
+    }
+
+    /// Builds the manifest from its parsed document.
+    pub fn from_doc(doc: ManifestDoc) -> Self {
+        let mut warnings = Vec::new();
+        let outputs = match doc.outputs {
+            Some(outputs) => outputs,
+            None => {
+                warnings.push("the manifest has no \"outputs\" key: no outputs".to_string());
+                Outputs::default()
+            }
+        };
+        warnings.extend(outputs.ignored);
+        let mut entries: Vec<ManifestEntry> = outputs
+            .entries
+            .into_iter()
+            .map(|(relpath, output)| ManifestEntry::new(relpath, output))
+            .collect();
+
+        // Duplicate keys: the last one wins, as in a JSON object.
+        let mut by_path: Vec<u32> = (0..entries.len() as u32).collect();
+        by_path.sort_by(|&a, &b| {
+            entries[a as usize]
+                .relpath
+                .cmp(&entries[b as usize].relpath)
+        });
+        let duplicate = by_path
+            .windows(2)
+            .any(|w| entries[w[0] as usize].relpath == entries[w[1] as usize].relpath);
+        if duplicate {
+            let mut keep = vec![true; entries.len()];
+            for w in by_path.windows(2) {
+                if entries[w[0] as usize].relpath == entries[w[1] as usize].relpath {
+                    keep[w[0] as usize] = false;
+                    let path = &entries[w[0] as usize].relpath;
+                    warnings.push(format!(
+                        "output {path:?} is listed twice: the last entry is used"
+                    ));
+                }
+            }
+            let mut i = 0;
+            entries.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+            by_path = (0..entries.len() as u32).collect();
+            by_path.sort_by(|&a, &b| {
+                entries[a as usize]
+                    .relpath
+                    .cmp(&entries[b as usize].relpath)
+            });
+        }
+
+        // WS-1 and WS-2: the shown paths in tree order; a real output wins over a message file
+        // of the same path.
+        let keyed = ws2_sorted(
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.is_listed())
+                .map(|(i, e)| (e.shown_path(), (e.output.excluded, i as u32))),
+        );
+        let mut shown = Vec::with_capacity(keyed.len());
+        let mut last: Option<&[u8]> = None;
+        for (key, (_, index)) in &keyed {
+            if last == Some(key.as_slice()) {
+                let path = entries[*index as usize].shown_path();
+                warnings.push(format!(
+                    "path {path:?} is shown by two outputs: the first is used"
+                ));
+                continue;
+            }
+            last = Some(key.as_slice());
+            shown.push(*index);
+        }
+        let out_of_date = shown
+            .iter()
+            .filter(|&&i| entries[i as usize].output.out_of_date_action)
+            .count();
+
+        Manifest {
+            workspace: doc.workspace,
+            entries,
+            by_path,
+            shown,
+            out_of_date,
+            warnings,
+        }
+    }
+
+    /// The `workspace` key.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
+    /// Problems found while parsing (ignored keys, duplicates, a missing `outputs` key), to log.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Valid entries in manifest order.
+    pub fn entries(&self) -> &[ManifestEntry] {
+        &self.entries
+    }
+
+    /// Number of valid entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the manifest has no valid entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// WS-4: the number of shown outputs with `out_of_date_action`.
+    pub fn out_of_date_count(&self) -> usize {
+        self.out_of_date
+    }
+
+    /// FMT-9, WEB-8: the `repo` of the first entry in manifest order.
+    pub fn first_repo(&self) -> Option<&str> {
+        self.entries.first().map(|e| e.output.repo.as_str())
+    }
+
+    /// OPS-2: the `user` of the most recently written output (greatest timestamp).
+    pub fn latest_output_user(&self) -> Option<&str> {
+        self.entries
+            .iter()
+            .max_by(|a, b| a.output.timestamp.total_cmp(&b.output.timestamp))
+            .and_then(|e| e.output.user.as_deref())
+            .filter(|u| !u.is_empty())
+    }
+
+    fn index_of(&self, relpath: &str) -> Option<u32> {
+        self.by_path
+            .binary_search_by(|&i| self.entries[i as usize].relpath.as_str().cmp(relpath))
+            .ok()
+            .map(|pos| self.by_path[pos])
+    }
+
+    /// The entry whose key is `relpath`, shown or not.
+    pub fn entry(&self, relpath: &str) -> Option<&ManifestEntry> {
+        self.index_of(relpath).map(|i| &self.entries[i as usize])
+    }
+
+    /// WS-1 items 1 and 2 for a path outside `metadata/`: the entry shown at `relpath`, as an
+    /// output at its own path or as an excluded output's message file. Outputs with
+    /// `out_of_date_action` count only when `include_out_of_date` (browsing with them hidden
+    /// passes false; actions pass true, WS-4).
+    pub fn shown_entry(&self, relpath: &str, include_out_of_date: bool) -> Option<ShownEntry<'_>> {
+        let visible = |e: &ManifestEntry| {
+            e.is_listed() && (include_out_of_date || !e.output.out_of_date_action)
+        };
+        if let Some(entry) = self
+            .entry(relpath)
+            .filter(|e| visible(e) && !e.output.excluded)
+        {
+            return Some(ShownEntry {
+                entry,
+                message: false,
+            });
+        }
+        let stem = relpath.strip_suffix(".txt")?;
+        self.entry(stem)
+            .filter(|e| visible(e) && e.output.excluded)
+            .map(|entry| ShownEntry {
+                entry,
+                message: true,
+            })
+    }
+
+    /// The message file paths of shown excluded outputs (FMT-8): the files whose disk metadata
+    /// and hash the caller supplies in [`DiskFiles`].
+    pub fn message_paths(&self) -> impl Iterator<Item = &str> {
+        self.shown
+            .iter()
+            .filter_map(|&i| self.entries[i as usize].message_path.as_deref())
+    }
+
+    /// WS-5 for one path: `disk` holds the files under `metadata/` and the message files found
+    /// on disk.
+    pub fn status_of(
+        &self,
+        relpath: &str,
+        disk: &DiskFiles,
+        current: Option<&RequestState>,
+        released: &ReleasedHashes,
+    ) -> WorkspaceFileStatus {
+        let (shown, hash) = if is_metadata_path(relpath) {
+            match disk.get(relpath) {
+                Some(file) => (true, file.sha256.as_ref()),
+                None => (false, None),
+            }
+        } else {
+            match self.shown_entry(relpath, true) {
+                Some(ShownEntry { message: true, .. }) => {
+                    (true, disk.get(relpath).and_then(|f| f.sha256.as_ref()))
+                }
+                Some(ShownEntry { entry, .. }) => (true, entry.digest()),
+                None => (false, None),
+            }
+        };
+        let on_request = current.and_then(|s| s.file(relpath));
+        workspace_file_status(shown, hash, released, on_request)
+    }
+
+    /// WS-1, WS-2, WS-3, WS-5: the shown files as a tree in WS-2 order, each with its status
+    /// relative to the viewer's current request. `disk` holds the files found under
+    /// `metadata/` and the message files present on disk.
+    pub fn tree<'a>(
+        &'a self,
+        disk: &'a DiskFiles,
+        options: TreeOptions,
+        current: Option<&'a RequestState>,
+        released: &ReleasedHashes,
+    ) -> WorkspaceTree<'a> {
+        let statuses = StatusIndex::new(self, current, released);
+        let mut builder = TreeBuilder::with_capacity(self.shown.len() + disk.files.len() + 64);
+
+        // `metadata` sorts first (WS-2): its files come from the disk.
+        for file in disk.metadata_in_tree_order() {
+            let status = statuses.for_disk_path(&file.relpath, file.sha256.as_ref());
+            builder.push_file(
+                &file.relpath,
+                TreeFile {
+                    source: FileSource::Metadata(file),
+                    status,
+                    allowed_type: is_allowed_file_type(&file.relpath),
+                },
+            );
+        }
+        for &index in &self.shown {
+            let entry = &self.entries[index as usize];
+            if entry.output.out_of_date_action && !options.show_out_of_date {
+                continue;
+            }
+            let file = match &entry.message_path {
+                None => TreeFile {
+                    source: FileSource::Output(entry),
+                    status: statuses.for_entry(index, entry),
+                    allowed_type: entry.allowed_type,
+                },
+                Some(path) => {
+                    let disk_file = disk.get(path);
+                    let hash = disk_file.and_then(|f| f.sha256.as_ref());
+                    TreeFile {
+                        source: FileSource::Message {
+                            entry,
+                            disk: disk_file,
+                        },
+                        status: statuses.for_disk_path(path, hash),
+                        allowed_type: entry.allowed_type,
+                    }
+                }
+            };
+            builder.push_file(entry.shown_path(), file);
+        }
+        WorkspaceTree {
+            nodes: builder.finish(),
+            out_of_date_count: self.out_of_date,
+            show_out_of_date: options.show_out_of_date,
+        }
+    }
+}
+
+/// An entry as WS-1 shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShownEntry<'a> {
+    /// The manifest entry.
+    pub entry: &'a ManifestEntry,
+    /// The shown path is the entry's message file (FMT-8), not the output.
+    pub message: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files found on disk (FMT-3, FMT-8)
+
+/// A file whose metadata comes from the disk: a file under `metadata/` or an excluded output's
+/// message file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskFile {
+    /// Relative path in the workspace.
+    pub relpath: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since the Unix epoch.
+    pub modified: f64,
+    /// sha256 of its bytes (WS-5: the current hash), when known.
+    pub sha256: Option<Digest>,
+}
+
+/// The disk files of one workspace snapshot, sorted by path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiskFiles {
+    files: Vec<DiskFile>,
+}
+
+impl DiskFiles {
+    /// Sorts the files by path and drops repeated paths.
+    pub fn new(mut files: Vec<DiskFile>) -> Self {
+        files.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+        files.dedup_by(|a, b| a.relpath == b.relpath);
+        DiskFiles { files }
+    }
+
+    /// The file at this path.
+    pub fn get(&self, relpath: &str) -> Option<&DiskFile> {
+        self.files
+            .binary_search_by(|f| f.relpath.as_str().cmp(relpath))
+            .ok()
+            .map(|i| &self.files[i])
+    }
+
+    /// Every file, sorted by path.
+    pub fn files(&self) -> &[DiskFile] {
+        &self.files
+    }
+
+    fn metadata_in_tree_order(&self) -> Vec<&DiskFile> {
+        ws2_sorted(
+            self.files
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| is_metadata_path(&f.relpath) && f.relpath != METADATA_DIR)
+                .map(|(i, f)| (f.relpath.as_str(), i)),
+        )
+        .into_iter()
+        .map(|(_, i)| &self.files[i])
+        .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WS-5
+
+/// WS-5: the status of a workspace file relative to the viewer's current request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkspaceFileStatus {
+    /// Not shown by the workspace.
+    Invalid,
+    /// The current content was released from this workspace.
+    Released,
+    /// Not on the viewer's current request.
+    Unreleased,
+    /// On the current request as WITHDRAWN.
+    Withdrawn,
+    /// On the current request with the current content.
+    UnderReview,
+    /// On the current request with older content.
+    Updated,
+}
+
+impl WorkspaceFileStatus {
+    /// The upper-case name (`api.md` §3).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkspaceFileStatus::Invalid => "INVALID",
+            WorkspaceFileStatus::Released => "RELEASED",
+            WorkspaceFileStatus::Unreleased => "UNRELEASED",
+            WorkspaceFileStatus::Withdrawn => "WITHDRAWN",
+            WorkspaceFileStatus::UnderReview => "UNDER_REVIEW",
+            WorkspaceFileStatus::Updated => "UPDATED",
+        }
+    }
+}
+
+impl fmt::Display for WorkspaceFileStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// WS-5, first match wins: not shown → INVALID; current hash released → RELEASED; not on the
+/// current request → UNRELEASED; WITHDRAWN there → WITHDRAWN; same content → UNDER_REVIEW;
+/// else UPDATED. `current_hash` is the manifest's `content_hash` (or the disk hash for metadata
+/// and message files); `on_request` is the path's file on the viewer's current request.
+pub fn workspace_file_status(
+    shown: bool,
+    current_hash: Option<&Digest>,
+    released: &ReleasedHashes,
+    on_request: Option<&RequestFile>,
+) -> WorkspaceFileStatus {
+    if !shown {
+        return WorkspaceFileStatus::Invalid;
+    }
+    if current_hash.is_some_and(|h| released.contains(h)) {
+        return WorkspaceFileStatus::Released;
+    }
+    let Some(file) = on_request else {
+        return WorkspaceFileStatus::Unreleased;
+    };
+    if file.filetype == FileType::Withdrawn {
+        return WorkspaceFileStatus::Withdrawn;
+    }
+    let same = current_hash.is_some_and(|h| parse_digest(&file.file_id).as_ref() == Some(h));
+    if same {
+        WorkspaceFileStatus::UnderReview
+    } else {
+        WorkspaceFileStatus::Updated
+    }
+}
+
+/// The per-call lookups of WS-5 over a manifest: the current request's files by entry index.
+struct StatusIndex<'a> {
+    released: &'a ReleasedHashes,
+    current: Option<&'a RequestState>,
+    /// For each manifest entry, the index of its file on the current request (or `u32::MAX`).
+    by_entry: Vec<u32>,
+}
+
+impl<'a> StatusIndex<'a> {
+    fn new(
+        manifest: &Manifest,
+        current: Option<&'a RequestState>,
+        released: &'a ReleasedHashes,
+    ) -> Self {
+        let current = current.filter(|s| !s.files.is_empty());
+        let mut by_entry = Vec::new();
+        if let Some(state) = current {
+            by_entry = vec![u32::MAX; manifest.entries.len()];
+            for (file_index, file) in state.files.iter().enumerate() {
+                if let Some(i) = manifest.index_of(&file.relpath) {
+                    by_entry[i as usize] = file_index as u32;
+                }
+            }
+        }
+        StatusIndex {
+            released,
+            current,
+            by_entry,
+        }
+    }
+
+    fn for_entry(&self, index: u32, entry: &ManifestEntry) -> WorkspaceFileStatus {
+        let on_request = match (self.current, self.by_entry.get(index as usize)) {
+            (Some(state), Some(&f)) if f != u32::MAX => state.files.get(f as usize),
+            _ => None,
+        };
+        workspace_file_status(true, entry.digest(), self.released, on_request)
+    }
+
+    fn for_disk_path(&self, relpath: &str, hash: Option<&Digest>) -> WorkspaceFileStatus {
+        let on_request = self.current.and_then(|s| s.file(relpath));
+        workspace_file_status(true, hash, self.released, on_request)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WS-2 tree
+
+/// Options of a tree view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TreeOptions {
+    /// WS-4: show outputs with `out_of_date_action` (default hidden).
+    pub show_out_of_date: bool,
+}
+
+/// Where a shown file's metadata comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FileSource<'a> {
+    /// A manifest output shown at its own path.
+    Output(&'a ManifestEntry),
+    /// An excluded output's message file (FMT-8), with its disk metadata when present.
+    Message {
+        /// The excluded output.
+        entry: &'a ManifestEntry,
+        /// The message file on disk.
+        disk: Option<&'a DiskFile>,
+    },
+    /// A file under `metadata/` (FMT-3).
+    Metadata(&'a DiskFile),
+}
+
+impl FileSource<'_> {
+    /// The file's own manifest entry, if it has one (FIL-4 step 7).
+    pub fn output(&self) -> Option<&ManifestEntry> {
+        match self {
+            FileSource::Output(entry) => Some(entry),
+            _ => None,
+        }
+    }
+
+    /// The file's current hash (WS-5), when known.
+    pub fn digest(&self) -> Option<&Digest> {
+        match self {
+            FileSource::Output(entry) => entry.digest(),
+            FileSource::Message { disk, .. } => disk.and_then(|d| d.sha256.as_ref()),
+            FileSource::Metadata(disk) => disk.sha256.as_ref(),
+        }
+    }
+
+    /// Size in bytes: the manifest's for outputs, the disk's otherwise.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            FileSource::Output(entry) => u64::try_from(entry.output.size).ok(),
+            FileSource::Message { disk, .. } => disk.map(|d| d.size),
+            FileSource::Metadata(disk) => Some(disk.size),
+        }
+    }
+
+    /// Modification time: the manifest's for outputs, the disk's otherwise.
+    pub fn timestamp(&self) -> Option<f64> {
+        match self {
+            FileSource::Output(entry) => Some(entry.output.timestamp),
+            FileSource::Message { disk, .. } => disk.map(|d| d.modified),
+            FileSource::Metadata(disk) => Some(disk.modified),
+        }
+    }
+}
+
+/// A shown file in the tree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TreeFile<'a> {
+    /// Where its metadata comes from.
+    pub source: FileSource<'a>,
+    /// WS-5 status.
+    pub status: WorkspaceFileStatus,
+    /// WS-3: of an allowed type (others are shown, marked invalid).
+    pub allowed_type: bool,
+}
+
+/// A tree node's kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NodeKind<'a> {
+    /// A directory; its descendants are the nodes from the next one up to `end` (exclusive).
+    Dir {
+        /// Index one past the last descendant.
+        end: u32,
+    },
+    /// A shown file.
+    File(TreeFile<'a>),
+}
+
+/// One node of the tree, in pre-order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TreeNode<'a> {
+    /// Full relative path.
+    pub path: &'a str,
+    /// Last segment.
+    pub name: &'a str,
+    /// 0 for top-level nodes.
+    pub depth: u32,
+    /// Directory or file.
+    pub kind: NodeKind<'a>,
+}
+
+impl TreeNode<'_> {
+    /// Whether the node is a directory.
+    pub fn is_dir(&self) -> bool {
+        matches!(self.kind, NodeKind::Dir { .. })
+    }
+
+    fn subtree_end(&self, index: usize) -> usize {
+        match self.kind {
+            NodeKind::Dir { end } => end as usize,
+            NodeKind::File(_) => index + 1,
+        }
+    }
+}
+
+/// WS-1/WS-2: the shown files and their directories as a flat pre-order list: `metadata` first,
+/// then directories before files, each by name. Directories exist only when they contain a
+/// shown file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceTree<'a> {
+    /// Nodes in pre-order.
+    pub nodes: Vec<TreeNode<'a>>,
+    /// WS-4: number of out-of-date outputs (shown or hidden).
+    pub out_of_date_count: usize,
+    /// Whether out-of-date outputs are shown in this tree.
+    pub show_out_of_date: bool,
+}
+
+impl<'a> WorkspaceTree<'a> {
+    /// Indices of the children of a directory node, or of the top level with `None`.
+    pub fn children(&self, parent: Option<usize>) -> Children<'_, 'a> {
+        let (next, end) = match parent {
+            None => (0, self.nodes.len()),
+            Some(i) => match self.nodes.get(i) {
+                Some(node) => (i + 1, node.subtree_end(i)),
+                None => (0, 0),
+            },
+        };
+        Children {
+            tree: self,
+            next,
+            end,
+        }
+    }
+
+    /// The node at this path, found by walking down segment by segment.
+    pub fn find(&self, path: &str) -> Option<usize> {
+        let mut parent = None;
+        let mut found = None;
+        let mut consumed = 0;
+        for segment in path.split('/') {
+            consumed += segment.len();
+            let prefix = &path[..consumed];
+            found = self
+                .children(parent)
+                .find(|&i| self.nodes[i].path == prefix);
+            parent = Some(found?);
+            consumed += 1;
+        }
+        found
+    }
+
+    /// The shown files in tree order.
+    pub fn files(&self) -> impl Iterator<Item = (&TreeNode<'a>, &TreeFile<'a>)> {
+        self.nodes.iter().filter_map(|n| match &n.kind {
+            NodeKind::File(f) => Some((n, f)),
+            NodeKind::Dir { .. } => None,
+        })
+    }
+
+    /// Number of shown files.
+    pub fn file_count(&self) -> usize {
+        self.files().count()
+    }
+}
+
+/// Iterator over the children of a tree node.
+#[derive(Debug, Clone)]
+pub struct Children<'t, 'a> {
+    tree: &'t WorkspaceTree<'a>,
+    next: usize,
+    end: usize,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.next >= self.end {
+            return None;
+        }
+        let index = self.next;
+        self.next = self.tree.nodes.get(index)?.subtree_end(index);
+        Some(index)
+    }
+}
+
+/// Builds the pre-order node list from file paths given in WS-2 order.
+struct TreeBuilder<'a> {
+    nodes: Vec<TreeNode<'a>>,
+    /// Open directories: node index and full path.
+    open: Vec<(usize, &'a str)>,
+}
+
+impl<'a> TreeBuilder<'a> {
+    fn with_capacity(capacity: usize) -> Self {
+        TreeBuilder {
+            nodes: Vec::with_capacity(capacity),
+            open: Vec::new(),
+        }
+    }
+
+    fn close_to(&mut self, depth: usize) {
+        let end = self.nodes.len() as u32;
+        while self.open.len() > depth {
+            if let Some((index, _)) = self.open.pop() {
+                self.nodes[index].kind = NodeKind::Dir { end };
+            }
+        }
+    }
+
+    fn push_file(&mut self, path: &'a str, file: TreeFile<'a>) {
+        // Keep the open directories that prefix this path; close the others.
+        let mut depth = 0;
+        let mut name_start = 0;
+        let mut matching = true;
+        for (pos, _) in path.match_indices('/') {
+            let dir = &path[..pos];
+            if matching && self.open.get(depth).is_some_and(|(_, open)| *open == dir) {
+                depth += 1;
+            } else {
+                if matching {
+                    matching = false;
+                    self.close_to(depth);
+                }
+                self.nodes.push(TreeNode {
+                    path: dir,
+                    name: &path[name_start..pos],
+                    depth: depth as u32,
+                    kind: NodeKind::Dir { end: 0 },
+                });
+                self.open.push((self.nodes.len() - 1, dir));
+                depth += 1;
+            }
+            name_start = pos + 1;
+        }
+        if matching {
+            self.close_to(depth);
+        }
+        self.nodes.push(TreeNode {
+            path,
+            name: &path[name_start..],
+            depth: depth as u32,
+            kind: NodeKind::File(file),
+        });
+    }
+
+    fn finish(mut self) -> Vec<TreeNode<'a>> {
+        self.close_to(0);
+        self.nodes
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// FIL-4 input
+
+/// What the add and update actions need to know about `relpath` (FIL-4 steps 5–11, FIL-7):
+/// whether the workspace shows it (out-of-date outputs count as present, WS-4; a `metadata/`
+/// path is shown when `metadata_on_disk`), its own manifest entry, and whether its current
+/// content was released (WS-5 row 2).
+pub fn add_candidate(
+    manifest: &Manifest,
+    relpath: &str,
+    metadata_on_disk: bool,
+    released: &ReleasedHashes,
+) -> AddCandidate {
+    let (shown, output) = if is_metadata_path(relpath) {
+        (metadata_on_disk, None)
+    } else {
+        match manifest.shown_entry(relpath, true) {
+            Some(ShownEntry {
+                entry,
+                message: false,
+            }) => (true, Some(entry)),
+            Some(ShownEntry { message: true, .. }) => (true, None),
+            None => (false, None),
+        }
+    };
+    AddCandidate {
+        relpath: relpath.to_string(),
+        shown,
+        output: output.map(|e| e.output.meta()),
+        content_hash: output.map(|e| e.output.content_hash.to_ascii_lowercase()),
+        released: output
+            .and_then(|e| e.digest())
+            .is_some_and(|d| released.contains(d)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FileType;
+    use crate::testkit::{empty_request, fake_hash, file};
+    use serde_json::{Value, json};
+
+    static NO_DISK: DiskFiles = DiskFiles { files: Vec::new() };
+
+    fn entry(level: &str, hash: &str) -> Value {
+        json!({
+            "level": level, "job_id": "job1", "job_request": "jr1", "action": "make",
+            "user": "jsmith", "repo": "https://example.org/r", "commit": "c0ffee",
+            "size": 10, "timestamp": 1700000000.5, "content_hash": hash,
+            "excluded": false, "message": null, "row_count": null, "col_count": null
+        })
+    }
+
+    fn ms(path: &str) -> (String, Value) {
+        (
+            path.to_string(),
+            entry("moderately_sensitive", &fake_hash(path)),
+        )
+    }
+
+    fn manifest_of(outputs: Vec<(String, Value)>) -> Manifest {
+        let mut map = serde_json::Map::new();
+        for (k, v) in outputs {
+            map.insert(k, v);
+        }
+        let doc = json!({"workspace": "ws", "repo": null, "outputs": map});
+        parse_manifest(doc.to_string().as_bytes()).expect("valid manifest")
+    }
+
+    fn with(mut v: Value, key: &str, value: Value) -> Value {
+        v[key] = value;
+        v
+    }
+
+    fn disk(paths: &[&str]) -> DiskFiles {
+        DiskFiles::new(
+            paths
+                .iter()
+                .map(|p| DiskFile {
+                    relpath: p.to_string(),
+                    size: 3,
+                    modified: 1.0,
+                    sha256: parse_digest(&fake_hash(p)),
+                })
+                .collect(),
+        )
+    }
+
+    fn shown_paths(tree: &WorkspaceTree<'_>) -> Vec<String> {
+        tree.files().map(|(n, _)| n.path.to_string()).collect()
+    }
+
+    /// The FMT-10 example of `workspace-format.md`.
+    fn fmt_10_example() -> Manifest {
+        let doc = json!({
+            "workspace": "diabetes-outcomes",
+            "repo": null,
+            "outputs": {
+                "output/dataset.arrow": entry("highly_sensitive", &fake_hash("arrow")),
+                "output/table1.csv": with(with(entry("moderately_sensitive", &fake_hash("t1")),
+                    "row_count", json!(42)), "col_count", json!(5)),
+                "output/big_table.csv": with(entry("moderately_sensitive", &fake_hash("big")),
+                    "excluded", json!(true)),
+                "output/old_figure.png": with(entry("moderately_sensitive", &fake_hash("old")),
+                    "out_of_date_action", json!(true)),
+            }
+        });
+        parse_manifest(doc.to_string().as_bytes()).expect("example parses")
+    }
+
+    #[test]
+    fn fmt_5_rejects_bad_paths() {
+        let bad = [
+            "",
+            "/etc/passwd",
+            "../secret.csv",
+            "output/../../x.csv",
+            "output/./x.csv",
+            ".",
+            "..",
+            "output//x.csv",
+            "output/",
+            "output\\x.csv",
+            "output/x\0.csv",
+            "output/x\n.csv",
+        ];
+        for path in bad {
+            let err = validate_relpath(path).expect_err(path);
+            assert_eq!(err.error_code(), ErrorCode::BadPath, "{path:?}");
+            assert!(
+                err.message().contains("is not allowed"),
+                "{}",
+                err.message()
+            );
+        }
+        let long = "a/".repeat(3000) + "b.csv";
+        assert!(validate_relpath(&long).is_err());
+    }
+
+    #[test]
+    fn fmt_5_accepts_good_paths() {
+        for path in [
+            "a.csv",
+            "output/table 1.csv",
+            "output/..hidden/x",
+            "output/x..csv",
+            "é/ü.csv",
+        ] {
+            assert_eq!(validate_relpath(path).as_deref(), Ok(path));
+        }
+    }
+
+    #[test]
+    fn fmt_1_workspace_names() {
+        for bad in ["", ".hidden", "..", "a/b", "a\\b", "a\u{7}b", "a\0"] {
+            let err = validate_workspace_name(bad).expect_err(bad);
+            assert_eq!(err.error_code(), ErrorCode::NotFound);
+        }
+        assert_eq!(
+            validate_workspace_name("diabetes-outcomes"),
+            Ok("diabetes-outcomes")
+        );
+    }
+
+    #[test]
+    fn ws_3_allowed_file_types() {
+        let allowed = [
+            "a.csv",
+            "d/a.jpg",
+            "a.jpeg",
+            "a.png",
+            "a.svg",
+            "a.svgz",
+            "a.html",
+            "a.txt",
+            "a.log",
+            "a.json",
+            "a.md",
+            "a.tar.csv",
+            "x/.y/a.csv",
+        ];
+        for path in allowed {
+            assert!(is_allowed_file_type(path), "{path}");
+        }
+        let refused = [
+            "a.CSV", "a.csv.gz", ".csv", "d/.a.csv", "a", "a.", "a.arrow", "a.rds", "a.csv/",
+            "a.yaml", "a.htm",
+        ];
+        for path in refused {
+            assert!(!is_allowed_file_type(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn fmt_10_example_parses_in_manifest_order() {
+        let m = fmt_10_example();
+        assert_eq!(m.workspace(), Some("diabetes-outcomes"));
+        let keys: Vec<&str> = m.entries().iter().map(|e| e.relpath()).collect();
+        assert_eq!(
+            keys,
+            [
+                "output/dataset.arrow",
+                "output/table1.csv",
+                "output/big_table.csv",
+                "output/old_figure.png"
+            ]
+        );
+        let t1 = m.entry("output/table1.csv").expect("entry");
+        assert_eq!(t1.output().row_count, Some(42));
+        assert_eq!(t1.output().col_count, Some(5));
+        assert!(
+            !t1.output().out_of_date_action,
+            "FMT-7: missing optional booleans mean false"
+        );
+        assert_eq!(m.first_repo(), Some("https://example.org/r"));
+        assert_eq!(m.latest_output_user(), Some("jsmith"));
+        assert!(m.warnings().is_empty(), "{:?}", m.warnings());
+    }
+
+    #[test]
+    fn ws_1_fmt_10_shown_set() {
+        let m = fmt_10_example();
+        let d = disk(&[
+            "metadata/manifest.json",
+            "metadata/make_tables.log",
+            "output/big_table.csv.txt",
+        ]);
+        let hidden = m.tree(&d, TreeOptions::default(), None, &ReleasedHashes::default());
+        assert_eq!(
+            shown_paths(&hidden),
+            [
+                "metadata/make_tables.log",
+                "metadata/manifest.json",
+                "output/big_table.csv.txt",
+                "output/table1.csv"
+            ]
+        );
+        assert_eq!(hidden.out_of_date_count, 1);
+        let shown = m.tree(
+            &d,
+            TreeOptions {
+                show_out_of_date: true,
+            },
+            None,
+            &ReleasedHashes::default(),
+        );
+        assert_eq!(
+            shown_paths(&shown),
+            [
+                "metadata/make_tables.log",
+                "metadata/manifest.json",
+                "output/big_table.csv.txt",
+                "output/old_figure.png",
+                "output/table1.csv"
+            ]
+        );
+        assert!(
+            m.shown_entry("output/dataset.arrow", true).is_none(),
+            "highly sensitive never shown"
+        );
+        assert!(
+            m.shown_entry("output/big_table.csv", true).is_none(),
+            "excluded output not shown"
+        );
+        let message = m
+            .shown_entry("output/big_table.csv.txt", false)
+            .expect("message file");
+        assert!(message.message);
+        assert!(m.shown_entry("output/old_figure.png", false).is_none());
+        assert!(
+            m.shown_entry("output/old_figure.png", true).is_some(),
+            "WS-4: present for actions"
+        );
+    }
+
+    #[test]
+    fn ws_1_out_of_date_output_never_shown() {
+        let m = manifest_of(vec![(
+            "a/x.csv".into(),
+            with(
+                entry("moderately_sensitive", &fake_hash("x")),
+                "out_of_date_output",
+                json!(true),
+            ),
+        )]);
+        assert!(m.shown_entry("a/x.csv", true).is_none());
+        let d = DiskFiles::default();
+        let tree = m.tree(
+            &d,
+            TreeOptions {
+                show_out_of_date: true,
+            },
+            None,
+            &ReleasedHashes::default(),
+        );
+        assert!(tree.nodes.is_empty(), "no file, so no directory either");
+    }
+
+    #[test]
+    fn ws_1_manifest_entries_under_metadata_come_from_disk_only() {
+        let m = manifest_of(vec![ms("metadata/odd.csv"), ms("out/a.csv")]);
+        let tree = m.tree(
+            &NO_DISK,
+            TreeOptions::default(),
+            None,
+            &ReleasedHashes::default(),
+        );
+        assert_eq!(shown_paths(&tree), ["out/a.csv"]);
+    }
+
+    #[test]
+    fn ws_2_tree_order() {
+        let m = manifest_of(vec![
+            ms("zeta.csv"),
+            ms("b/z.csv"),
+            ms("b/a/deep.csv"),
+            ms("a.csv"),
+            ms("b/b.csv"),
+            ms("ab/x.csv"),
+            ms("a/x.csv"),
+            ms("Z/upper.csv"),
+        ]);
+        let d = disk(&["metadata/z.log", "metadata/sub/a.log", "metadata/a.log"]);
+        let tree = m.tree(&d, TreeOptions::default(), None, &ReleasedHashes::default());
+        let rendered: Vec<String> = tree
+            .nodes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}{}{}",
+                    "  ".repeat(n.depth as usize),
+                    n.name,
+                    if n.is_dir() { "/" } else { "" }
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(rendered.join("\n"));
+        let roots: Vec<&str> = tree.children(None).map(|i| tree.nodes[i].name).collect();
+        assert_eq!(
+            roots,
+            ["metadata", "Z", "a", "ab", "b", "a.csv", "zeta.csv"]
+        );
+        let b = tree.find("b").expect("dir b");
+        let kids: Vec<&str> = tree.children(Some(b)).map(|i| tree.nodes[i].path).collect();
+        assert_eq!(kids, ["b/a", "b/b.csv", "b/z.csv"]);
+        assert_eq!(
+            tree.find("b/a/deep.csv").map(|i| tree.nodes[i].name),
+            Some("deep.csv")
+        );
+        assert_eq!(tree.find("b/nope"), None);
+        assert_eq!(
+            tree.find("metadata/sub/a.log").map(|i| tree.nodes[i].depth),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn ws_3_invalid_types_are_shown_but_marked() {
+        let m = manifest_of(vec![ms("out/model.rds"), ms("out/a.csv")]);
+        let d = DiskFiles::default();
+        let tree = m.tree(&d, TreeOptions::default(), None, &ReleasedHashes::default());
+        let marks: Vec<(&str, bool)> = tree
+            .files()
+            .map(|(n, f)| (n.name, f.allowed_type))
+            .collect();
+        assert_eq!(marks, [("a.csv", true), ("model.rds", false)]);
+    }
+
+    fn status_in_tree(
+        m: &Manifest,
+        path: &str,
+        current: Option<&RequestState>,
+        released: &ReleasedHashes,
+    ) -> WorkspaceFileStatus {
+        let d = disk(&["metadata/a.log"]);
+        let tree = m.tree(
+            &d,
+            TreeOptions {
+                show_out_of_date: true,
+            },
+            current,
+            released,
+        );
+        let i = tree.find(path).expect("shown");
+        let NodeKind::File(f) = tree.nodes[i].kind else {
+            panic!("not a file")
+        };
+        assert_eq!(
+            f.status,
+            m.status_of(path, &d, current, released),
+            "tree and single agree"
+        );
+        f.status
+    }
+
+    #[test]
+    fn ws_5_status_rows() {
+        use WorkspaceFileStatus::*;
+        let m = manifest_of(vec![
+            ms("out/a.csv"),
+            ms("out/b.csv"),
+            ms("out/c.csv"),
+            ms("out/d.csv"),
+        ]);
+        let none = ReleasedHashes::default();
+        let d = disk(&["metadata/a.log"]);
+        // Row 1: not shown.
+        assert_eq!(m.status_of("out/nope.csv", &d, None, &none), Invalid);
+        assert_eq!(
+            m.status_of("metadata/missing.log", &d, None, &none),
+            Invalid
+        );
+        // Row 3: no current request.
+        assert_eq!(status_in_tree(&m, "out/a.csv", None, &none), Unreleased);
+        assert_eq!(
+            status_in_tree(&m, "metadata/a.log", None, &none),
+            Unreleased
+        );
+
+        let mut state = empty_request("01JNQ8Z7K3V5W2X9Y4T6R8P0MA");
+        state.files.push(file("out/a.csv", "g", FileType::Output)); // file_id = fake_hash(path)
+        let mut withdrawn = file("out/b.csv", "g", FileType::Withdrawn);
+        withdrawn.file_id = fake_hash("other");
+        state.files.push(withdrawn);
+        let mut changed = file("out/c.csv", "g", FileType::Supporting);
+        changed.file_id = fake_hash("older content");
+        state.files.push(changed);
+        let s = Some(&state);
+        assert_eq!(
+            status_in_tree(&m, "out/a.csv", s, &none),
+            UnderReview,
+            "row 5"
+        );
+        assert_eq!(
+            status_in_tree(&m, "out/b.csv", s, &none),
+            Withdrawn,
+            "row 4"
+        );
+        assert_eq!(status_in_tree(&m, "out/c.csv", s, &none), Updated, "row 6");
+        assert_eq!(
+            status_in_tree(&m, "out/d.csv", s, &none),
+            Unreleased,
+            "row 3: not on it"
+        );
+
+        // Row 2 wins over rows 3 to 6: any released file of the workspace with this hash.
+        let released = ReleasedHashes::from_hex([
+            fake_hash("out/a.csv"),
+            fake_hash("out/b.csv"),
+            fake_hash("out/d.csv"),
+        ]);
+        assert_eq!(status_in_tree(&m, "out/a.csv", s, &released), Released);
+        assert_eq!(status_in_tree(&m, "out/b.csv", s, &released), Released);
+        assert_eq!(status_in_tree(&m, "out/d.csv", None, &released), Released);
+        assert_eq!(status_in_tree(&m, "out/c.csv", s, &released), Updated);
+        // Metadata files use the disk hash.
+        let released_log = ReleasedHashes::from_hex([fake_hash("metadata/a.log")]);
+        assert_eq!(
+            status_in_tree(&m, "metadata/a.log", None, &released_log),
+            Released
+        );
+    }
+
+    #[test]
+    fn ws_6_status_depends_on_the_viewers_request() {
+        let m = manifest_of(vec![ms("out/a.csv")]);
+        let mut mine = empty_request("01JNQ8Z7K3V5W2X9Y4T6R8P0MA");
+        mine.files.push(file("out/a.csv", "g", FileType::Output));
+        let none = ReleasedHashes::default();
+        assert_eq!(
+            status_in_tree(&m, "out/a.csv", Some(&mine), &none),
+            WorkspaceFileStatus::UnderReview
+        );
+        let theirs = empty_request("01JNQ8Z7K3V5W2X9Y4T6R8P0MB");
+        assert_eq!(
+            status_in_tree(&m, "out/a.csv", Some(&theirs), &none),
+            WorkspaceFileStatus::Unreleased
+        );
+    }
+
+    #[test]
+    fn ws_5_message_file_uses_disk_hash() {
+        let m = manifest_of(vec![(
+            "out/big.csv".into(),
+            with(
+                entry("moderately_sensitive", &fake_hash("big")),
+                "excluded",
+                json!(true),
+            ),
+        )]);
+        let d = disk(&["out/big.csv.txt"]);
+        let released = ReleasedHashes::from_hex([fake_hash("out/big.csv.txt")]);
+        assert_eq!(
+            m.status_of("out/big.csv.txt", &d, None, &released),
+            WorkspaceFileStatus::Released
+        );
+        let released_output = ReleasedHashes::from_hex([fake_hash("big")]);
+        assert_eq!(
+            m.status_of("out/big.csv.txt", &d, None, &released_output),
+            WorkspaceFileStatus::Unreleased
+        );
+        assert_eq!(
+            m.status_of("out/big.csv", &d, None, &released_output),
+            WorkspaceFileStatus::Invalid
+        );
+    }
+
+    #[test]
+    fn fmt_6_not_json_is_an_error() {
+        let err = parse_manifest(b"{\"outputs\": {").expect_err("truncated");
+        assert!(
+            err.message().starts_with(MANIFEST_UNREADABLE),
+            "{}",
+            err.message()
+        );
+        assert!(err.message().contains("line 1"), "{}", err.message());
+        for bad in [&b""[..], b"\xff\xfe", b"[]", b"42", b"null"] {
+            assert!(parse_manifest(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fmt_6_outputs_must_be_an_object() {
+        let err = parse_manifest(br#"{"workspace": "ws", "outputs": []}"#).expect_err("array");
+        assert!(
+            err.message().contains("an object of output entries"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn fmt_6_missing_outputs_means_none_and_is_reported() {
+        let m = parse_manifest(br#"{"workspace": "ws", "repo": "legacy"}"#).expect("parses");
+        assert!(m.is_empty());
+        assert_eq!(m.warnings().len(), 1);
+        let m = parse_manifest(br#"{"outputs": null}"#).expect("parses");
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn fmt_7_wrong_type_names_the_entry_and_field() {
+        let bad = json!({"outputs": {
+            "out/good.csv": entry("moderately_sensitive", &fake_hash("g")),
+            "out/bad.csv": with(entry("moderately_sensitive", &fake_hash("b")), "size", json!("big")),
+        }});
+        let err = parse_manifest(bad.to_string().as_bytes()).expect_err("wrong type");
+        let msg = err.message();
+        assert!(msg.contains("output \"out/bad.csv\""), "{msg}");
+        assert!(msg.contains("invalid type: string \"big\""), "{msg}");
+        assert_eq!(msg.matches(" at line ").count(), 1, "{msg}");
+
+        let mut missing = entry("moderately_sensitive", &fake_hash("m"));
+        missing.as_object_mut().map(|o| o.remove("content_hash"));
+        let err = parse_manifest(
+            json!({"outputs": {"out/m.csv": missing}})
+                .to_string()
+                .as_bytes(),
+        )
+        .expect_err("missing field");
+        assert!(
+            err.message().contains("missing field `content_hash`"),
+            "{}",
+            err.message()
+        );
+        assert!(err.message().contains("out/m.csv"), "{}", err.message());
+    }
+
+    #[test]
+    fn fmt_7_unknown_fields_and_levels() {
+        let m = manifest_of(vec![
+            (
+                "a.csv".into(),
+                with(
+                    entry("moderately_sensitive", &fake_hash("a")),
+                    "novel",
+                    json!({"x": 1}),
+                ),
+            ),
+            ("b.csv".into(), entry("secret_level", &fake_hash("b"))),
+        ]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m.entry("b.csv").map(|e| e.output().level),
+            Some(Level::Unknown)
+        );
+        assert!(m.shown_entry("a.csv", false).is_some());
+        assert!(m.shown_entry("b.csv", true).is_none());
+    }
+
+    #[test]
+    fn fmt_5_bad_manifest_keys_are_ignored_and_reported() {
+        // Bad keys are dropped even when their value is malformed.
+        let doc = json!({"outputs": {
+            "../escape.csv": entry("moderately_sensitive", &fake_hash("e")),
+            "/abs.csv": 17,
+            "out\\win.csv": entry("moderately_sensitive", &fake_hash("w")),
+            "out//x.csv": entry("moderately_sensitive", &fake_hash("x")),
+            "out/ok.csv": entry("moderately_sensitive", &fake_hash("ok")),
+        }});
+        let m = parse_manifest(doc.to_string().as_bytes()).expect("parses");
+        let keys: Vec<&str> = m.entries().iter().map(|e| e.relpath()).collect();
+        assert_eq!(keys, ["out/ok.csv"]);
+        assert_eq!(m.warnings().len(), 4, "{:?}", m.warnings());
+        assert!(
+            m.warnings()[0].contains("\"../escape.csv\""),
+            "{:?}",
+            m.warnings()
+        );
+        assert!(
+            m.warnings()[0].contains("'..' segment"),
+            "{:?}",
+            m.warnings()
+        );
+    }
+
+    #[test]
+    fn fmt_9_duplicate_keys_last_wins() {
+        let text = format!(
+            r#"{{"outputs": {{"a.csv": {}, "a.csv": {}}}}}"#,
+            entry("moderately_sensitive", &fake_hash("first")),
+            entry("moderately_sensitive", &fake_hash("second"))
+        );
+        let m = parse_manifest(text.as_bytes()).expect("parses");
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            m.entry("a.csv").map(|e| e.output().content_hash.clone()),
+            Some(fake_hash("second"))
+        );
+        assert_eq!(m.warnings().len(), 1);
+    }
+
+    #[test]
+    fn fmt_8_output_wins_over_a_message_file_of_the_same_path() {
+        let m = manifest_of(vec![
+            (
+                "a.csv".into(),
+                with(
+                    entry("moderately_sensitive", &fake_hash("a")),
+                    "excluded",
+                    json!(true),
+                ),
+            ),
+            ms("a.csv.txt"),
+        ]);
+        let shown = m.shown_entry("a.csv.txt", true).expect("shown");
+        assert!(!shown.message);
+        let tree = m.tree(
+            &NO_DISK,
+            TreeOptions::default(),
+            None,
+            &ReleasedHashes::default(),
+        );
+        assert_eq!(shown_paths(&tree), ["a.csv.txt"]);
+    }
+
+    #[test]
+    fn fil_4_add_candidates() {
+        let m = fmt_10_example();
+        let none = ReleasedHashes::default();
+        let c = add_candidate(&m, "output/table1.csv", false, &none);
+        assert!(c.shown && !c.released);
+        assert_eq!(c.content_hash.as_deref(), Some(fake_hash("t1").as_str()));
+        let meta = c.output.expect("meta");
+        assert_eq!(
+            (meta.size, meta.row_count, meta.col_count),
+            (10, Some(42), Some(5))
+        );
+        assert_eq!(meta.job_id, "job1");
+
+        let msg = add_candidate(&m, "output/big_table.csv.txt", false, &none);
+        assert!(msg.shown && msg.output.is_none(), "step 7: not_an_output");
+        let excluded = add_candidate(&m, "output/big_table.csv", false, &none);
+        assert!(!excluded.shown);
+        let old = add_candidate(&m, "output/old_figure.png", false, &none);
+        assert!(
+            old.shown && old.output.is_some(),
+            "WS-4: out-of-date outputs are present"
+        );
+        assert!(!add_candidate(&m, "output/dataset.arrow", false, &none).shown);
+        assert!(add_candidate(&m, "metadata/make_tables.log", true, &none).shown);
+        assert!(!add_candidate(&m, "metadata/nope.log", false, &none).shown);
+
+        let released = ReleasedHashes::from_hex([fake_hash("t1").to_uppercase()]);
+        assert!(add_candidate(&m, "output/table1.csv", false, &released).released);
+    }
+
+    #[test]
+    fn released_hashes_ignore_garbage() {
+        let r = ReleasedHashes::from_hex(["nothex", &fake_hash("a"), &fake_hash("a")]);
+        assert_eq!(r.len(), 1);
+        assert!(r.contains_hex(&fake_hash("a")));
+        assert!(!r.contains_hex(&fake_hash("b")));
+        assert_eq!(
+            parse_digest(&fake_hash("a")).map(|d| digest_hex(&d)),
+            Some(fake_hash("a"))
+        );
+        assert_eq!(parse_digest("zz"), None);
+    }
+
+    #[test]
+    fn strip_position_only_strips_a_real_position() {
+        assert_eq!(strip_position("bad at line 3 column 7"), "bad");
+        assert_eq!(
+            strip_position("looked at line three"),
+            "looked at line three"
+        );
+        assert_eq!(strip_position("plain"), "plain");
+    }
+
+    #[test]
+    fn is_metadata_path_matches_the_directory_only() {
+        assert!(is_metadata_path("metadata/a.log"));
+        assert!(is_metadata_path("metadata"));
+        assert!(!is_metadata_path("metadata2/a.log"));
+        assert!(!is_metadata_path("output/metadata/a.log"));
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes never panic the parser.
+        #[test]
+        fn parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = parse_manifest(&bytes);
+        }
+
+        /// FMT-5: anything validate_relpath accepts has no traversal segment.
+        #[test]
+        fn validated_paths_are_safe(path in "[a-z./\\\\]{0,12}") {
+            if validate_relpath(&path).is_ok() {
+                proptest::prop_assert!(!path.starts_with('/'));
+                proptest::prop_assert!(path.split('/').all(|s| !s.is_empty() && s != "." && s != ".."));
+            }
+        }
+
+        /// WS-2: the tree holds every shown path once, each directory before its contents.
+        #[test]
+        fn tree_holds_every_path_once(paths in proptest::collection::btree_set("[ab]{1,2}(/[ab]{1,2}){0,3}\\.csv", 0..40)) {
+            let m = manifest_of(paths.iter().map(|p| ms(p)).collect());
+            let tree = m.tree(&NO_DISK, TreeOptions::default(), None, &ReleasedHashes::default());
+            let mut got = shown_paths(&tree);
+            got.sort();
+            let want: Vec<String> = paths.iter().cloned().collect();
+            proptest::prop_assert_eq!(got, want);
+            for (i, node) in tree.nodes.iter().enumerate() {
+                if let NodeKind::Dir { end } = node.kind {
+                    for child in &tree.nodes[i + 1..end as usize] {
+                        proptest::prop_assert!(child.path.starts_with(node.path));
+                        proptest::prop_assert!(child.depth > node.depth);
+                    }
+                }
+            }
+        }
     }
 }
