@@ -11,7 +11,8 @@ mod votes;
 
 pub use comments::{create_comment, delete_comment, make_comment_public, NewComment};
 pub use files::{
-    add_file, change_properties, check_add_batch, edit_group, update_file, withdraw_file, AddCandidate, GroupTarget,
+    add_file, change_properties, check_add_batch, edit_group, normalise_group_name, update_file, withdraw_file,
+    AddCandidate, GroupTarget,
 };
 pub use lifecycle::{force_status, reject, return_request, submit, submit_review, withdraw_request};
 pub use release::{
