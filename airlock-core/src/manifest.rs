@@ -721,7 +721,7 @@ impl Manifest {
         &'a self,
         disk: &'a DiskFiles,
         options: TreeOptions,
-        current: Option<&'a RequestState>,
+        current: Option<&RequestState>,
         released: &ReleasedHashes,
     ) -> WorkspaceTree<'a> {
         let statuses = StatusIndex::new(self, current, released);
