@@ -427,8 +427,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with every default, for code and tests; call [`Config::validate`]
-    /// after changing fields. Relative paths are kept as given.
+    /// A configuration with every default, for code and tests: `request_dir` is
+    /// `<work_dir>/requests` and no users file or token is set, so set one of them and call
+    /// [`Config::validate`] after changing fields. Relative paths are kept as given.
     pub fn new(work_dir: impl Into<PathBuf>, workspace_dir: impl Into<PathBuf>) -> Self {
         let work_dir = work_dir.into();
         let rules = Rules::default();
@@ -1086,7 +1087,12 @@ impl Builder<'_> {
             )?,
             regular_requests_file,
             bind_address,
-            port: self.int("port", raw.port, defaults.port)?,
+            port: match raw.port {
+                Some(p) if !(0..=65535).contains(&p) => {
+                    return Err(self.bad("port", format!("must be between 0 and 65535, got {p}")));
+                }
+                other => self.int("port", other, defaults.port)?,
+            },
             secret_key: self.text("secret_key", raw.secret_key)?.map(Secret::new),
             file: Some(self.file.to_path_buf()),
             origins: self.origins.clone(),
