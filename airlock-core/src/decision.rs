@@ -7,27 +7,49 @@ use crate::status::{Phase, Status};
 use crate::user::User;
 use std::collections::{BTreeSet, HashMap};
 
-/// REV-6: the decision over the votes of the counting reviewers `counting`, with N reviews.
-pub fn decide<'a>(votes: impl IntoIterator<Item = &'a Vote>, counting: &BTreeSet<String>, n: usize) -> Decision {
-    let (mut total, mut approved, mut changes, mut undecided) = (0usize, 0usize, 0usize, 0usize);
-    for vote in votes.into_iter().filter(|v| counting.contains(&v.reviewer)) {
-        total += 1;
-        match vote.status {
-            VoteStatus::Approved => approved += 1,
-            VoteStatus::ChangesRequested => changes += 1,
-            VoteStatus::Undecided => undecided += 1,
+/// Vote counts of one file over a counting set: (approved, changes requested, undecided).
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    approved: usize,
+    changes: usize,
+    undecided: usize,
+}
+
+impl Tally {
+    fn add(&mut self, status: VoteStatus) {
+        match status {
+            VoteStatus::Approved => self.approved += 1,
+            VoteStatus::ChangesRequested => self.changes += 1,
+            VoteStatus::Undecided => self.undecided += 1,
         }
     }
-    let distinct = [approved, changes, undecided].iter().filter(|c| **c > 0).count();
-    if total < n {
-        Decision::Incomplete
-    } else if approved >= n {
-        Decision::Approved
-    } else if distinct > 1 {
-        Decision::Conflicted
-    } else {
-        Decision::ChangesRequested
+
+    /// REV-6 over these counts.
+    fn decision(self, n: usize) -> Decision {
+        let total = self.approved + self.changes + self.undecided;
+        let distinct = [self.approved, self.changes, self.undecided]
+            .iter()
+            .filter(|c| **c > 0)
+            .count();
+        if total < n {
+            Decision::Incomplete
+        } else if self.approved >= n {
+            Decision::Approved
+        } else if distinct > 1 {
+            Decision::Conflicted
+        } else {
+            Decision::ChangesRequested
+        }
     }
+}
+
+/// REV-6: the decision over the votes of the counting reviewers `counting`, with N reviews.
+pub fn decide<'a>(votes: impl IntoIterator<Item = &'a Vote>, counting: &BTreeSet<String>, n: usize) -> Decision {
+    let mut tally = Tally::default();
+    for vote in votes.into_iter().filter(|v| counting.contains(&v.reviewer)) {
+        tally.add(vote.status);
+    }
+    tally.decision(n)
 }
 
 /// The user ids of the current turn's submitted reviews.
@@ -35,20 +57,17 @@ pub fn submitted_set(state: &RequestState) -> BTreeSet<String> {
     state.request.submitted_reviews.keys().cloned().collect()
 }
 
-/// Decisions of every file over a counting set, computed in one pass over the votes.
+/// Decisions of every file over a counting set, computed in one pass over the votes without
+/// allocating per file.
 pub fn decisions_over<'a>(state: &'a RequestState, counting: &BTreeSet<String>, n: usize) -> HashMap<&'a str, Decision> {
-    let mut by_file: HashMap<&str, Vec<&Vote>> = HashMap::with_capacity(state.files.len());
-    for vote in &state.votes {
-        by_file.entry(vote.relpath.as_str()).or_default().push(vote);
+    let index: HashMap<&str, usize> = state.files.iter().enumerate().map(|(i, f)| (f.relpath.as_str(), i)).collect();
+    let mut tallies = vec![Tally::default(); state.files.len()];
+    for vote in state.votes.iter().filter(|v| counting.contains(&v.reviewer)) {
+        if let Some(i) = index.get(vote.relpath.as_str()) {
+            tallies[*i].add(vote.status);
+        }
     }
-    state
-        .files
-        .iter()
-        .map(|f| {
-            let votes = by_file.get(f.relpath.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            (f.relpath.as_str(), decide(votes.iter().copied(), counting, n))
-        })
-        .collect()
+    state.files.iter().zip(tallies).map(|(f, t)| (f.relpath.as_str(), t.decision(n))).collect()
 }
 
 /// REV-7: the counting set whose decisions a viewer is shown, or `None` when the viewer is
@@ -167,9 +186,10 @@ pub fn groups_missing_public_comment(state: &RequestState, n: usize) -> Vec<Stri
 pub fn groups_missing_review_comment(state: &RequestState, reviewer: &str) -> Vec<String> {
     let turn = state.request.review_turn;
     let mut names: BTreeSet<&str> = BTreeSet::new();
+    let mine = state.votes_by(reviewer);
     for file in state.output_files() {
-        let voted_changes = state
-            .vote_of(&file.relpath, reviewer)
+        let voted_changes = mine
+            .get(file.relpath.as_str())
             .is_some_and(|v| v.status == VoteStatus::ChangesRequested);
         if voted_changes {
             names.insert(file.group.as_str());
@@ -187,9 +207,10 @@ pub fn groups_missing_review_comment(state: &RequestState, reviewer: &str) -> Ve
 pub fn review_progress(state: &RequestState, reviewer: &str) -> (usize, usize) {
     let mut voted = 0;
     let mut total = 0;
+    let mine = state.votes_by(reviewer);
     for file in state.output_files() {
         total += 1;
-        if state.vote_of(&file.relpath, reviewer).is_some_and(|v| v.status != VoteStatus::Undecided) {
+        if mine.get(file.relpath.as_str()).is_some_and(|v| v.status != VoteStatus::Undecided) {
             voted += 1;
         }
     }

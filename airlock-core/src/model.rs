@@ -4,7 +4,7 @@
 use crate::status::Status;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -318,6 +318,20 @@ impl RequestState {
         self.votes
             .iter()
             .find(|v| v.relpath == relpath && v.reviewer == reviewer)
+    }
+
+    /// The votes of one reviewer by path, built in one pass (for loops over files).
+    pub fn votes_by(&self, reviewer: &str) -> HashMap<&str, &Vote> {
+        self.votes
+            .iter()
+            .filter(|v| v.reviewer == reviewer)
+            .map(|v| (v.relpath.as_str(), v))
+            .collect()
+    }
+
+    /// The paths of the OUTPUT files, built in one pass (for loops over votes).
+    pub fn output_paths(&self) -> HashSet<&str> {
+        self.output_files().map(|f| f.relpath.as_str()).collect()
     }
 
     /// The comment with this id.

@@ -7,7 +7,7 @@ use crate::audit::AuditType;
 use crate::decision::{groups_missing_public_comment, groups_missing_review_comment, incomplete_groups};
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
-use crate::model::{FileType, RequestState, VoteStatus};
+use crate::model::{RequestState, VoteStatus};
 use crate::notification::EventType;
 use crate::rules::Ctx;
 use crate::status::Status;
@@ -35,8 +35,9 @@ pub fn submit(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
     let mut effects = Vec::new();
     if resubmit {
         // SUB-3: CHANGES_REQUESTED votes on OUTPUT files become UNDECIDED at the author turn.
+        let outputs = state.output_paths();
         for vote in &state.votes {
-            let on_output = state.file(&vote.relpath).is_some_and(|f| f.filetype == FileType::Output);
+            let on_output = outputs.contains(vote.relpath.as_str());
             if on_output && vote.status == VoteStatus::ChangesRequested {
                 let mut undecided = vote.clone();
                 undecided.status = VoteStatus::Undecided;
@@ -118,8 +119,9 @@ pub fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<boo
     let mut effects = Vec::new();
     if early {
         // RET-3 step 1: current-turn votes on OUTPUT files.
+        let outputs = state.output_paths();
         for vote in state.votes.iter().filter(|v| v.review_turn == turn) {
-            let on_output = state.file(&vote.relpath).is_some_and(|f| f.filetype == FileType::Output);
+            let on_output = outputs.contains(vote.relpath.as_str());
             if !on_output {
                 continue;
             }
@@ -169,9 +171,10 @@ pub fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usiz
     if request.submitted_reviews.contains_key(me) {
         return Err(ErrorCode::ReviewAlreadySubmitted.into());
     }
+    let mine = state.votes_by(me);
     let all_voted = state
         .output_files()
-        .all(|f| state.vote_of(&f.relpath, me).is_some_and(|v| v.status != VoteStatus::Undecided));
+        .all(|f| mine.get(f.relpath.as_str()).is_some_and(|v| v.status != VoteStatus::Undecided));
     if !all_voted {
         return Err(ErrorCode::NotAllFilesReviewed.into());
     }

@@ -22,9 +22,17 @@ fn vote_audit_type(status: VoteStatus) -> AuditType {
     }
 }
 
-fn put_vote(ctx: &Ctx<'_>, state: &RequestState, file: &RequestFile, status: VoteStatus, effects: &mut Vec<Effect>) {
+/// Puts the actor's vote on `file`; `existing` is their current vote on it, if any.
+fn put_vote(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    file: &RequestFile,
+    existing: Option<&Vote>,
+    status: VoteStatus,
+    effects: &mut Vec<Effect>,
+) {
     let me = ctx.actor.id();
-    let created_at = state.vote_of(&file.relpath, me).map_or(ctx.now, |v| v.created_at);
+    let created_at = existing.map_or(ctx.now, |v| v.created_at);
     effects.push(Effect::PutVote(Vote {
         relpath: file.relpath.clone(),
         reviewer: me.to_string(),
@@ -45,7 +53,7 @@ pub fn vote(ctx: &Ctx<'_>, state: &RequestState, relpath: &str, status: VoteStat
         return Err(AirlockError::with_message(ErrorCode::BadRequest, "A vote is APPROVED or CHANGES_REQUESTED."));
     }
     let mut effects = Vec::new();
-    put_vote(ctx, state, file, status, &mut effects);
+    put_vote(ctx, state, file, state.vote_of(relpath, ctx.actor.id()), status, &mut effects);
     Ok(Outcome::of(effects))
 }
 
@@ -95,13 +103,15 @@ pub fn group_request_changes(ctx: &Ctx<'_>, state: &RequestState, group: &str) -
     let me = ctx.actor.id();
     let mut counts = GroupVoteCounts::default();
     let mut effects = Vec::new();
+    let mine = state.votes_by(me);
     for file in state.files_in_group(group).filter(|f| f.filetype == FileType::Output) {
-        match state.vote_of(&file.relpath, me).map(|v| v.status) {
+        let existing = mine.get(file.relpath.as_str()).copied();
+        match existing.map(|v| v.status) {
             Some(VoteStatus::Approved) => counts.already_approved += 1,
             Some(VoteStatus::ChangesRequested) => counts.already_changes_requested += 1,
             None | Some(VoteStatus::Undecided) => {
                 counts.changed += 1;
-                put_vote(ctx, state, file, VoteStatus::ChangesRequested, &mut effects);
+                put_vote(ctx, state, file, existing, VoteStatus::ChangesRequested, &mut effects);
             }
         }
     }
@@ -117,8 +127,9 @@ pub fn group_reset_votes(ctx: &Ctx<'_>, state: &RequestState, group: &str) -> Re
     let me = ctx.actor.id();
     let mut counts = GroupVoteCounts::default();
     let mut effects = Vec::new();
+    let mine = state.votes_by(me);
     for file in state.files_in_group(group).filter(|f| f.filetype == FileType::Output) {
-        if state.vote_of(&file.relpath, me).is_some() {
+        if mine.contains_key(file.relpath.as_str()) {
             counts.changed += 1;
             effects.push(Effect::DeleteVote { relpath: file.relpath.clone(), reviewer: me.to_string() });
             effects.push(Effect::Audit(file_audit(ctx, &state.request, AuditType::RequestFileResetReview, file, me)));

@@ -1,0 +1,190 @@
+//! Reads with their permission checks: a request and its activity, the current request of a
+//! user in a workspace (ONE-3), and the request listings. Authorisation is decided here, by
+//! `airlock_core::access`, never by the caller's template.
+
+use super::Store;
+use crate::db::{self, AuditFilter, RequestFilter};
+use airlock_core::access::{require_reviews_page, require_view};
+use airlock_core::audit::AuditEntry;
+use airlock_core::decision::review_progress;
+use airlock_core::visibility::activity;
+use airlock_core::{AirlockError, Request, RequestState, Status, User};
+
+/// Requests per page of a listing unless the caller asks for another size.
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+
+/// A page of a listing: `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return (at most 1000).
+    pub limit: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            offset: 0,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+impl Page {
+    fn apply(self, mut filter: RequestFilter) -> RequestFilter {
+        filter.offset = Some(self.offset.max(0));
+        filter.limit = Some(self.limit.clamp(1, 1000));
+        filter
+    }
+}
+
+/// A request under review on the Reviews page, with the checker's own progress (WEB-7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewItem {
+    /// The request.
+    pub request: Request,
+    /// Output files the checker has voted on.
+    pub voted: usize,
+    /// Output files in all.
+    pub total: usize,
+}
+
+/// The three lists of the Reviews page (WEB-7), each without the checker's own requests.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reviews {
+    /// Requests under review, with the checker's progress.
+    pub under_review: Vec<ReviewItem>,
+    /// RETURNED requests.
+    pub returned: Vec<Request>,
+    /// APPROVED requests (uploads in progress).
+    pub approved: Vec<Request>,
+}
+
+impl Store {
+    /// A request's whole aggregate, for a user who may view its workspace. What the user may
+    /// see of votes and comments is filtered by the presentation through
+    /// `airlock_core::visibility`; use [`Store::request_activity`] for audit entries.
+    pub fn get_request_state(
+        &self,
+        actor: &User,
+        request_id: &str,
+    ) -> airlock_core::Result<RequestState> {
+        let mut conn = self.conn()?;
+        let state =
+            db::load_request_state(&mut conn, request_id)?.ok_or_else(AirlockError::not_found)?;
+        require_view(actor, &state.request.workspace)?;
+        Ok(state)
+    }
+
+    /// AUD-6: the activity of a request (or one of its groups) that the user may see, newest
+    /// first.
+    pub fn request_activity(
+        &self,
+        actor: &User,
+        request_id: &str,
+        group: Option<&str>,
+    ) -> airlock_core::Result<Vec<AuditEntry>> {
+        let mut conn = self.conn()?;
+        let request =
+            db::load_request(&mut conn, request_id)?.ok_or_else(AirlockError::not_found)?;
+        require_view(actor, &request.workspace)?;
+        let entries = db::audit_entries(
+            &mut conn,
+            AuditFilter {
+                request: Some(request_id.to_string()),
+                ..AuditFilter::default()
+            },
+        )?;
+        Ok(activity(actor, &request, &entries, group)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+
+    /// ONE-3: the user's current (active) request in a workspace, if any.
+    pub fn current_request(
+        &self,
+        actor: &User,
+        workspace: &str,
+    ) -> airlock_core::Result<Option<RequestState>> {
+        require_view(actor, workspace)?;
+        let mut conn = self.conn()?;
+        match db::current_request_id(&mut conn, workspace, actor.id())? {
+            Some(id) => Ok(db::load_request_state(&mut conn, &id)?),
+            None => Ok(None),
+        }
+    }
+
+    /// WEB-6: the user's own requests, newest first, archived workspaces included.
+    pub fn my_requests(&self, actor: &User, page: Page) -> airlock_core::Result<Vec<Request>> {
+        let mut conn = self.conn()?;
+        let filter = page.apply(RequestFilter {
+            author: Some(actor.id().to_string()),
+            ..RequestFilter::default()
+        });
+        Ok(db::list_requests(&mut conn, filter)?)
+    }
+
+    /// WEB-6: every request of a workspace the user may view, newest first, optionally only
+    /// those of some statuses.
+    pub fn workspace_requests(
+        &self,
+        actor: &User,
+        workspace: &str,
+        statuses: &[Status],
+        page: Page,
+    ) -> airlock_core::Result<Vec<Request>> {
+        require_view(actor, workspace)?;
+        let mut conn = self.conn()?;
+        let filter = page.apply(RequestFilter {
+            workspace: Some(workspace.to_string()),
+            statuses: statuses.to_vec(),
+            ..RequestFilter::default()
+        });
+        Ok(db::list_requests(&mut conn, filter)?)
+    }
+
+    /// WEB-7: the Reviews page lists, for checkers only (`permission_denied` otherwise).
+    pub fn reviews(&self, actor: &User) -> airlock_core::Result<Reviews> {
+        require_reviews_page(actor)?;
+        let mut conn = self.conn()?;
+        let under_review_statuses = Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_under_review())
+            .collect();
+        let list = |conn: &mut _, statuses| {
+            db::list_requests(
+                conn,
+                RequestFilter {
+                    statuses,
+                    ..RequestFilter::default()
+                },
+            )
+            .map(|requests| {
+                requests
+                    .into_iter()
+                    .filter(|r| r.author != actor.id())
+                    .collect::<Vec<_>>()
+            })
+        };
+        let mut reviews = Reviews {
+            returned: list(&mut conn, vec![Status::Returned])?,
+            approved: list(&mut conn, vec![Status::Approved])?,
+            ..Reviews::default()
+        };
+        for request in list(&mut conn, under_review_statuses)? {
+            let Some(state) = db::load_request_state(&mut conn, &request.id)? else {
+                continue;
+            };
+            let (voted, total) = review_progress(&state, actor.id());
+            reviews.under_review.push(ReviewItem {
+                request,
+                voted,
+                total,
+            });
+        }
+        Ok(reviews)
+    }
+}

@@ -1,0 +1,333 @@
+//! The store's operations end to end on every test database: each action reads, asks core and
+//! writes its change, audit entries and notifications in one transaction (§0.4); a refused action
+//! writes nothing (§0.2).
+
+mod ops_support;
+
+use airlock_core::audit::AuditType;
+use airlock_core::testkit::{self, AUTHOR};
+use airlock_core::{ErrorCode, Rules, Status, VoteStatus};
+use airlock_store::ops::actions::CommentInput;
+use ops_support::{harnesses, pending_with_files};
+
+fn rules() -> Rules {
+    Rules::default()
+}
+
+/// ST-7 from PENDING to RELEASED through the store, with the audit chain intact (AUD-4, AUD-5).
+#[test]
+fn st_7_whole_life_of_a_request() {
+    for h in harnesses(rules()) {
+        let state = pending_with_files(2);
+        let id = state.request.id.clone();
+        h.seed(&state);
+        let (author, c1, c2) = (
+            testkit::author(),
+            testkit::checker("checker1"),
+            testkit::checker("checker2"),
+        );
+        h.store.submit(&author, &id).expect("submit");
+        assert_eq!(h.status(&id), Status::Submitted, "{}", h.name());
+        for checker in [&c1, &c2] {
+            for f in &state.files {
+                h.store
+                    .vote(checker, &id, &f.relpath, VoteStatus::Approved)
+                    .expect("vote");
+            }
+            h.store.submit_review(checker, &id).expect("review");
+        }
+        assert_eq!(h.status(&id), Status::Reviewed, "{}", h.name());
+        assert_eq!(h.store.commit_release(&c1, &id).expect("release"), 2);
+        assert_eq!(h.status(&id), Status::Approved, "{}", h.name());
+        for f in &state.files {
+            h.store.upload_started(&id, &f.relpath).expect("started");
+        }
+        let first = &state.files[0].relpath;
+        let second = &state.files[1].relpath;
+        assert!(!h.store.upload_succeeded(&id, first).expect("uploaded"));
+        h.store
+            .upload_failed(&id, second, "connection reset", 0.5)
+            .expect("failed");
+        let failed = h.state(&id);
+        let upload = &failed.file(second).expect("file").upload;
+        assert_eq!(upload.upload_attempts, 1);
+        assert_eq!(
+            upload.upload_last_error.as_deref(),
+            Some("connection reset")
+        );
+        assert!(upload.upload_next_attempt_at.is_some());
+        assert!(h.store.upload_succeeded(&id, second).expect("uploaded"));
+        assert_eq!(h.status(&id), Status::Released, "{}", h.name());
+
+        let types = h.audit_types(&id);
+        assert_eq!(
+            types.first(),
+            Some(&AuditType::RequestSubmit),
+            "{}",
+            h.name()
+        );
+        assert_eq!(
+            types.last(),
+            Some(&AuditType::RequestRelease),
+            "{}",
+            h.name()
+        );
+        assert_eq!(
+            types
+                .iter()
+                .filter(|t| **t == AuditType::RequestReview)
+                .count(),
+            2
+        );
+        assert_eq!(
+            types
+                .iter()
+                .filter(|t| **t == AuditType::RequestFileUpload)
+                .count(),
+            2
+        );
+        assert_eq!(
+            h.outbox(),
+            vec![
+                "request_submitted",
+                "request_partially_reviewed",
+                "request_reviewed",
+                "request_approved",
+                "request_released"
+            ],
+            "{}",
+            h.name()
+        );
+        assert_eq!(h.verify_chain().map(|n| n > 10), Ok(true), "{}", h.name());
+    }
+}
+
+/// §0.2: a refused action changes nothing: no row, no audit entry, no notification.
+#[test]
+fn refused_actions_write_nothing() {
+    for h in harnesses(rules()) {
+        let state = pending_with_files(1);
+        let id = state.request.id.clone();
+        h.seed(&state);
+        let relpath = state.files[0].relpath.clone();
+        let before = h.state(&id);
+        let audit_before = h.audit_count();
+        let outsider = testkit::outsider("mallory");
+        let c1 = testkit::checker("checker1");
+        let refusals = [
+            (
+                h.store.submit(&outsider, &id).map(drop),
+                ErrorCode::PermissionDenied,
+            ),
+            (
+                h.store
+                    .vote(&c1, &id, &relpath, VoteStatus::Approved)
+                    .map(drop),
+                ErrorCode::NotUnderReview,
+            ),
+            (
+                h.store.submit_review(&testkit::author(), &id).map(drop),
+                ErrorCode::PermissionDenied,
+            ),
+            (
+                h.store
+                    .edit_group(&testkit::author(), &id, "default", "context", "controls")
+                    .map(drop),
+                ErrorCode::NoChanges,
+            ),
+            (
+                h.store.reject(&c1, &id).map(drop),
+                ErrorCode::InvalidTransition,
+            ),
+            (
+                h.store
+                    .submit(&testkit::author(), "no-such-request")
+                    .map(drop),
+                ErrorCode::NotFound,
+            ),
+        ];
+        for (i, (result, code)) in refusals.into_iter().enumerate() {
+            let err = result.expect_err("refused");
+            assert_eq!(err.error_code(), code, "{}: refusal {i}: {err:?}", h.name());
+        }
+        assert_eq!(h.state(&id), before, "{}", h.name());
+        assert_eq!(h.audit_count(), audit_before, "{}", h.name());
+        assert!(h.outbox().is_empty(), "{}", h.name());
+    }
+}
+
+/// RET-3 through the store: an early return resets the turn and hides its audit entries, and
+/// the chain still verifies (AUD-5 accepts entries hidden by an early return).
+#[test]
+fn ret_3_early_return_hides_the_turn() {
+    for h in harnesses(rules()) {
+        let state = pending_with_files(1);
+        let id = state.request.id.clone();
+        let relpath = state.files[0].relpath.clone();
+        h.seed(&state);
+        let c1 = testkit::checker("checker1");
+        h.store.submit(&testkit::author(), &id).expect("submit");
+        h.store
+            .vote(&c1, &id, &relpath, VoteStatus::ChangesRequested)
+            .expect("vote");
+        h.store
+            .create_comment(
+                &c1,
+                &id,
+                &CommentInput {
+                    group: "default".into(),
+                    text: "needs rounding".into(),
+                    visibility: None,
+                    file: None,
+                },
+            )
+            .expect("comment");
+        assert!(h.store.return_request(&c1, &id).expect("return early"));
+        let after = h.state(&id);
+        assert_eq!(after.request.status, Status::Returned);
+        assert!(
+            after.votes.is_empty(),
+            "{}: unsubmitted vote deleted",
+            h.name()
+        );
+        assert!(
+            after.comments.is_empty(),
+            "{}: turn comments deleted",
+            h.name()
+        );
+        let hidden: Vec<AuditType> = h
+            .audit(&id)
+            .into_iter()
+            .filter(|e| e.hidden)
+            .map(|e| e.entry.kind)
+            .collect();
+        assert!(
+            hidden.contains(&AuditType::RequestFileRequestChanges),
+            "{hidden:?}"
+        );
+        assert!(
+            hidden.contains(&AuditType::RequestCommentDelete),
+            "{hidden:?}"
+        );
+        assert!(
+            !hidden.contains(&AuditType::RequestEarlyReturn),
+            "the return itself stays visible: {hidden:?}"
+        );
+        assert!(h.verify_chain().is_ok(), "{}", h.name());
+        // The author sees none of the hidden turn, but sees the return (AUD-6, VIS-1).
+        let seen: Vec<AuditType> = h
+            .store
+            .request_activity(&testkit::author(), &id, None)
+            .expect("activity")
+            .into_iter()
+            .map(|e| e.entry.kind)
+            .collect();
+        assert!(seen.contains(&AuditType::RequestEarlyReturn), "{seen:?}");
+        assert!(
+            !seen.contains(&AuditType::RequestFileRequestChanges),
+            "{seen:?}"
+        );
+    }
+}
+
+/// OPS-1: the forced status needs a known user and an active request, and is marked automated.
+#[test]
+fn ops_1_forced_status() {
+    for h in harnesses(rules()) {
+        let state = pending_with_files(1);
+        let id = state.request.id.clone();
+        h.seed(&state);
+        let err = h
+            .store
+            .force_status("operator", &id, Status::Rejected)
+            .expect_err("unknown user");
+        assert_eq!(err.error_code(), ErrorCode::NotFound);
+        h.save_user(&testkit::checker("operator"));
+        h.store
+            .force_status("operator", &id, Status::Rejected)
+            .expect("forced");
+        assert_eq!(h.status(&id), Status::Rejected, "{}", h.name());
+        let last = h.audit(&id).pop().expect("entry");
+        assert_eq!(last.entry.kind, AuditType::RequestReject);
+        assert_eq!(
+            last.entry.extra.get("automated_action").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(h.outbox(), vec!["request_rejected"]);
+        let again = h
+            .store
+            .force_status("operator", &id, Status::Withdrawn)
+            .expect_err("final");
+        assert_eq!(
+            again.error_code(),
+            ErrorCode::InvalidTransition,
+            "{}",
+            h.name()
+        );
+    }
+}
+
+/// ONE-3 and WEB-6/WEB-7 listings with their permission checks.
+#[test]
+fn listings_and_current_request() {
+    for h in harnesses(rules()) {
+        let state = pending_with_files(1);
+        let id = state.request.id.clone();
+        h.seed(&state);
+        let author = testkit::author();
+        let current = h
+            .store
+            .current_request(&author, testkit::WS)
+            .expect("current")
+            .expect("exists");
+        assert_eq!(current.request.id, id);
+        let other = testkit::researcher("someone");
+        assert!(
+            h.store
+                .current_request(&other, testkit::WS)
+                .expect("ok")
+                .is_none()
+        );
+        assert_eq!(
+            h.store
+                .current_request(&testkit::outsider("x"), testkit::WS)
+                .expect_err("no view")
+                .error_code(),
+            ErrorCode::PermissionDenied
+        );
+        let mine = h
+            .store
+            .my_requests(&author, Default::default())
+            .expect("mine");
+        assert_eq!(mine.len(), 1);
+        assert_eq!(
+            h.store
+                .reviews(&author)
+                .expect_err("not a checker")
+                .error_code(),
+            ErrorCode::PermissionDenied
+        );
+        h.store.submit(&author, &id).expect("submit");
+        let c1 = testkit::checker("checker1");
+        let reviews = h.store.reviews(&c1).expect("reviews");
+        assert_eq!(reviews.under_review.len(), 1);
+        assert_eq!(
+            (reviews.under_review[0].voted, reviews.under_review[0].total),
+            (0, 1)
+        );
+        // A checker's own request is never on their Reviews page (WEB-7).
+        let own = testkit::collaborating_checker(AUTHOR);
+        assert!(
+            h.store
+                .reviews(&own)
+                .expect("reviews")
+                .under_review
+                .is_empty()
+        );
+        let listed = h
+            .store
+            .workspace_requests(&c1, testkit::WS, &[Status::Submitted], Default::default())
+            .expect("workspace list");
+        assert_eq!(listed.len(), 1, "{}", h.name());
+    }
+}

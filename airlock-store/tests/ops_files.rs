@@ -1,0 +1,338 @@
+//! Adding, updating and moving files through the store (FIL-3 to FIL-10, ONE-2) on every test
+//! database, against a generated workspace.
+
+mod ops_support;
+
+use airlock_core::audit::AuditType;
+use airlock_core::ops::GroupTarget;
+use airlock_core::testkit;
+use airlock_core::{ErrorCode, FileType, Rules, Status};
+use airlock_store::ops::AddItem;
+use ops_support::{active_requests, harnesses, rewrite_output, workspace};
+use std::sync::Barrier;
+
+fn outputs(items: &[String]) -> Vec<AddItem> {
+    items
+        .iter()
+        .map(|p| AddItem::new(p.clone(), FileType::Output))
+        .collect()
+}
+
+/// FIL-4, FIL-5, FIL-6, FIL-3: the first add creates the request, copies verified bytes into the
+/// request's store under their hash, and audits each path.
+#[test]
+fn fil_5_first_add_creates_the_request_with_verified_copies() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 30);
+        let author = testkit::author();
+        let report = h
+            .store
+            .add_files(
+                &author,
+                testkit::WS,
+                GroupTarget::New("Tables"),
+                &outputs(&shown[..3]),
+            )
+            .expect("batch accepted");
+        assert_eq!(report.added(), 3, "{}: {:?}", h.name(), report.results);
+        let id = report.request_id.expect("request created");
+        let state = h.state(&id);
+        assert_eq!(state.request.status, Status::Pending);
+        assert_eq!(state.groups.len(), 1);
+        assert_eq!(state.groups[0].name, "tables", "GRP-2 lower-cases");
+        let blobs = h.store.request_blobs(testkit::WS, &id).expect("blobs");
+        for file in &state.files {
+            assert!(
+                blobs.verify(&file.file_id).expect("stored"),
+                "{}",
+                file.relpath
+            );
+        }
+        assert_eq!(
+            h.audit_types(&id),
+            vec![
+                AuditType::RequestCreate,
+                AuditType::RequestFileAdd,
+                AuditType::RequestFileAdd,
+                AuditType::RequestFileAdd
+            ]
+        );
+        // A second batch joins the same request and the existing group.
+        let more = h
+            .store
+            .add_files(
+                &author,
+                testkit::WS,
+                GroupTarget::Named("tables"),
+                &outputs(&shown[3..5]),
+            )
+            .expect("second batch");
+        assert_eq!(more.request_id.as_deref(), Some(id.as_str()));
+        assert_eq!(h.state(&id).files.len(), 5, "{}", h.name());
+    }
+}
+
+/// FIL-4 steps 5 to 9: each path fails on its own with its code; a failed path copies nothing
+/// and does not undo the others.
+#[test]
+fn fil_4_each_path_fails_on_its_own() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 30);
+        let author = testkit::author();
+        let items = vec![
+            AddItem::new(shown[0].clone(), FileType::Output),
+            AddItem::new("output/no_such_file.csv", FileType::Output),
+            AddItem::new("metadata/manifest.json", FileType::Output),
+            AddItem::new("../outside.csv", FileType::Output),
+            AddItem::new("output/../../etc/passwd", FileType::Output),
+            AddItem::new(shown[0].clone(), FileType::Supporting),
+        ];
+        let report = h
+            .store
+            .add_files(&author, testkit::WS, GroupTarget::Named("default"), &items)
+            .expect("batch accepted");
+        let codes: Vec<Option<ErrorCode>> = report
+            .results
+            .iter()
+            .map(|(_, r)| r.as_ref().err().map(|e| e.error_code()))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                None,
+                Some(ErrorCode::NotFound),
+                Some(ErrorCode::MetadataFileNotAddable),
+                Some(ErrorCode::NotFound),
+                Some(ErrorCode::NotFound),
+                Some(ErrorCode::FileAlreadyOnRequest),
+            ],
+            "{}",
+            h.name()
+        );
+        let id = report.request_id.expect("request");
+        let blobs = h.store.request_blobs(testkit::WS, &id).expect("blobs");
+        assert_eq!(blobs.list().expect("list").len(), 1, "{}", h.name());
+    }
+}
+
+/// FIL-4 steps 1 to 4 refuse the whole batch; FIL-5: when no path succeeds no request exists.
+#[test]
+fn fil_4_batch_refusals_and_no_empty_request() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 10);
+        let err = h
+            .store
+            .add_files(
+                &testkit::outsider("mallory"),
+                testkit::WS,
+                GroupTarget::Named("default"),
+                &outputs(&shown[..1]),
+            )
+            .expect_err("no view");
+        assert_eq!(err.error_code(), ErrorCode::PermissionDenied);
+        let err = h
+            .store
+            .add_files(
+                &testkit::checker("checker1"),
+                testkit::WS,
+                GroupTarget::Named("default"),
+                &outputs(&shown[..1]),
+            )
+            .expect_err("no role");
+        assert!(
+            matches!(
+                err.error_code(),
+                ErrorCode::PermissionDenied | ErrorCode::NoWorkspaceRole
+            ),
+            "{err:?}"
+        );
+        let err = h
+            .store
+            .add_files(
+                &testkit::author(),
+                testkit::WS,
+                GroupTarget::New("a/b"),
+                &outputs(&shown[..1]),
+            )
+            .expect_err("bad group");
+        assert_eq!(err.error_code(), ErrorCode::InvalidGroupName);
+        let report = h
+            .store
+            .add_files(
+                &testkit::author(),
+                testkit::WS,
+                GroupTarget::Named("default"),
+                &[AddItem::new("output/missing.csv", FileType::Output)],
+            )
+            .expect("batch");
+        assert_eq!(report.added(), 0);
+        assert!(report.request_id.is_none());
+        assert_eq!(active_requests(&h, testkit::AUTHOR), 0, "{}", h.name());
+        assert_eq!(h.audit_count(), 0, "{}", h.name());
+    }
+}
+
+/// FIL-3: bytes that do not match the manifest's hash are refused with `hash_mismatch`; no
+/// request, no row, no visible blob.
+#[test]
+fn fil_3_hash_mismatch_leaves_nothing() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 10);
+        let ws = h.dir.path().join("workspaces").join(testkit::WS);
+        std::fs::write(ws.join(&shown[0]), b"tampered after the job ran\n").expect("tamper");
+        let report = h
+            .store
+            .add_files(
+                &testkit::author(),
+                testkit::WS,
+                GroupTarget::Named("default"),
+                &outputs(&shown[..1]),
+            )
+            .expect("batch");
+        let err = report.results[0].1.as_ref().expect_err("mismatch");
+        assert_eq!(err.error_code(), ErrorCode::HashMismatch, "{}", h.name());
+        assert!(report.request_id.is_none());
+        assert_eq!(active_requests(&h, testkit::AUTHOR), 0);
+        assert_eq!(h.audit_count(), 0);
+        let requests = h.dir.path().join("requests").join(testkit::WS);
+        let leftovers = std::fs::read_dir(&requests).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(leftovers, 0, "{}: no request directory is left", h.name());
+    }
+}
+
+/// ONE-2, D-m: eight threads adding files for the same author and workspace at the same moment
+/// create exactly one request, and every file lands on it.
+#[test]
+fn one_2_eight_concurrent_first_adds_create_one_request() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 40);
+        let barrier = Barrier::new(8);
+        let ids: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = shown[..8]
+                .iter()
+                .map(|path| {
+                    let (store, barrier) = (&h.store, &barrier);
+                    s.spawn(move || {
+                        let author = testkit::author();
+                        barrier.wait();
+                        let report = store
+                            .add_files(
+                                &author,
+                                testkit::WS,
+                                GroupTarget::Named("default"),
+                                &[AddItem::new(path.clone(), FileType::Output)],
+                            )
+                            .expect("batch");
+                        assert_eq!(report.added(), 1, "{:?}", report.results);
+                        report.request_id.expect("request")
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|t| t.join().expect("thread"))
+                .collect()
+        });
+        assert!(
+            ids.windows(2).all(|w| w[0] == w[1]),
+            "{}: {ids:?}",
+            h.name()
+        );
+        assert_eq!(active_requests(&h, testkit::AUTHOR), 1, "{}", h.name());
+        assert_eq!(h.state(&ids[0]).files.len(), 8, "{}", h.name());
+        let creates = h
+            .audit_types(&ids[0])
+            .into_iter()
+            .filter(|t| *t == AuditType::RequestCreate)
+            .count();
+        assert_eq!(creates, 1, "{}", h.name());
+        assert!(h.verify_chain().is_ok());
+    }
+}
+
+/// FIL-7: updating pulls the workspace's new content (new hash, votes deleted); an unchanged
+/// file is refused with `file_unchanged`.
+#[test]
+fn fil_7_update_file() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 10);
+        let author = testkit::author();
+        let report = h
+            .store
+            .add_files(
+                &author,
+                testkit::WS,
+                GroupTarget::Named("default"),
+                &outputs(&shown[..1]),
+            )
+            .expect("add");
+        let id = report.request_id.expect("request");
+        let err = h
+            .store
+            .update_file(&author, &id, &shown[0])
+            .expect_err("unchanged");
+        assert_eq!(err.error_code(), ErrorCode::FileUnchanged, "{}", h.name());
+        let old = h.state(&id).files[0].file_id.clone();
+        rewrite_output(&h, &shown[0], b"a,b\n1,20\n");
+        h.store
+            .update_file(&author, &id, &shown[0])
+            .expect("update");
+        let file = h.state(&id).files[0].clone();
+        assert_ne!(file.file_id, old);
+        assert!(
+            h.store
+                .request_blobs(testkit::WS, &id)
+                .expect("blobs")
+                .verify(&file.file_id)
+                .expect("stored")
+        );
+        let types = h.audit_types(&id);
+        assert_eq!(
+            &types[types.len() - 2..],
+            &[AuditType::RequestFileWithdraw, AuditType::RequestFileUpdate]
+        );
+    }
+}
+
+/// FIL-10: moving a file to a new group and retyping it.
+#[test]
+fn fil_10_change_properties() {
+    for h in harnesses(Rules::default()) {
+        let shown = workspace(&h, 10);
+        let author = testkit::author();
+        let id = h
+            .store
+            .add_files(
+                &author,
+                testkit::WS,
+                GroupTarget::Named("default"),
+                &outputs(&shown[..1]),
+            )
+            .expect("add")
+            .request_id
+            .expect("request");
+        let err = h
+            .store
+            .change_properties(&author, &id, &shown[0], None, Some(FileType::Output))
+            .expect_err("nothing changes");
+        assert_eq!(err.error_code(), ErrorCode::NoChanges);
+        h.store
+            .change_properties(
+                &author,
+                &id,
+                &shown[0],
+                Some(GroupTarget::New("figures")),
+                Some(FileType::Supporting),
+            )
+            .expect("moved");
+        let file = h.state(&id).files[0].clone();
+        assert_eq!(
+            (file.group.as_str(), file.filetype),
+            ("figures", FileType::Supporting)
+        );
+        h.store
+            .withdraw_file(&author, &id, &shown[0])
+            .expect("withdraw");
+        assert!(h.state(&id).files.is_empty(), "FIL-8: deleted in PENDING");
+    }
+}
