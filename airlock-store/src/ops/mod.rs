@@ -17,6 +17,7 @@
 
 pub mod actions;
 pub mod files;
+pub mod open;
 pub mod reads;
 
 use crate::blobstore::{BlobStore, RequestBlobs};
