@@ -27,7 +27,9 @@ pub fn can_action<'a>(user: &'a User, workspace: &str) -> Result<&'a Grant> {
     let grant = user.workspaces.get(workspace).ok_or_else(|| {
         AirlockError::with_message(
             ErrorCode::NoWorkspaceRole,
-            format!("You have no role on workspace {workspace}, so you cannot author requests there."),
+            format!(
+                "You have no role on workspace {workspace}, so you cannot author requests there."
+            ),
         )
     })?;
     let inactive = !grant.project_details.ongoing;
@@ -60,7 +62,11 @@ pub fn can_review_now(user: &User, request: &Request) -> bool {
 
 /// ACC-3: `permission_denied` unless the user can view the request's workspace.
 pub fn require_view(user: &User, workspace: &str) -> Result<()> {
-    if can_view(user, workspace) { Ok(()) } else { Err(AirlockError::permission_denied()) }
+    if can_view(user, workspace) {
+        Ok(())
+    } else {
+        Err(AirlockError::permission_denied())
+    }
 }
 
 /// FIL-0 (and ACC-2.6): the author checks before changing files or groups, in order:
@@ -119,7 +125,10 @@ pub fn require_review_now(user: &User, request: &Request) -> Result<()> {
     if !request.status.is_under_review() {
         return Err(AirlockError::with_message(
             ErrorCode::NotUnderReview,
-            format!("This request cannot be reviewed while it is {}.", request.status),
+            format!(
+                "This request cannot be reviewed while it is {}.",
+                request.status
+            ),
         ));
     }
     Ok(())
@@ -149,12 +158,20 @@ pub fn require_download(user: &User, request: &Request) -> Result<()> {
 
 /// WEB-7: only checkers see the Reviews page (403 for others, D-o).
 pub fn require_reviews_page(user: &User) -> Result<()> {
-    if user.output_checker { Ok(()) } else { Err(AirlockError::permission_denied()) }
+    if user.output_checker {
+        Ok(())
+    } else {
+        Err(AirlockError::permission_denied())
+    }
 }
 
 /// ACC-6: only read-only users see the all-workspaces page.
 pub fn require_all_workspaces_page(user: &User) -> Result<()> {
-    if user.readonly_access { Ok(()) } else { Err(AirlockError::permission_denied()) }
+    if user.readonly_access {
+        Ok(())
+    } else {
+        Err(AirlockError::permission_denied())
+    }
 }
 
 /// The actions of the ACC-6 matrix.
@@ -211,7 +228,8 @@ pub fn authorize(user: &User, request: &Request, action: Action) -> Result<()> {
     match action {
         Action::View => require_view(user, &request.workspace),
         Action::CreateRequest => {
-            let current = (request.author == user.id() && request.status.is_active()).then_some(request);
+            let current =
+                (request.author == user.id() && request.status.is_active()).then_some(request);
             require_add(user, &request.workspace, current)
         }
         Action::EditFiles => require_edit(user, request),

@@ -5,7 +5,6 @@
 //! in id order, in constant memory apart from the set of early returns and hidden turns.
 
 use crate::audit::{AuditEntry, AuditType, NewAudit};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -13,38 +12,86 @@ use std::fmt;
 /// The `prev_hash` of the first entry: 64 zeros.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The object that is canonicalised (AUD-4): exactly these keys, absent values as `null`.
-#[derive(Serialize)]
-struct Canonical<'a> {
-    id: i64,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    user: &'a str,
-    workspace: &'a str,
-    request: Option<&'a str>,
-    path: Option<&'a str>,
-    extra: &'a BTreeMap<String, String>,
-    created_at: String,
+/// The canonical content of an entry with this id (AUD-4): the RFC 8785 (JCS) serialisation of
+/// the object with keys `id`, `type`, `user`, `workspace`, `request`, `path`, `extra`,
+/// `created_at`.
+///
+/// Written directly rather than through a generic canonicaliser: the object has a fixed shape
+/// (strings, one integer, one map of strings), so JCS reduces to sorted keys and JSON string
+/// escaping, and `audit verify` recomputes this for every entry of a long chain. A property test
+/// checks it against the `serde_json_canonicalizer` crate.
+pub fn canonical_content(id: i64, entry: &NewAudit) -> String {
+    let mut out = String::with_capacity(256);
+    write_canonical(&mut out, id, entry);
+    out
 }
 
-/// The canonical content of an entry with this id (AUD-4): RFC 8785 JSON.
-pub fn canonical_content(id: i64, entry: &NewAudit) -> String {
-    let value = Canonical {
-        id,
-        kind: entry.kind.as_str(),
-        user: &entry.user,
-        workspace: &entry.workspace,
-        request: entry.request.as_deref(),
-        path: entry.path.as_deref(),
-        extra: &entry.extra,
-        created_at: entry
-            .created_at
-            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-            .to_string(),
-    };
-    // Serialising a struct of strings and integers cannot fail; fall back to an empty object
-    // rather than panic so that a broken serialiser shows up as a verification failure.
-    serde_json_canonicalizer::to_string(&value).unwrap_or_else(|_| String::from("{}"))
+/// Appends the canonical content to `out`. Top-level keys in JCS order (all ASCII, so UTF-16
+/// and byte order agree): created_at, extra, id, path, request, type, user, workspace.
+fn write_canonical(out: &mut String, id: i64, entry: &NewAudit) {
+    use std::fmt::Write as _;
+    out.push_str("{\"created_at\":\"");
+    // Infallible: writing to a String.
+    let _ = write!(out, "{}", entry.created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+    out.push_str("\",\"extra\":{");
+    let mut keys: Vec<&String> = entry.extra.keys().collect();
+    // JCS sorts member names by their UTF-16 code units.
+    if keys.iter().any(|k| !k.is_ascii()) {
+        keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    }
+    for (i, key) in keys.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, key);
+        out.push(':');
+        push_json_string(out, &entry.extra[key]);
+    }
+    out.push_str("},\"id\":");
+    let _ = write!(out, "{id}");
+    out.push_str(",\"path\":");
+    push_optional(out, entry.path.as_deref());
+    out.push_str(",\"request\":");
+    push_optional(out, entry.request.as_deref());
+    out.push_str(",\"type\":");
+    push_json_string(out, entry.kind.as_str());
+    out.push_str(",\"user\":");
+    push_json_string(out, &entry.user);
+    out.push_str(",\"workspace\":");
+    push_json_string(out, &entry.workspace);
+    out.push('}');
+}
+
+fn push_optional(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => push_json_string(out, v),
+        None => out.push_str("null"),
+    }
+}
+
+/// RFC 8785 §3.2.2.2 string serialisation: `"` and `\\` escaped, control characters as the
+/// short escapes or `\\u00xx` (lowercase hex), everything else literal.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 0xf] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// The hash of an entry with this id after `prev_hash` (AUD-4): lowercase hex sha256 of the
@@ -294,6 +341,44 @@ mod tests {
         );
     }
 
+    /// The oracle: the same object through a general RFC 8785 implementation.
+    fn jcs_oracle(id: i64, e: &NewAudit) -> String {
+        let value = serde_json::json!({
+            "id": id,
+            "type": e.kind.as_str(),
+            "user": e.user,
+            "workspace": e.workspace,
+            "request": e.request,
+            "path": e.path,
+            "extra": e.extra,
+            "created_at": e.created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        });
+        serde_json_canonicalizer::to_string(&value).expect("canonical")
+    }
+
+    proptest::proptest! {
+        /// AUD-4: the direct writer agrees with a general JCS implementation on any strings,
+        /// control characters, quotes and non-ASCII (including astral) keys and values.
+        #[test]
+        fn aud_4_canonical_content_matches_rfc_8785(
+            // JCS numbers are IEEE doubles: ids are exact up to 2^53, far beyond any chain.
+            id in 0i64..(1 << 53),
+            user in "\\PC*|[\\x00-\\x1f\"\\\\/]{0,8}",
+            workspace in "[a-z0-9-]{0,12}",
+            path in proptest::option::of("\\PC{0,20}"),
+            request in proptest::option::of("[A-Z0-9]{26}"),
+            extra in proptest::collection::btree_map("\\PC{0,6}|[\\u{e000}-\\u{e010}\\u{10000}-\\u{10010}]{1,3}", "\\PC{0,10}", 0..5),
+            micros in 0i64..4_000_000_000_000_000,
+        ) {
+            let mut e = NewAudit::about_workspace(AuditType::RequestComment, &user, &workspace, "", t(0));
+            e.path = path;
+            e.request = request;
+            e.extra = extra;
+            e.created_at = chrono::DateTime::from_timestamp_micros(micros).expect("time");
+            proptest::prop_assert_eq!(canonical_content(id, &e), jcs_oracle(id, &e));
+        }
+    }
+
     #[test]
     fn aud_4_hash_is_sha256_of_prev_hash_and_content() {
         let e = NewAudit::about_workspace(AuditType::WorkspaceFileView, "u", "ws", "p", t(0));
@@ -301,7 +386,10 @@ mod tests {
         h.update(GENESIS_HASH.as_bytes());
         h.update(canonical_content(1, &e).as_bytes());
         assert_eq!(entry_hash(GENESIS_HASH, 1, &e), hex::encode(h.finalize()));
-        assert_ne!(entry_hash(GENESIS_HASH, 1, &e), entry_hash(GENESIS_HASH, 2, &e));
+        assert_ne!(
+            entry_hash(GENESIS_HASH, 1, &e),
+            entry_hash(GENESIS_HASH, 2, &e)
+        );
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl Tally {
 }
 
 /// REV-6: the decision over the votes of the counting reviewers `counting`, with N reviews.
-pub fn decide<'a>(votes: impl IntoIterator<Item = &'a Vote>, counting: &BTreeSet<String>, n: usize) -> Decision {
+pub fn decide<'a>(
+    votes: impl IntoIterator<Item = &'a Vote>,
+    counting: &BTreeSet<String>,
+    n: usize,
+) -> Decision {
     let mut tally = Tally::default();
     for vote in votes.into_iter().filter(|v| counting.contains(&v.reviewer)) {
         tally.add(vote.status);
@@ -59,15 +63,33 @@ pub fn submitted_set(state: &RequestState) -> BTreeSet<String> {
 
 /// Decisions of every file over a counting set, computed in one pass over the votes without
 /// allocating per file.
-pub fn decisions_over<'a>(state: &'a RequestState, counting: &BTreeSet<String>, n: usize) -> HashMap<&'a str, Decision> {
-    let index: HashMap<&str, usize> = state.files.iter().enumerate().map(|(i, f)| (f.relpath.as_str(), i)).collect();
+pub fn decisions_over<'a>(
+    state: &'a RequestState,
+    counting: &BTreeSet<String>,
+    n: usize,
+) -> HashMap<&'a str, Decision> {
+    let index: HashMap<&str, usize> = state
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.relpath.as_str(), i))
+        .collect();
     let mut tallies = vec![Tally::default(); state.files.len()];
-    for vote in state.votes.iter().filter(|v| counting.contains(&v.reviewer)) {
+    for vote in state
+        .votes
+        .iter()
+        .filter(|v| counting.contains(&v.reviewer))
+    {
         if let Some(i) = index.get(vote.relpath.as_str()) {
             tallies[*i].add(vote.status);
         }
     }
-    state.files.iter().zip(tallies).map(|(f, t)| (f.relpath.as_str(), t.decision(n))).collect()
+    state
+        .files
+        .iter()
+        .zip(tallies)
+        .map(|(f, t)| (f.relpath.as_str(), t.decision(n)))
+        .collect()
 }
 
 /// REV-7: the counting set whose decisions a viewer is shown, or `None` when the viewer is
@@ -84,14 +106,26 @@ fn shown_counting_set(viewer: &User, state: &RequestState) -> Option<BTreeSet<St
 
 /// REV-7: the decision shown to `viewer` for every file. CONFLICTED is shown as
 /// CHANGES_REQUESTED to the author and to non-checkers.
-pub fn shown_decisions<'a>(viewer: &User, state: &'a RequestState, n: usize) -> HashMap<&'a str, Decision> {
+pub fn shown_decisions<'a>(
+    viewer: &User,
+    state: &'a RequestState,
+    n: usize,
+) -> HashMap<&'a str, Decision> {
     let mask_conflict = viewer.id() == state.request.author || !viewer.output_checker;
     match shown_counting_set(viewer, state) {
-        None => state.files.iter().map(|f| (f.relpath.as_str(), Decision::Incomplete)).collect(),
+        None => state
+            .files
+            .iter()
+            .map(|f| (f.relpath.as_str(), Decision::Incomplete))
+            .collect(),
         Some(counting) => decisions_over(state, &counting, n)
             .into_iter()
             .map(|(path, d)| {
-                let d = if mask_conflict && d == Decision::Conflicted { Decision::ChangesRequested } else { d };
+                let d = if mask_conflict && d == Decision::Conflicted {
+                    Decision::ChangesRequested
+                } else {
+                    d
+                };
                 (path, d)
             })
             .collect(),
@@ -104,9 +138,15 @@ pub fn explanation(decision: Decision, n: usize) -> String {
         Decision::Incomplete => format!(
             "The overall decision will be shown once {n} independent output checkers have submitted their reviews"
         ),
-        Decision::Approved => format!("{n} or more independent output checkers have approved this file"),
-        Decision::ChangesRequested => "Independent output checkers have requested changes to this file".to_string(),
-        Decision::Conflicted => "Output checkers disagree about whether this file should be released".to_string(),
+        Decision::Approved => {
+            format!("{n} or more independent output checkers have approved this file")
+        }
+        Decision::ChangesRequested => {
+            "Independent output checkers have requested changes to this file".to_string()
+        }
+        Decision::Conflicted => {
+            "Output checkers disagree about whether this file should be released".to_string()
+        }
     }
 }
 
@@ -114,7 +154,9 @@ pub fn explanation(decision: Decision, n: usize) -> String {
 pub fn all_files_approved(state: &RequestState, n: usize) -> bool {
     let counting = submitted_set(state);
     let decisions = decisions_over(state, &counting, n);
-    state.output_files().all(|f| decisions.get(f.relpath.as_str()) == Some(&Decision::Approved))
+    state
+        .output_files()
+        .all(|f| decisions.get(f.relpath.as_str()) == Some(&Decision::Approved))
 }
 
 /// REV-9: REVIEWED and every output file approved.
@@ -163,17 +205,18 @@ pub fn groups_missing_public_comment(state: &RequestState, n: usize) -> Vec<Stri
         .groups
         .iter()
         .filter(|g| {
-            !state
-                .comments
-                .iter()
-                .any(|c| c.group == g.name && c.visibility == Visibility::Public && c.review_turn == turn)
+            !state.comments.iter().any(|c| {
+                c.group == g.name && c.visibility == Visibility::Public && c.review_turn == turn
+            })
         })
         .filter(|g| {
-            state.files_in_group(&g.name).any(|f| match decisions.get(f.relpath.as_str()) {
-                Some(Decision::ChangesRequested | Decision::Conflicted) => true,
-                Some(Decision::Incomplete) => f.filetype == FileType::Output,
-                _ => false,
-            })
+            state
+                .files_in_group(&g.name)
+                .any(|f| match decisions.get(f.relpath.as_str()) {
+                    Some(Decision::ChangesRequested | Decision::Conflicted) => true,
+                    Some(Decision::Incomplete) => f.filetype == FileType::Output,
+                    _ => false,
+                })
         })
         .map(|g| g.name.clone())
         .collect();
@@ -197,7 +240,12 @@ pub fn groups_missing_review_comment(state: &RequestState, reviewer: &str) -> Ve
     }
     names
         .into_iter()
-        .filter(|g| !state.comments.iter().any(|c| c.group == *g && c.author == reviewer && c.review_turn == turn))
+        .filter(|g| {
+            !state
+                .comments
+                .iter()
+                .any(|c| c.group == *g && c.author == reviewer && c.review_turn == turn)
+        })
         .map(str::to_string)
         .collect()
 }
@@ -210,7 +258,10 @@ pub fn review_progress(state: &RequestState, reviewer: &str) -> (usize, usize) {
     let mine = state.votes_by(reviewer);
     for file in state.output_files() {
         total += 1;
-        if mine.get(file.relpath.as_str()).is_some_and(|v| v.status != VoteStatus::Undecided) {
+        if mine
+            .get(file.relpath.as_str())
+            .is_some_and(|v| v.status != VoteStatus::Undecided)
+        {
             voted += 1;
         }
     }
@@ -255,16 +306,27 @@ mod tests {
             (3, &[C, C, C], Decision::ChangesRequested),
         ];
         for (n, statuses, expected) in cases {
-            let votes: Vec<Vote> = statuses.iter().enumerate().map(|(i, s)| vote(&format!("r{i}"), *s)).collect();
+            let votes: Vec<Vote> = statuses
+                .iter()
+                .enumerate()
+                .map(|(i, s)| vote(&format!("r{i}"), *s))
+                .collect();
             let counting: BTreeSet<String> = votes.iter().map(|v| v.reviewer.clone()).collect();
-            assert_eq!(decide(&votes, &counting, *n), *expected, "N={n} votes={statuses:?}");
+            assert_eq!(
+                decide(&votes, &counting, *n),
+                *expected,
+                "N={n} votes={statuses:?}"
+            );
         }
     }
 
     /// REV-6: only votes by members of the counting set count.
     #[test]
     fn rev_6_ignores_votes_outside_the_counting_set() {
-        let votes = [vote("a", VoteStatus::Approved), vote("b", VoteStatus::Approved)];
+        let votes = [
+            vote("a", VoteStatus::Approved),
+            vote("b", VoteStatus::Approved),
+        ];
         let counting: BTreeSet<String> = ["a".to_string()].into();
         assert_eq!(decide(&votes, &counting, 2), Decision::Incomplete);
     }

@@ -150,6 +150,14 @@ pub fn digest_hex(digest: &Digest) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReleasedHashes {
     digests: Vec<Digest>,
+    /// The first 8 bytes of each digest, big-endian, in the same (sorted) order.
+    prefixes: Vec<u64>,
+}
+
+fn digest_prefix(digest: &Digest) -> u64 {
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(head)
 }
 
 impl ReleasedHashes {
@@ -165,12 +173,22 @@ impl ReleasedHashes {
             .collect();
         digests.sort_unstable();
         digests.dedup();
-        ReleasedHashes { digests }
+        let prefixes = digests.iter().map(digest_prefix).collect();
+        ReleasedHashes { digests, prefixes }
     }
 
-    /// Whether the digest was released.
+    /// Whether the digest was released: a search over integers, then one full comparison.
     pub fn contains(&self, digest: &Digest) -> bool {
-        !self.digests.is_empty() && self.digests.binary_search(digest).is_ok()
+        if self.prefixes.is_empty() {
+            return false;
+        }
+        let prefix = digest_prefix(digest);
+        let start = self.prefixes.partition_point(|&p| p < prefix);
+        self.prefixes[start..]
+            .iter()
+            .take_while(|&&p| p == prefix)
+            .zip(&self.digests[start..])
+            .any(|(_, d)| d == digest)
     }
 
     /// Whether the hex digest was released.
@@ -390,19 +408,28 @@ pub struct ManifestEntry {
     message_path: Option<String>,
     digest: Option<Digest>,
     allowed_type: bool,
+    /// Byte offset of the last segment of the shown path.
+    name_start: u32,
+    /// Identifies the parent directory of the shown path among shown entries (`u32::MAX` for
+    /// entries that are not shown).
+    parent_id: u32,
 }
 
 impl ManifestEntry {
     fn new(relpath: String, output: OutputEntry) -> Self {
         let message_path = output.excluded.then(|| format!("{relpath}.txt"));
         let digest = parse_digest(&output.content_hash);
-        let allowed_type = is_allowed_file_type(message_path.as_deref().unwrap_or(&relpath));
+        let shown = message_path.as_deref().unwrap_or(&relpath);
+        let allowed_type = is_allowed_file_type(shown);
+        let name_start = name_start(shown);
         ManifestEntry {
             relpath,
             output,
             message_path,
             digest,
             allowed_type,
+            name_start,
+            parent_id: u32::MAX,
         }
     }
 
@@ -466,6 +493,12 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
         AirlockError::with_message(ErrorCode::Internal, format!("{MANIFEST_UNREADABLE}: {e}"))
     })?;
     Ok(Manifest::from_doc(doc))
+}
+
+/// Byte offset of the last segment of a path.
+fn name_start(path: &str) -> u32 {
+    path.rfind('/')
+        .map_or(0, |i| u32::try_from(i + 1).unwrap_or(0))
 }
 
 /// Builds the WS-2 sort key of a path: per segment a marker (the top-level `metadata`
@@ -581,6 +614,19 @@ impl Manifest {
             }
             last = Some(key.as_slice());
             shown.push(*index);
+        }
+        // Files directly in one directory are contiguous in WS-2 order, so numbering parent
+        // directories as they change gives each directory one id: the tree compares integers.
+        let mut parent_id = 0u32;
+        let mut previous_parent: Option<String> = None;
+        for &index in &shown {
+            let entry = &entries[index as usize];
+            let parent = &entry.shown_path()[..(entry.name_start as usize).saturating_sub(1)];
+            if previous_parent.as_deref() != Some(parent) {
+                parent_id += 1;
+                previous_parent = Some(parent.to_string());
+            }
+            entries[index as usize].parent_id = parent_id;
         }
         let out_of_date = shown
             .iter()
@@ -732,6 +778,8 @@ impl Manifest {
             let status = statuses.for_disk_path(&file.relpath, file.sha256.as_ref());
             builder.push_file(
                 &file.relpath,
+                name_start(&file.relpath),
+                u32::MAX,
                 TreeFile {
                     source: FileSource::Metadata(file),
                     status,
@@ -763,7 +811,7 @@ impl Manifest {
                     }
                 }
             };
-            builder.push_file(entry.shown_path(), file);
+            builder.push_file(entry.shown_path(), entry.name_start, entry.parent_id, file);
         }
         WorkspaceTree {
             nodes: builder.finish(),
@@ -1156,6 +1204,8 @@ struct TreeBuilder<'a> {
     nodes: Vec<TreeNode<'a>>,
     /// Open directories: node index and full path.
     open: Vec<(usize, &'a str)>,
+    /// Parent directory id of the last file pushed.
+    last_parent: u32,
 }
 
 impl<'a> TreeBuilder<'a> {
@@ -1163,6 +1213,7 @@ impl<'a> TreeBuilder<'a> {
         TreeBuilder {
             nodes: Vec::with_capacity(capacity),
             open: Vec::new(),
+            last_parent: u32::MAX,
         }
     }
 
@@ -1175,7 +1226,22 @@ impl<'a> TreeBuilder<'a> {
         }
     }
 
-    fn push_file(&mut self, path: &'a str, file: TreeFile<'a>) {
+    /// Adds a file; `parent_id` identifies its parent directory (`u32::MAX`: unknown).
+    fn push_file(&mut self, path: &'a str, name_start: u32, parent_id: u32, file: TreeFile<'a>) {
+        // Fast path: the file is in the same directory as the previous file (most files are),
+        // which is the innermost open directory.
+        let name_start = name_start as usize;
+        let same_dir = parent_id != u32::MAX && parent_id == self.last_parent;
+        self.last_parent = parent_id;
+        if same_dir && name_start <= path.len() {
+            self.nodes.push(TreeNode {
+                path,
+                name: &path[name_start..],
+                depth: self.open.len() as u32,
+                kind: NodeKind::File(file),
+            });
+            return;
+        }
         // Keep the open directories that prefix this path; close the others.
         let mut depth = 0;
         let mut name_start = 0;

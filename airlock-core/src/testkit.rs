@@ -2,7 +2,8 @@
 //! nothing here is used by the product's own code paths.
 
 use crate::model::{
-    FileType, Group, OutputMeta, Request, RequestFile, RequestState, Timestamp, UploadState, Vote, VoteStatus,
+    FileType, Group, OutputMeta, Request, RequestFile, RequestState, Timestamp, UploadState, Vote,
+    VoteStatus,
 };
 use crate::status::Status;
 use crate::user::{Grant, User};
@@ -67,7 +68,9 @@ pub fn fake_hash(seed: &str) -> String {
         x = (x ^ u64::from(b)).wrapping_mul(1099511628211);
     }
     while out.len() < 64 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         out.push_str(&format!("{:016x}", x));
     }
     out.truncate(64);
@@ -81,7 +84,11 @@ pub fn file(relpath: &str, group: &str, filetype: FileType) -> RequestFile {
         group: group.to_string(),
         file_id: fake_hash(relpath),
         filetype,
-        meta: OutputMeta { size: 10, job_id: "job".into(), ..OutputMeta::default() },
+        meta: OutputMeta {
+            size: 10,
+            job_id: "job".into(),
+            ..OutputMeta::default()
+        },
         upload: UploadState::default(),
     }
 }
@@ -99,7 +106,14 @@ pub fn group(name: &str) -> Group {
 
 /// A vote.
 pub fn vote(relpath: &str, reviewer: &str, status: VoteStatus, turn: i64) -> Vote {
-    Vote { relpath: relpath.to_string(), reviewer: reviewer.to_string(), status, review_turn: turn, created_at: t0(), updated_at: t0() }
+    Vote {
+        relpath: relpath.to_string(),
+        reviewer: reviewer.to_string(),
+        status,
+        review_turn: turn,
+        created_at: t0(),
+        updated_at: t0(),
+    }
 }
 
 /// A PENDING request by [`AUTHOR`] in [`WS`] with no groups or files.
@@ -126,7 +140,9 @@ pub fn empty_request(id: &str) -> RequestState {
 pub fn request_in(status: Status) -> RequestState {
     let mut state = empty_request("01JNQ8Z7K3V5W2X9Y4T6R8P0MA");
     state.groups.push(group("default"));
-    state.files.push(file("output/a.csv", "default", FileType::Output));
+    state
+        .files
+        .push(file("output/a.csv", "default", FileType::Output));
     let request = &mut state.request;
     request.status = status;
     let reviewers: &[&str] = match status {
@@ -153,7 +169,12 @@ pub fn request_in(status: Status) -> RequestState {
         }
     }
     for r in reviewers {
-        state.votes.push(vote("output/a.csv", r, VoteStatus::Approved, review_turn.min(1)));
+        state.votes.push(vote(
+            "output/a.csv",
+            r,
+            VoteStatus::Approved,
+            review_turn.min(1),
+        ));
     }
     state
 }
@@ -177,14 +198,23 @@ pub struct World {
 impl World {
     /// A world around a request.
     pub fn new(state: RequestState, rules: crate::rules::Rules) -> Self {
-        World { state, audit: Vec::new(), notifications: Vec::new(), rules, clock: 1 }
+        World {
+            state,
+            audit: Vec::new(),
+            notifications: Vec::new(),
+            rules,
+            clock: 1,
+        }
     }
 
     /// Runs an action as `user` at the next tick; on success applies its effects.
     pub fn act<T>(
         &mut self,
         user: &User,
-        action: impl FnOnce(&crate::rules::Ctx<'_>, &RequestState) -> crate::error::Result<crate::ops::Outcome<T>>,
+        action: impl FnOnce(
+            &crate::rules::Ctx<'_>,
+            &RequestState,
+        ) -> crate::error::Result<crate::ops::Outcome<T>>,
     ) -> crate::error::Result<T> {
         self.clock += 1;
         let rules = self.rules.clone();
@@ -212,7 +242,8 @@ impl World {
                 Effect::HideAuditTurn { turn } => {
                     let request = self.state.request.id.clone();
                     for e in &mut self.audit {
-                        if e.entry.request.as_deref() == Some(request.as_str()) && e.turn() == *turn {
+                        if e.entry.request.as_deref() == Some(request.as_str()) && e.turn() == *turn
+                        {
                             e.hidden = true;
                         }
                     }

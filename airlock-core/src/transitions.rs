@@ -45,7 +45,13 @@ const fn t(
     actor: Actor,
     notification: Option<EventType>,
 ) -> Transition {
-    Transition { from, to, action, actor, notification }
+    Transition {
+        from,
+        to,
+        action,
+        actor,
+        notification,
+    }
 }
 
 use Status::*;
@@ -53,8 +59,20 @@ use Status::*;
 /// ST-4 / ST-7: every allowed transition. No other transition exists.
 pub const TRANSITIONS: &[Transition] = &[
     t(None, Pending, "add first file", Actor::Creator, None),
-    t(Some(Pending), Submitted, "submit", Actor::Author, Some(EventType::RequestSubmitted)),
-    t(Some(Pending), Withdrawn, "withdraw", Actor::Author, Some(EventType::RequestWithdrawn)),
+    t(
+        Some(Pending),
+        Submitted,
+        "submit",
+        Actor::Author,
+        Some(EventType::RequestSubmitted),
+    ),
+    t(
+        Some(Pending),
+        Withdrawn,
+        "withdraw",
+        Actor::Author,
+        Some(EventType::RequestWithdrawn),
+    ),
     t(
         Some(Submitted),
         PartiallyReviewed,
@@ -62,8 +80,20 @@ pub const TRANSITIONS: &[Transition] = &[
         Actor::Reviewer,
         Some(EventType::RequestPartiallyReviewed),
     ),
-    t(Some(Submitted), Returned, "return early", Actor::Reviewer, Some(EventType::RequestReturned)),
-    t(Some(PartiallyReviewed), Reviewed, "N-th review", Actor::Reviewer, Some(EventType::RequestReviewed)),
+    t(
+        Some(Submitted),
+        Returned,
+        "return early",
+        Actor::Reviewer,
+        Some(EventType::RequestReturned),
+    ),
+    t(
+        Some(PartiallyReviewed),
+        Reviewed,
+        "N-th review",
+        Actor::Reviewer,
+        Some(EventType::RequestReviewed),
+    ),
     t(
         Some(PartiallyReviewed),
         Returned,
@@ -71,17 +101,55 @@ pub const TRANSITIONS: &[Transition] = &[
         Actor::Reviewer,
         Some(EventType::RequestReturned),
     ),
-    t(Some(Reviewed), Approved, "release", Actor::Reviewer, Some(EventType::RequestApproved)),
-    t(Some(Reviewed), Rejected, "reject", Actor::Reviewer, Some(EventType::RequestRejected)),
-    t(Some(Reviewed), Returned, "return", Actor::Reviewer, Some(EventType::RequestReturned)),
-    t(Some(Returned), Submitted, "resubmit", Actor::Author, Some(EventType::RequestResubmitted)),
-    t(Some(Returned), Withdrawn, "withdraw", Actor::Author, Some(EventType::RequestWithdrawn)),
-    t(Some(Approved), Released, "all files uploaded", Actor::System, Some(EventType::RequestReleased)),
+    t(
+        Some(Reviewed),
+        Approved,
+        "release",
+        Actor::Reviewer,
+        Some(EventType::RequestApproved),
+    ),
+    t(
+        Some(Reviewed),
+        Rejected,
+        "reject",
+        Actor::Reviewer,
+        Some(EventType::RequestRejected),
+    ),
+    t(
+        Some(Reviewed),
+        Returned,
+        "return",
+        Actor::Reviewer,
+        Some(EventType::RequestReturned),
+    ),
+    t(
+        Some(Returned),
+        Submitted,
+        "resubmit",
+        Actor::Author,
+        Some(EventType::RequestResubmitted),
+    ),
+    t(
+        Some(Returned),
+        Withdrawn,
+        "withdraw",
+        Actor::Author,
+        Some(EventType::RequestWithdrawn),
+    ),
+    t(
+        Some(Approved),
+        Released,
+        "all files uploaded",
+        Actor::System,
+        Some(EventType::RequestReleased),
+    ),
 ];
 
 /// The row for a transition, if it exists (ST-4).
 pub fn find(from: Status, to: Status) -> Option<&'static Transition> {
-    TRANSITIONS.iter().find(|tr| tr.from == Some(from) && tr.to == to)
+    TRANSITIONS
+        .iter()
+        .find(|tr| tr.from == Some(from) && tr.to == to)
 }
 
 /// Whether ST-4 allows `from → to`.
@@ -176,7 +244,11 @@ mod tests {
         ];
         for from in Status::ALL {
             for to in Status::ALL {
-                assert_eq!(is_allowed(from, to), expected.contains(&(from, to)), "{from} -> {to}");
+                assert_eq!(
+                    is_allowed(from, to),
+                    expected.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
             }
         }
     }
@@ -185,12 +257,18 @@ mod tests {
     /// with a role who is not the author.
     #[test]
     fn st_5_every_pair_for_every_role() {
-        let users = [("author", author()), ("reviewer", checker("checker1")), ("other", researcher("other"))];
+        let users = [
+            ("author", author()),
+            ("reviewer", checker("checker1")),
+            ("other", researcher("other")),
+        ];
         for from in Status::ALL {
             let state: RequestState = request_in(from);
             for to in Status::ALL {
                 for (role, user) in &users {
-                    let got = check(user, &state.request, to).map(|_| ()).map_err(|e| e.code());
+                    let got = check(user, &state.request, to)
+                        .map(|_| ())
+                        .map_err(|e| e.code());
                     let expected = if !is_allowed(from, to) {
                         Err("invalid_transition")
                     } else {

@@ -23,12 +23,22 @@ pub struct Item<'a> {
 impl<'a> Item<'a> {
     /// A comment as an item.
     pub fn comment(c: &'a Comment) -> Self {
-        Item { turn: c.review_turn, visibility: c.visibility, writer: &c.author, hidden: false }
+        Item {
+            turn: c.review_turn,
+            visibility: c.visibility,
+            writer: &c.author,
+            hidden: false,
+        }
     }
 
     /// An audit entry as an item (VIS-2).
     pub fn audit(e: &'a AuditEntry) -> Self {
-        Item { turn: e.turn(), visibility: e.visibility(), writer: &e.entry.user, hidden: e.hidden }
+        Item {
+            turn: e.turn(),
+            visibility: e.visibility(),
+            writer: &e.entry.user,
+            hidden: e.hidden,
+        }
     }
 }
 
@@ -44,7 +54,9 @@ pub fn can_see(viewer: &User, request: &Request, item: Item<'_>) -> bool {
     let earlier = item.turn < request.review_turn;
     let reviewer = is_reviewer(viewer, request);
     match item.visibility {
-        Visibility::Public => earlier || phase == Phase::Complete || (phase == Phase::Consolidating && reviewer),
+        Visibility::Public => {
+            earlier || phase == Phase::Complete || (phase == Phase::Consolidating && reviewer)
+        }
         Visibility::Private => reviewer && (earlier || phase != Phase::Independent),
     }
 }
@@ -62,23 +74,37 @@ pub fn comment_badge(request: &Request, comment: &Comment) -> &'static str {
 }
 
 /// COM-1 and VIS-1: the comments of a group the viewer sees, newest first.
-pub fn visible_comments<'a>(viewer: &User, request: &Request, comments: &'a [Comment], group: &str) -> Vec<&'a Comment> {
+pub fn visible_comments<'a>(
+    viewer: &User,
+    request: &Request,
+    comments: &'a [Comment],
+    group: &str,
+) -> Vec<&'a Comment> {
     let mut seen: Vec<&Comment> = comments
         .iter()
         .filter(|c| c.group == group && can_see(viewer, request, Item::comment(c)))
         .collect();
-    seen.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+    seen.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| b.id.cmp(&a.id))
+    });
     seen
 }
 
 /// AUD-6: the activity entries the viewer sees, newest first, optionally restricted to a group.
-pub fn activity<'a>(viewer: &User, request: &Request, entries: &'a [AuditEntry], group: Option<&str>) -> Vec<&'a AuditEntry> {
+pub fn activity<'a>(
+    viewer: &User,
+    request: &Request,
+    entries: &'a [AuditEntry],
+    group: Option<&str>,
+) -> Vec<&'a AuditEntry> {
     let mut seen: Vec<&AuditEntry> = entries
         .iter()
         .filter(|e| !e.entry.kind.hidden_from_activity())
         .filter(|e| group.is_none_or(|g| e.entry.extra.get("group").map(String::as_str) == Some(g)))
         .filter(|e| can_see(viewer, request, Item::audit(e)))
         .collect();
-    seen.sort_by(|a, b| b.id.cmp(&a.id));
+    seen.sort_by_key(|e| std::cmp::Reverse(e.id));
     seen
 }

@@ -29,33 +29,63 @@ fn users() -> Vec<User> {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Add { path: usize, group: usize, supporting: bool },
-    Edit { group: usize, blank: bool },
+    Add {
+        path: usize,
+        group: usize,
+        supporting: bool,
+    },
+    Edit {
+        group: usize,
+        blank: bool,
+    },
     Submit,
     Withdraw,
-    Vote { path: usize, approve: bool },
-    ResetVote { path: usize },
-    GroupChanges { group: usize },
+    Vote {
+        path: usize,
+        approve: bool,
+    },
+    ResetVote {
+        path: usize,
+    },
+    GroupChanges {
+        group: usize,
+    },
     Review,
     Return,
     Reject,
     Release,
-    Comment { group: usize, public: bool },
+    Comment {
+        group: usize,
+        public: bool,
+    },
     DeleteComment,
     MakePublic,
-    WithdrawFile { path: usize },
-    Retype { path: usize, output: bool },
-    Update { path: usize },
+    WithdrawFile {
+        path: usize,
+    },
+    Retype {
+        path: usize,
+        output: bool,
+    },
+    Update {
+        path: usize,
+    },
     Upload,
 }
 
 fn step() -> impl Strategy<Value = (usize, Step)> {
     let s = prop_oneof![
-        (0..3usize, 0..2usize, any::<bool>()).prop_map(|(path, group, supporting)| Step::Add { path, group, supporting }),
-        (0..2usize, prop::bool::weighted(0.2)).prop_map(|(group, blank)| Step::Edit { group, blank }),
+        (0..3usize, 0..2usize, any::<bool>()).prop_map(|(path, group, supporting)| Step::Add {
+            path,
+            group,
+            supporting
+        }),
+        (0..2usize, prop::bool::weighted(0.2))
+            .prop_map(|(group, blank)| Step::Edit { group, blank }),
         Just(Step::Submit),
         Just(Step::Withdraw),
-        (0..3usize, prop::bool::weighted(0.7)).prop_map(|(path, approve)| Step::Vote { path, approve }),
+        (0..3usize, prop::bool::weighted(0.7))
+            .prop_map(|(path, approve)| Step::Vote { path, approve }),
         (0..3usize).prop_map(|path| Step::ResetVote { path }),
         (0..2usize).prop_map(|group| Step::GroupChanges { group }),
         Just(Step::Review),
@@ -87,11 +117,19 @@ fn candidate(path: &str, version: i64) -> AddCandidate {
 fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
     let clock = w.clock;
     let result: Result<(), airlock_core::AirlockError> = match step {
-        Step::Add { path, group, supporting } => {
+        Step::Add {
+            path,
+            group,
+            supporting,
+        } => {
             w.clock += 1;
             let rules = w.rules.clone();
             let ctx = airlock_core::Ctx::new(user, &rules, at(w.clock));
-            let ft = if *supporting { FileType::Supporting } else { FileType::Output };
+            let ft = if *supporting {
+                FileType::Supporting
+            } else {
+                FileType::Output
+            };
             let target = GroupTarget::Named(GROUPS[*group]);
             let c = candidate(PATHS[*path], 0);
             if user.id() != AUTHOR {
@@ -103,7 +141,16 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
                 return; // a new request after a final one is a different request
             }
             let current = created.then(|| w.state.clone());
-            ops::add_file(&ctx, WS, current.as_ref(), "01MODEL000000000000000000", target, &c, ft).map(|out| {
+            ops::add_file(
+                &ctx,
+                WS,
+                current.as_ref(),
+                "01MODEL000000000000000000",
+                target,
+                &c,
+                ft,
+            )
+            .map(|out| {
                 w.apply(&out.effects);
                 *created = true;
             })
@@ -111,46 +158,90 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
         _ if !*created => return,
         Step::Edit { group, blank } => {
             let text = if *blank { "" } else { "text" };
-            w.act(user, |ctx, s| ops::edit_group(ctx, s, GROUPS[*group], text, text)).map(|_| ())
+            w.act(user, |ctx, s| {
+                ops::edit_group(ctx, s, GROUPS[*group], text, text)
+            })
+            .map(|_| ())
         }
         Step::Submit => w.act(user, ops::submit).map(|_| ()),
         Step::Withdraw => w.act(user, ops::withdraw_request).map(|_| ()),
         Step::Vote { path, approve } => {
-            let status = if *approve { VoteStatus::Approved } else { VoteStatus::ChangesRequested };
-            w.act(user, |ctx, s| ops::vote(ctx, s, PATHS[*path], status)).map(|_| ())
+            let status = if *approve {
+                VoteStatus::Approved
+            } else {
+                VoteStatus::ChangesRequested
+            };
+            w.act(user, |ctx, s| ops::vote(ctx, s, PATHS[*path], status))
+                .map(|_| ())
         }
-        Step::ResetVote { path } => w.act(user, |ctx, s| ops::reset_vote(ctx, s, PATHS[*path])).map(|_| ()),
-        Step::GroupChanges { group } => {
-            w.act(user, |ctx, s| ops::group_request_changes(ctx, s, GROUPS[*group])).map(|_| ())
-        }
+        Step::ResetVote { path } => w
+            .act(user, |ctx, s| ops::reset_vote(ctx, s, PATHS[*path]))
+            .map(|_| ()),
+        Step::GroupChanges { group } => w
+            .act(user, |ctx, s| {
+                ops::group_request_changes(ctx, s, GROUPS[*group])
+            })
+            .map(|_| ()),
         Step::Review => w.act(user, ops::submit_review).map(|_| ()),
         Step::Return => w.act(user, ops::return_request).map(|_| ()),
         Step::Reject => w.act(user, ops::reject).map(|_| ()),
         Step::Release => w.act(user, ops::commit_release).map(|_| ()),
         Step::Comment { group, public } => {
             let id = format!("c{}", w.clock);
-            let visibility = Some(if *public { Visibility::Public } else { Visibility::Private });
+            let visibility = Some(if *public {
+                Visibility::Public
+            } else {
+                Visibility::Private
+            });
             w.act(user, |ctx, s| {
-                ops::create_comment(ctx, s, &NewComment { id: &id, group: GROUPS[*group], text: "t", visibility, file: None })
+                ops::create_comment(
+                    ctx,
+                    s,
+                    &NewComment {
+                        id: &id,
+                        group: GROUPS[*group],
+                        text: "t",
+                        visibility,
+                        file: None,
+                    },
+                )
             })
             .map(|_| ())
         }
         Step::DeleteComment | Step::MakePublic => {
-            let Some(c) = w.state.comments.first().cloned() else { return };
+            let Some(c) = w.state.comments.first().cloned() else {
+                return;
+            };
             if matches!(step, Step::DeleteComment) {
-                w.act(user, |ctx, s| ops::delete_comment(ctx, s, &c.group, &c.id)).map(|_| ())
+                w.act(user, |ctx, s| ops::delete_comment(ctx, s, &c.group, &c.id))
+                    .map(|_| ())
             } else {
-                w.act(user, |ctx, s| ops::make_comment_public(ctx, s, &c.group, &c.id)).map(|_| ())
+                w.act(user, |ctx, s| {
+                    ops::make_comment_public(ctx, s, &c.group, &c.id)
+                })
+                .map(|_| ())
             }
         }
-        Step::WithdrawFile { path } => w.act(user, |ctx, s| ops::withdraw_file(ctx, s, PATHS[*path])).map(|_| ()),
+        Step::WithdrawFile { path } => w
+            .act(user, |ctx, s| ops::withdraw_file(ctx, s, PATHS[*path]))
+            .map(|_| ()),
         Step::Retype { path, output } => {
-            let ft = if *output { FileType::Output } else { FileType::Supporting };
-            w.act(user, |ctx, s| ops::change_properties(ctx, s, PATHS[*path], None, Some(ft), false)).map(|_| ())
+            let ft = if *output {
+                FileType::Output
+            } else {
+                FileType::Supporting
+            };
+            w.act(user, |ctx, s| {
+                ops::change_properties(ctx, s, PATHS[*path], None, Some(ft), false)
+            })
+            .map(|_| ())
         }
         Step::Update { path } => {
             let version = w.clock;
-            w.act(user, |ctx, s| ops::update_file(ctx, s, &candidate(PATHS[*path], version))).map(|_| ())
+            w.act(user, |ctx, s| {
+                ops::update_file(ctx, s, &candidate(PATHS[*path], version))
+            })
+            .map(|_| ())
         }
         Step::Upload => {
             let pending: Vec<String> = w
@@ -180,8 +271,13 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
     let n = rules.required_reviews;
     // Final statuses never change (APPROVED only moves on to RELEASED).
     if before.is_final() {
-        let allowed = before == request.status || (before == Status::Approved && request.status == Status::Released);
-        assert!(allowed, "final status {before} changed to {}", request.status);
+        let allowed = before == request.status
+            || (before == Status::Approved && request.status == Status::Released);
+        assert!(
+            allowed,
+            "final status {before} changed to {}",
+            request.status
+        );
     }
     // APPROVED or RELEASED: every output file has N approvals from reviewers of that turn.
     if matches!(request.status, Status::Approved | Status::Released) {
@@ -189,9 +285,16 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
             let approvals = w
                 .state
                 .votes_on(&f.relpath)
-                .filter(|v| v.status == VoteStatus::Approved && request.submitted_reviews.contains_key(&v.reviewer))
+                .filter(|v| {
+                    v.status == VoteStatus::Approved
+                        && request.submitted_reviews.contains_key(&v.reviewer)
+                })
                 .count();
-            assert!(approvals >= n, "{} released with {approvals} approvals", f.relpath);
+            assert!(
+                approvals >= n,
+                "{} released with {approvals} approvals",
+                f.relpath
+            );
         }
     }
     // The author never holds a vote on their own request.
@@ -204,8 +307,15 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
     }
     // Votes exist only on files that were OUTPUT (now OUTPUT or WITHDRAWN).
     for v in &w.state.votes {
-        let file = w.state.file(&v.relpath).expect("vote on a file of the request");
-        assert_ne!(file.filetype, FileType::Supporting, "vote on a supporting file");
+        let file = w
+            .state
+            .file(&v.relpath)
+            .expect("vote on a file of the request");
+        assert_ne!(
+            file.filetype,
+            FileType::Supporting,
+            "vote on a supporting file"
+        );
     }
     // §12: nobody is shown what VIS-1 hides.
     let phase = request.status.phase();
@@ -220,8 +330,16 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
                     assert!(reviewer, "{} saw a private comment", user.username);
                 }
                 if c.review_turn == request.review_turn {
-                    assert!(phase != Phase::Independent, "{} saw a blinded comment", user.username);
-                    assert!(phase != Phase::Author, "{} saw an author-turn comment", user.username);
+                    assert!(
+                        phase != Phase::Independent,
+                        "{} saw a blinded comment",
+                        user.username
+                    );
+                    assert!(
+                        phase != Phase::Author,
+                        "{} saw an author-turn comment",
+                        user.username
+                    );
                     if phase == Phase::Consolidating {
                         assert!(reviewer, "{} saw a consolidating comment", user.username);
                     }
@@ -230,7 +348,10 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
         }
         for e in activity(&user, request, &w.audit, None) {
             assert!(!e.hidden);
-            assert!(!matches!(e.entry.kind, AuditType::RequestFileView | AuditType::RequestFileUndecided));
+            assert!(!matches!(
+                e.entry.kind,
+                AuditType::RequestFileView | AuditType::RequestFileUndecided
+            ));
             if e.entry.user != user.id() && e.turn() == request.review_turn {
                 assert!(
                     phase == Phase::Complete || (phase == Phase::Consolidating && reviewer),
@@ -244,10 +365,18 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
             }
         }
         if phase == Phase::Independent {
-            assert!(shown_decisions(&user, &w.state, n).values().all(|d| *d == Decision::Incomplete));
+            assert!(
+                shown_decisions(&user, &w.state, n)
+                    .values()
+                    .all(|d| *d == Decision::Incomplete)
+            );
         }
         if user.id() == request.author || !user.output_checker {
-            assert!(shown_decisions(&user, &w.state, n).values().all(|d| *d != Decision::Conflicted));
+            assert!(
+                shown_decisions(&user, &w.state, n)
+                    .values()
+                    .all(|d| *d != Decision::Conflicted)
+            );
         }
     }
 }

@@ -73,7 +73,12 @@ fn acc_6_every_cell_of_the_matrix() {
     let mut matrix = String::new();
     for action in Action::ALL {
         let _ = writeln!(matrix, "## {action:?}");
-        let _ = writeln!(matrix, "{:<22}{}", "", Status::ALL.map(|s| format!("{:<20}", s.as_str())).join(""));
+        let _ = writeln!(
+            matrix,
+            "{:<22}{}",
+            "",
+            Status::ALL.map(|s| format!("{:<20}", s.as_str())).join("")
+        );
         for role in ROLES {
             let _ = write!(matrix, "{:<22}", format!("{role:?}"));
             for status in Status::ALL {
@@ -94,7 +99,11 @@ fn acc_6_every_cell_of_the_matrix() {
             matrix.push('\n');
         }
     }
-    assert!(failures.is_empty(), "cells differing from ACC-6:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "cells differing from ACC-6:\n{}",
+        failures.join("\n")
+    );
     insta::assert_snapshot!(matrix);
 }
 
@@ -104,8 +113,16 @@ fn acc_6_checker_author_is_treated_as_author() {
     let me = author().checker();
     for status in Status::ALL {
         let state = request_in(status);
-        for action in [Action::Review, Action::Reject, Action::Release, Action::Download] {
-            assert!(authorize(&me, &state.request, action).is_err(), "{action:?} {status}");
+        for action in [
+            Action::Review,
+            Action::Reject,
+            Action::Release,
+            Action::Download,
+        ] {
+            assert!(
+                authorize(&me, &state.request, action).is_err(),
+                "{action:?} {status}"
+            );
         }
     }
 }

@@ -41,7 +41,12 @@ fn core_dependency_tree() -> BTreeSet<String> {
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id"),
+                p["name"].as_str().expect("name"),
+            )
+        })
         .collect();
     let nodes: HashMap<&str, Vec<&str>> = metadata["resolve"]["nodes"]
         .as_array()
@@ -82,7 +87,13 @@ fn core_dependency_tree() -> BTreeSet<String> {
 #[test]
 fn airlock_core_has_no_io_dependencies() {
     let tree = core_dependency_tree();
-    assert!(tree.contains("serde"), "the walk found the real tree: {tree:?}");
+    assert!(
+        tree.contains("serde"),
+        "the walk found the real tree: {tree:?}"
+    );
     let bad: Vec<&&str> = FORBIDDEN.iter().filter(|f| tree.contains(**f)).collect();
-    assert!(bad.is_empty(), "airlock-core must stay pure, but depends on {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "airlock-core must stay pure, but depends on {bad:?}"
+    );
 }

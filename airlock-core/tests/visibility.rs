@@ -21,20 +21,42 @@ fn add(w: &mut World, path: &str) {
     let current = (w.state.request.id != "none").then(|| w.state.clone());
     let rules = w.rules.clone();
     let ctx = airlock_core::Ctx::new(&a, &rules, at(0));
-    let out = ops::add_file(&ctx, WS, current.as_ref(), "01VIS0000000000000000000000", GroupTarget::Named("g"), &candidate, FileType::Output)
-        .expect("add");
+    let out = ops::add_file(
+        &ctx,
+        WS,
+        current.as_ref(),
+        "01VIS0000000000000000000000",
+        GroupTarget::Named("g"),
+        &candidate,
+        FileType::Output,
+    )
+    .expect("add");
     w.apply(&out.effects);
 }
 
 fn comment(w: &mut World, user: &User, id: &str, visibility: Option<Visibility>) {
-    w.act(user, |ctx, s| ops::create_comment(ctx, s, &NewComment { id, group: "g", text: id, visibility, file: None }))
-        .expect("comment");
+    w.act(user, |ctx, s| {
+        ops::create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id,
+                group: "g",
+                text: id,
+                visibility,
+                file: None,
+            },
+        )
+    })
+    .expect("comment");
 }
 
 /// Comment ids visible to `user`, sorted.
 fn comments_seen(w: &World, user: &User) -> Vec<String> {
-    let mut ids: Vec<String> =
-        visible_comments(user, &w.state.request, &w.state.comments, "g").iter().map(|c| c.id.clone()).collect();
+    let mut ids: Vec<String> = visible_comments(user, &w.state.request, &w.state.comments, "g")
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     ids.sort();
     ids
 }
@@ -54,7 +76,8 @@ fn activity_seen(w: &World, user: &User, turn: i64) -> Vec<(AuditType, String)> 
 fn vis_3_three_turns() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c")).expect("edit");
+    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c"))
+        .expect("edit");
     comment(&mut w, &author(), "author-t0", None);
     w.act(&author(), ops::submit).expect("submit");
 
@@ -62,66 +85,157 @@ fn vis_3_three_turns() {
     let support = tech_support("support");
 
     // Turn 1, INDEPENDENT (VIS-3.1).
-    w.act(&c1, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)).expect("vote");
+    w.act(&c1, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
+    })
+    .expect("vote");
     comment(&mut w, &c1, "c1-private", None);
     comment(&mut w, &c1, "c1-public", Some(Visibility::Public));
     w.act(&c1, ops::submit_review).expect("review");
-    w.act(&c2, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c2, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     comment(&mut w, &c2, "c2-private", None);
     assert_eq!(w.status(), Status::PartiallyReviewed);
-    assert_eq!(comments_seen(&w, &c1), ["author-t0", "c1-private", "c1-public"]);
+    assert_eq!(
+        comments_seen(&w, &c1),
+        ["author-t0", "c1-private", "c1-public"]
+    );
     assert_eq!(comments_seen(&w, &c2), ["author-t0", "c2-private"]);
-    assert_eq!(comments_seen(&w, &a), ["author-t0"], "the author sees nothing of the current turn");
+    assert_eq!(
+        comments_seen(&w, &a),
+        ["author-t0"],
+        "the author sees nothing of the current turn"
+    );
     assert_eq!(comments_seen(&w, &support), ["author-t0"]);
     let own = activity_seen(&w, &c2, 1);
-    assert!(own.iter().all(|(_, writer)| writer == "c2"), "each reviewer sees only their own: {own:?}");
+    assert!(
+        own.iter().all(|(_, writer)| writer == "c2"),
+        "each reviewer sees only their own: {own:?}"
+    );
     assert!(activity_seen(&w, &a, 1).is_empty());
     let c1_comment = w.state.comment("c1-private").expect("comment").clone();
-    assert_eq!(comment_badge(&w.state.request, &c1_comment), "Blinded", "VIS-4");
+    assert_eq!(
+        comment_badge(&w.state.request, &c1_comment),
+        "Blinded",
+        "VIS-4"
+    );
     for user in [&a, &c1, &c2, &c3] {
-        assert_eq!(shown_decisions(user, &w.state, 2)["output/a.csv"], Decision::Incomplete, "REV-7 INDEPENDENT");
+        assert_eq!(
+            shown_decisions(user, &w.state, 2)["output/a.csv"],
+            Decision::Incomplete,
+            "REV-7 INDEPENDENT"
+        );
     }
 
     // Turn 1, CONSOLIDATING (VIS-3.2).
     w.act(&c2, ops::submit_review).expect("review");
     assert_eq!(w.status(), Status::Reviewed);
-    assert_eq!(comments_seen(&w, &c1), ["author-t0", "c1-private", "c1-public", "c2-private"]);
-    assert_eq!(comments_seen(&w, &c3), ["author-t0", "c1-private", "c1-public", "c2-private"], "any reviewer");
+    assert_eq!(
+        comments_seen(&w, &c1),
+        ["author-t0", "c1-private", "c1-public", "c2-private"]
+    );
+    assert_eq!(
+        comments_seen(&w, &c3),
+        ["author-t0", "c1-private", "c1-public", "c2-private"],
+        "any reviewer"
+    );
     assert_eq!(comments_seen(&w, &a), ["author-t0"]);
-    assert!(activity_seen(&w, &a, 1).is_empty(), "the author still sees nothing of the current turn");
-    assert_eq!(comment_badge(&w.state.request, &c1_comment), "Output-checkers only");
-    assert!(activity_seen(&w, &c3, 1).iter().any(|(t, who)| *t == AuditType::RequestFileApprove && who == "c2"));
+    assert!(
+        activity_seen(&w, &a, 1).is_empty(),
+        "the author still sees nothing of the current turn"
+    );
+    assert_eq!(
+        comment_badge(&w.state.request, &c1_comment),
+        "Output-checkers only"
+    );
+    assert!(
+        activity_seen(&w, &c3, 1)
+            .iter()
+            .any(|(t, who)| *t == AuditType::RequestFileApprove && who == "c2")
+    );
 
     // Turn 2, AUTHOR after a return (VIS-3.3).
     w.act(&c1, ops::return_request).expect("return");
     assert_eq!(w.state.request.review_turn, 2);
-    assert_eq!(comments_seen(&w, &a), ["author-t0", "c1-public"], "public only, never private");
+    assert_eq!(
+        comments_seen(&w, &a),
+        ["author-t0", "c1-public"],
+        "public only, never private"
+    );
     let author_view = activity_seen(&w, &a, 1);
-    assert!(author_view.iter().any(|(t, _)| *t == AuditType::RequestFileRequestChanges), "all vote entries");
-    assert!(author_view.iter().any(|(t, _)| *t == AuditType::RequestFileApprove));
-    let private_comment_entries = author_view.iter().filter(|(t, _)| *t == AuditType::RequestComment).count();
-    assert_eq!(private_comment_entries, 1, "only the public comment's entry: {author_view:?}");
-    assert_eq!(shown_decisions(&a, &w.state, 2)["output/a.csv"], Decision::ChangesRequested, "conflict masked");
+    assert!(
+        author_view
+            .iter()
+            .any(|(t, _)| *t == AuditType::RequestFileRequestChanges),
+        "all vote entries"
+    );
+    assert!(
+        author_view
+            .iter()
+            .any(|(t, _)| *t == AuditType::RequestFileApprove)
+    );
+    let private_comment_entries = author_view
+        .iter()
+        .filter(|(t, _)| *t == AuditType::RequestComment)
+        .count();
+    assert_eq!(
+        private_comment_entries, 1,
+        "only the public comment's entry: {author_view:?}"
+    );
+    assert_eq!(
+        shown_decisions(&a, &w.state, 2)["output/a.csv"],
+        Decision::ChangesRequested,
+        "conflict masked"
+    );
     comment(&mut w, &a, "author-t2", None);
-    assert_eq!(comments_seen(&w, &c1), ["author-t0", "c1-private", "c1-public", "c2-private"], "not until resubmission");
+    assert_eq!(
+        comments_seen(&w, &c1),
+        ["author-t0", "c1-private", "c1-public", "c2-private"],
+        "not until resubmission"
+    );
 
     // Turn 3, INDEPENDENT again; then the third checker's view and COMPLETE (VIS-3.4).
     w.act(&a, ops::submit).expect("resubmit");
     assert_eq!(w.state.request.review_turn, 3);
     assert!(comments_seen(&w, &c1).contains(&"author-t2".to_string()));
-    w.act(&c1, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c1, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     comment(&mut w, &c3, "c3-private", None);
     w.act(&c1, ops::submit_review).expect("review");
-    w.act(&c3, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
-    assert!(!comments_seen(&w, &c1).contains(&"c3-private".to_string()), "blind in turn 3");
+    w.act(&c3, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
+    assert!(
+        !comments_seen(&w, &c1).contains(&"c3-private".to_string()),
+        "blind in turn 3"
+    );
     w.act(&c3, ops::submit_review).expect("review");
     w.act(&c3, ops::commit_release).expect("release");
     assert_eq!(w.status(), Status::Approved);
-    assert_eq!(comments_seen(&w, &a), ["author-t0", "author-t2", "c1-public"], "COMPLETE: all public items");
-    assert_eq!(comments_seen(&w, &support), ["author-t0", "author-t2", "c1-public"]);
+    assert_eq!(
+        comments_seen(&w, &a),
+        ["author-t0", "author-t2", "c1-public"],
+        "COMPLETE: all public items"
+    );
+    assert_eq!(
+        comments_seen(&w, &support),
+        ["author-t0", "author-t2", "c1-public"]
+    );
     assert_eq!(
         comments_seen(&w, &c2),
-        ["author-t0", "author-t2", "c1-private", "c1-public", "c2-private", "c3-private"],
+        [
+            "author-t0",
+            "author-t2",
+            "c1-private",
+            "c1-public",
+            "c2-private",
+            "c3-private"
+        ],
         "reviewers also see private ones"
     );
 }
@@ -131,12 +245,17 @@ fn vis_3_three_turns() {
 fn vis_3_5_deleted_private_comment_stays_private() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c")).expect("edit");
+    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c"))
+        .expect("edit");
     w.act(&author(), ops::submit).expect("submit");
     let c1 = checker("c1");
     comment(&mut w, &c1, "secret", None);
-    w.act(&c1, |ctx, s| ops::delete_comment(ctx, s, "g", "secret")).expect("delete");
-    w.act(&c1, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c1, |ctx, s| ops::delete_comment(ctx, s, "g", "secret"))
+        .expect("delete");
+    w.act(&c1, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     w.act(&c1, ops::submit_review).expect("review");
     review_and_reject(&mut w);
     for user in [author(), tech_support("t"), researcher("r")] {
@@ -153,7 +272,10 @@ fn vis_3_5_deleted_private_comment_stays_private() {
 
 fn review_and_reject(w: &mut World) {
     let c2 = checker("c2");
-    w.act(&c2, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c2, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     w.act(&c2, ops::submit_review).expect("review");
     w.act(&c2, ops::reject).expect("reject");
 }
@@ -164,15 +286,34 @@ fn review_and_reject(w: &mut World) {
 fn ret_3_everyone_sees_two_entries_for_a_reset_turn() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c")).expect("edit");
+    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c"))
+        .expect("edit");
     w.act(&author(), ops::submit).expect("submit");
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| ops::vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)).expect("vote");
+    w.act(&c1, |ctx, s| {
+        ops::vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
+    })
+    .expect("vote");
     comment(&mut w, &c1, "why", None);
     w.act(&c1, ops::submit_review).expect("review");
-    w.act(&checker("c2"), ops::return_request).expect("early return");
-    for user in [author(), c1.clone(), checker("c2"), checker("c3"), tech_support("t")] {
-        let seen: Vec<AuditType> = activity_seen(&w, &user, 1).into_iter().map(|(t, _)| t).collect();
-        assert_eq!(seen, [AuditType::RequestEarlyReturn, AuditType::RequestReturn], "{}", user.username);
+    w.act(&checker("c2"), ops::return_request)
+        .expect("early return");
+    for user in [
+        author(),
+        c1.clone(),
+        checker("c2"),
+        checker("c3"),
+        tech_support("t"),
+    ] {
+        let seen: Vec<AuditType> = activity_seen(&w, &user, 1)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(
+            seen,
+            [AuditType::RequestEarlyReturn, AuditType::RequestReturn],
+            "{}",
+            user.username
+        );
     }
 }

@@ -281,7 +281,14 @@ impl WorkspaceReader {
             return unreadable(format!("reading the manifest: {e}"));
         }
         self.inner.parses.fetch_add(1, Ordering::Relaxed);
-        let hash = hex::encode(Sha256::digest(&bytes));
+        let digest: Digest = Sha256::digest(&bytes).into();
+        let hash = hex::encode(digest);
+        // The manifest is also a `metadata/` file: never hash the same version twice.
+        self.inner
+            .hashes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path.to_path_buf(), (identity, digest));
         let snapshot = match parse_manifest(&bytes) {
             Ok(manifest) => {
                 for warning in manifest.warnings() {

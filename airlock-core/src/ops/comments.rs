@@ -24,7 +24,11 @@ pub struct NewComment<'a> {
 }
 
 /// COM-2 and COM-3: post a comment.
-pub fn create_comment(ctx: &Ctx<'_>, state: &RequestState, new: &NewComment<'_>) -> Result<Outcome<Comment>> {
+pub fn create_comment(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    new: &NewComment<'_>,
+) -> Result<Outcome<Comment>> {
     let request = &state.request;
     let allowed = comment_visibilities(ctx.actor, request)?;
     if new.text.trim().is_empty() {
@@ -62,12 +66,25 @@ pub fn create_comment(ctx: &Ctx<'_>, state: &RequestState, new: &NewComment<'_>)
     };
     let effects = vec![
         Effect::InsertComment(comment.clone()),
-        Effect::Audit(comment_audit(ctx, state, AuditType::RequestComment, &comment)),
+        Effect::Audit(comment_audit(
+            ctx,
+            state,
+            AuditType::RequestComment,
+            &comment,
+        )),
     ];
-    Ok(Outcome { effects, value: comment })
+    Ok(Outcome {
+        effects,
+        value: comment,
+    })
 }
 
-fn comment_audit(ctx: &Ctx<'_>, state: &RequestState, kind: AuditType, comment: &Comment) -> crate::audit::NewAudit {
+fn comment_audit(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    kind: AuditType,
+    comment: &Comment,
+) -> crate::audit::NewAudit {
     audit(ctx, &state.request, kind)
         .extra("group", comment.group.clone())
         .extra("comment", comment.text.clone())
@@ -75,7 +92,12 @@ fn comment_audit(ctx: &Ctx<'_>, state: &RequestState, kind: AuditType, comment: 
 }
 
 /// COM-4 checks, shared by delete and make public.
-fn own_current_comment<'a>(ctx: &Ctx<'_>, state: &'a RequestState, group: &str, id: &str) -> Result<&'a Comment> {
+fn own_current_comment<'a>(
+    ctx: &Ctx<'_>,
+    state: &'a RequestState,
+    group: &str,
+    id: &str,
+) -> Result<&'a Comment> {
     let comment = state
         .comment(id)
         .filter(|c| state.group(group).is_some_and(|g| g.name == c.group))
@@ -92,16 +114,33 @@ fn own_current_comment<'a>(ctx: &Ctx<'_>, state: &'a RequestState, group: &str, 
 
 /// COM-4: delete one's own comment of the current turn. The audit entry keeps the comment's
 /// visibility, so a private comment's text is never revealed (D-b).
-pub fn delete_comment(ctx: &Ctx<'_>, state: &RequestState, group: &str, id: &str) -> Result<Outcome> {
+pub fn delete_comment(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    group: &str,
+    id: &str,
+) -> Result<Outcome> {
     let comment = own_current_comment(ctx, state, group, id)?;
     Ok(Outcome::of(vec![
-        Effect::DeleteComment { id: comment.id.clone() },
-        Effect::Audit(comment_audit(ctx, state, AuditType::RequestCommentDelete, comment)),
+        Effect::DeleteComment {
+            id: comment.id.clone(),
+        },
+        Effect::Audit(comment_audit(
+            ctx,
+            state,
+            AuditType::RequestCommentDelete,
+            comment,
+        )),
     ]))
 }
 
 /// COM-5: make one's own PRIVATE comment of the current turn PUBLIC.
-pub fn make_comment_public(ctx: &Ctx<'_>, state: &RequestState, group: &str, id: &str) -> Result<Outcome> {
+pub fn make_comment_public(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    group: &str,
+    id: &str,
+) -> Result<Outcome> {
     let comment = own_current_comment(ctx, state, group, id)?;
     if comment.visibility == Visibility::Public {
         return Err(ErrorCode::CommentAlreadyPublic.into());
@@ -110,6 +149,11 @@ pub fn make_comment_public(ctx: &Ctx<'_>, state: &RequestState, group: &str, id:
     public.visibility = Visibility::Public;
     Ok(Outcome::of(vec![
         Effect::UpdateComment(public.clone()),
-        Effect::Audit(comment_audit(ctx, state, AuditType::RequestCommentVisibilityPublic, &public)),
+        Effect::Audit(comment_audit(
+            ctx,
+            state,
+            AuditType::RequestCommentVisibilityPublic,
+            &public,
+        )),
     ]))
 }

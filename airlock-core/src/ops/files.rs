@@ -40,7 +40,9 @@ pub struct AddCandidate {
 pub fn normalise_group_name(name: &str) -> Result<String> {
     let name = name.trim().to_lowercase();
     let len = name.chars().count();
-    let bad_char = name.chars().any(|c| c == '/' || c == '\\' || c.is_control());
+    let bad_char = name
+        .chars()
+        .any(|c| c == '/' || c == '\\' || c.is_control());
     if len == 0 || len > 100 || bad_char || name == "." || name == ".." {
         return Err(ErrorCode::InvalidGroupName.into());
     }
@@ -66,17 +68,34 @@ fn resolve_group(state: Option<&RequestState>, target: GroupTarget<'_>) -> Resul
 }
 
 fn new_group(ctx: &Ctx<'_>, name: &str) -> Group {
-    Group { name: name.to_string(), context: String::new(), controls: String::new(), created_at: ctx.now, updated_at: ctx.now }
+    Group {
+        name: name.to_string(),
+        context: String::new(),
+        controls: String::new(),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    }
 }
 
 /// FIL-4 steps 1 to 4, for the whole batch: view, `can_action`, an editable current request,
 /// a valid group.
-pub fn check_add_batch(ctx: &Ctx<'_>, workspace: &str, current: Option<&RequestState>, group: GroupTarget<'_>) -> Result<()> {
+pub fn check_add_batch(
+    ctx: &Ctx<'_>,
+    workspace: &str,
+    current: Option<&RequestState>,
+    group: GroupTarget<'_>,
+) -> Result<()> {
     require_add(ctx.actor, workspace, current.map(|s| &s.request))?;
     resolve_group(current, group).map(|_| ())
 }
 
-fn new_file(candidate: &AddCandidate, meta: &OutputMeta, hash: &str, group: &str, filetype: FileType) -> RequestFile {
+fn new_file(
+    candidate: &AddCandidate,
+    meta: &OutputMeta,
+    hash: &str,
+    group: &str,
+    filetype: FileType,
+) -> RequestFile {
     RequestFile {
         relpath: candidate.relpath.clone(),
         group: group.to_string(),
@@ -114,13 +133,19 @@ pub fn add_file(
         return Err(ErrorCode::InvalidFileType.into());
     }
     if filetype == FileType::Withdrawn {
-        return Err(AirlockError::with_message(ErrorCode::BadRequest, "A file is added as OUTPUT or SUPPORTING."));
+        return Err(AirlockError::with_message(
+            ErrorCode::BadRequest,
+            "A file is added as OUTPUT or SUPPORTING.",
+        ));
     }
     let existing = current.and_then(|s| s.file(relpath));
     if let Some(file) = existing.filter(|f| f.filetype != FileType::Withdrawn) {
         return Err(AirlockError::with_message(
             ErrorCode::FileAlreadyOnRequest,
-            format!("This file is already on the request as {}, in group {}.", file.filetype, file.group),
+            format!(
+                "This file is already on the request as {}, in group {}.",
+                file.filetype, file.group
+            ),
         ));
     }
     if candidate.released && filetype != FileType::Supporting {
@@ -153,7 +178,11 @@ pub fn add_file(
                 updated_at: ctx.now,
             };
             effects.push(Effect::CreateRequest(request.clone()));
-            effects.push(Effect::Audit(audit(ctx, &request, AuditType::RequestCreate)));
+            effects.push(Effect::Audit(audit(
+                ctx,
+                &request,
+                AuditType::RequestCreate,
+            )));
             let (name, create) = resolve_group(None, group)?;
             (request, name, create)
         }
@@ -167,24 +196,31 @@ pub fn add_file(
         (Some(state), Some(withdrawn)) => {
             // FIL-9: as FIL-7, with the group and type chosen now.
             reset_votes_for_author_change(ctx, state, withdrawn, &mut effects);
-            effects.push(Effect::DeleteFile { relpath: withdrawn.relpath.clone() });
+            effects.push(Effect::DeleteFile {
+                relpath: withdrawn.relpath.clone(),
+            });
             effects.push(Effect::Audit(
                 file_audit(ctx, &request, AuditType::RequestFileWithdraw, withdrawn, me)
                     .extra("filetype", withdrawn.filetype.as_str()),
             ));
             effects.push(Effect::InsertFile(file.clone()));
             effects.push(Effect::Audit(
-                file_audit(ctx, &request, AuditType::RequestFileUpdate, &file, me).extra("filetype", filetype.as_str()),
+                file_audit(ctx, &request, AuditType::RequestFileUpdate, &file, me)
+                    .extra("filetype", filetype.as_str()),
             ));
         }
         _ => {
             effects.push(Effect::InsertFile(file.clone()));
             effects.push(Effect::Audit(
-                file_audit(ctx, &request, AuditType::RequestFileAdd, &file, me).extra("filetype", filetype.as_str()),
+                file_audit(ctx, &request, AuditType::RequestFileAdd, &file, me)
+                    .extra("filetype", filetype.as_str()),
             ));
         }
     }
-    Ok(Outcome { effects, value: request })
+    Ok(Outcome {
+        effects,
+        value: request,
+    })
 }
 
 fn on_request<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestFile> {
@@ -192,10 +228,16 @@ fn on_request<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestF
 }
 
 /// FIL-7: pull the workspace's changed content of a file into the request.
-pub fn update_file(ctx: &Ctx<'_>, state: &RequestState, candidate: &AddCandidate) -> Result<Outcome> {
+pub fn update_file(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    candidate: &AddCandidate,
+) -> Result<Outcome> {
     require_edit(ctx.actor, &state.request)?;
     let old = on_request(state, &candidate.relpath)?;
-    let (true, Some(meta), Some(hash)) = (candidate.shown, &candidate.output, &candidate.content_hash) else {
+    let (true, Some(meta), Some(hash)) =
+        (candidate.shown, &candidate.output, &candidate.content_hash)
+    else {
         return Err(ErrorCode::FileNoLongerValid.into());
     };
     if !is_allowed_file_type(&candidate.relpath) {
@@ -209,14 +251,18 @@ pub fn update_file(ctx: &Ctx<'_>, state: &RequestState, candidate: &AddCandidate
     let request = touched(ctx, state);
     let mut effects = vec![Effect::UpdateRequest(request.clone())];
     reset_votes_for_author_change(ctx, state, old, &mut effects);
-    effects.push(Effect::DeleteFile { relpath: old.relpath.clone() });
+    effects.push(Effect::DeleteFile {
+        relpath: old.relpath.clone(),
+    });
     effects.push(Effect::Audit(
-        file_audit(ctx, &request, AuditType::RequestFileWithdraw, old, me).extra("filetype", old.filetype.as_str()),
+        file_audit(ctx, &request, AuditType::RequestFileWithdraw, old, me)
+            .extra("filetype", old.filetype.as_str()),
     ));
     let file = new_file(candidate, meta, hash, &old.group, old.filetype);
     effects.push(Effect::InsertFile(file.clone()));
     effects.push(Effect::Audit(
-        file_audit(ctx, &request, AuditType::RequestFileUpdate, &file, me).extra("filetype", file.filetype.as_str()),
+        file_audit(ctx, &request, AuditType::RequestFileUpdate, &file, me)
+            .extra("filetype", file.filetype.as_str()),
     ));
     Ok(Outcome::of(effects))
 }
@@ -231,13 +277,21 @@ pub fn withdraw_file(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Resu
     let request = touched(ctx, state);
     let mut effects = vec![Effect::UpdateRequest(request.clone())];
     if state.request.status == Status::Pending {
-        effects.push(Effect::DeleteFile { relpath: file.relpath.clone() });
+        effects.push(Effect::DeleteFile {
+            relpath: file.relpath.clone(),
+        });
     } else {
         let mut withdrawn = file.clone();
         withdrawn.filetype = FileType::Withdrawn;
         effects.push(Effect::UpdateFile(withdrawn));
     }
-    effects.push(Effect::Audit(file_audit(ctx, &request, AuditType::RequestFileWithdraw, file, ctx.actor.id())));
+    effects.push(Effect::Audit(file_audit(
+        ctx,
+        &request,
+        AuditType::RequestFileWithdraw,
+        file,
+        ctx.actor.id(),
+    )));
     Ok(Outcome::of(effects))
 }
 
@@ -257,7 +311,10 @@ pub fn change_properties(
         return Err(ErrorCode::FileWithdrawn.into());
     }
     if filetype == Some(FileType::Withdrawn) {
-        return Err(AirlockError::with_message(ErrorCode::BadRequest, "Use withdraw to withdraw a file."));
+        return Err(AirlockError::with_message(
+            ErrorCode::BadRequest,
+            "Use withdraw to withdraw a file.",
+        ));
     }
     let (group_name, create_group) = match group {
         Some(target) => resolve_group(Some(state), target)?,
@@ -281,14 +338,26 @@ pub fn change_properties(
     changed.filetype = new_type;
     effects.push(Effect::UpdateFile(changed.clone()));
     effects.push(Effect::Audit(
-        file_audit(ctx, &request, AuditType::RequestFileUpdate, &changed, ctx.actor.id())
-            .extra("filetype", new_type.as_str()),
+        file_audit(
+            ctx,
+            &request,
+            AuditType::RequestFileUpdate,
+            &changed,
+            ctx.actor.id(),
+        )
+        .extra("filetype", new_type.as_str()),
     ));
     Ok(Outcome::of(effects))
 }
 
 /// GRP-3: edit a group's context and controls.
-pub fn edit_group(ctx: &Ctx<'_>, state: &RequestState, group: &str, context: &str, controls: &str) -> Result<Outcome> {
+pub fn edit_group(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    group: &str,
+    context: &str,
+    controls: &str,
+) -> Result<Outcome> {
     require_edit(ctx.actor, &state.request)?;
     let existing = state.group(group).ok_or_else(AirlockError::not_found)?;
     if existing.context == context && existing.controls == controls {

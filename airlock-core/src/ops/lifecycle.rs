@@ -4,7 +4,9 @@
 use super::{Outcome, audit, audit_by, notify, start_new_turn, touched};
 use crate::access::{can_action, require_review_now, require_view};
 use crate::audit::AuditType;
-use crate::decision::{groups_missing_public_comment, groups_missing_review_comment, incomplete_groups};
+use crate::decision::{
+    groups_missing_public_comment, groups_missing_review_comment, incomplete_groups,
+};
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::{RequestState, VoteStatus};
@@ -26,7 +28,10 @@ pub fn submit(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
     if !incomplete.is_empty() {
         return Err(AirlockError::with_message(
             ErrorCode::IncompleteGroups,
-            format!("These file groups need both context and controls: {}.", incomplete.join(", ")),
+            format!(
+                "These file groups need both context and controls: {}.",
+                incomplete.join(", ")
+            ),
         ));
     }
     missing_public_comments(state, ctx.rules.required_reviews)?;
@@ -58,7 +63,11 @@ pub fn submit(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
     effects.push(Effect::Audit(audit(ctx, request, AuditType::RequestSubmit)));
     start_new_turn(&mut next);
     effects.insert(0, Effect::UpdateRequest(next));
-    let event = if resubmit { EventType::RequestResubmitted } else { EventType::RequestSubmitted };
+    let event = if resubmit {
+        EventType::RequestResubmitted
+    } else {
+        EventType::RequestSubmitted
+    };
     effects.push(notify(ctx, request, event, None));
     Ok(Outcome::of(effects))
 }
@@ -70,7 +79,10 @@ fn missing_public_comments(state: &RequestState, n: usize) -> Result<()> {
     } else {
         Err(AirlockError::with_message(
             ErrorCode::MissingPublicComments,
-            format!("These file groups need a public comment from this turn: {}.", missing.join(", ")),
+            format!(
+                "These file groups need a public comment from this turn: {}.",
+                missing.join(", ")
+            ),
         ))
     }
 }
@@ -136,23 +148,37 @@ pub fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<boo
                         .extra("reviewer", vote.reviewer.clone()),
                 ));
             } else {
-                effects.push(Effect::DeleteVote { relpath: vote.relpath.clone(), reviewer: vote.reviewer.clone() });
+                effects.push(Effect::DeleteVote {
+                    relpath: vote.relpath.clone(),
+                    reviewer: vote.reviewer.clone(),
+                });
             }
         }
         // Step 2: current-turn comments, whoever wrote them.
         for comment in state.comments.iter().filter(|c| c.review_turn == turn) {
-            effects.push(Effect::DeleteComment { id: comment.id.clone() });
+            effects.push(Effect::DeleteComment {
+                id: comment.id.clone(),
+            });
             effects.push(Effect::Audit(
-                audit_by(ctx, request, AuditType::RequestCommentDelete, &comment.author)
-                    .extra("group", comment.group.clone())
-                    .extra("comment", comment.text.clone())
-                    .extra("visibility", comment.visibility.as_str()),
+                audit_by(
+                    ctx,
+                    request,
+                    AuditType::RequestCommentDelete,
+                    &comment.author,
+                )
+                .extra("group", comment.group.clone())
+                .extra("comment", comment.text.clone())
+                .extra("visibility", comment.visibility.as_str()),
             ));
         }
         // Step 3: hide the turn's audit entries, those above included.
         effects.push(Effect::HideAuditTurn { turn });
         // Step 4.
-        effects.push(Effect::Audit(audit(ctx, request, AuditType::RequestEarlyReturn)));
+        effects.push(Effect::Audit(audit(
+            ctx,
+            request,
+            AuditType::RequestEarlyReturn,
+        )));
     }
     effects.push(Effect::Audit(audit(ctx, request, AuditType::RequestReturn)));
     let mut next = touched(ctx, state);
@@ -160,7 +186,10 @@ pub fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<boo
     start_new_turn(&mut next);
     effects.insert(0, Effect::UpdateRequest(next));
     effects.push(notify(ctx, request, EventType::RequestReturned, None));
-    Ok(Outcome { effects, value: early })
+    Ok(Outcome {
+        effects,
+        value: early,
+    })
 }
 
 /// REV-10 and REV-11: a reviewer submits their review. Returns the new number of reviews.
@@ -172,9 +201,10 @@ pub fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usiz
         return Err(ErrorCode::ReviewAlreadySubmitted.into());
     }
     let mine = state.votes_by(me);
-    let all_voted = state
-        .output_files()
-        .all(|f| mine.get(f.relpath.as_str()).is_some_and(|v| v.status != VoteStatus::Undecided));
+    let all_voted = state.output_files().all(|f| {
+        mine.get(f.relpath.as_str())
+            .is_some_and(|v| v.status != VoteStatus::Undecided)
+    });
     if !all_voted {
         return Err(ErrorCode::NotAllFilesReviewed.into());
     }
@@ -193,7 +223,10 @@ pub fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usiz
     let k = next.submitted_reviews.len();
     let mut effects = vec![Effect::Audit(audit(ctx, request, AuditType::RequestReview))];
     let target = match request.status {
-        Status::Submitted => Some((Status::PartiallyReviewed, EventType::RequestPartiallyReviewed)),
+        Status::Submitted => Some((
+            Status::PartiallyReviewed,
+            EventType::RequestPartiallyReviewed,
+        )),
         Status::PartiallyReviewed if k >= ctx.rules.required_reviews => {
             Some((Status::Reviewed, EventType::RequestReviewed))
         }
@@ -227,7 +260,11 @@ pub fn force_status(ctx: &Ctx<'_>, state: &RequestState, to: Status) -> Result<O
     }
     let mut next = touched(ctx, state);
     next.status = to;
-    let event = if to == Status::Rejected { EventType::RequestRejected } else { EventType::RequestWithdrawn };
+    let event = if to == Status::Rejected {
+        EventType::RequestRejected
+    } else {
+        EventType::RequestWithdrawn
+    };
     Ok(Outcome::of(vec![
         Effect::UpdateRequest(next),
         Effect::Audit(audit(ctx, request, kind).automated()),

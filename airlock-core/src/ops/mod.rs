@@ -9,16 +9,19 @@ mod lifecycle;
 mod release;
 mod votes;
 
-pub use comments::{create_comment, delete_comment, make_comment_public, NewComment};
+pub use comments::{NewComment, create_comment, delete_comment, make_comment_public};
 pub use files::{
-    add_file, change_properties, check_add_batch, edit_group, normalise_group_name, update_file, withdraw_file,
-    AddCandidate, GroupTarget,
+    AddCandidate, GroupTarget, add_file, change_properties, check_add_batch, edit_group,
+    normalise_group_name, update_file, withdraw_file,
 };
-pub use lifecycle::{force_status, reject, return_request, submit, submit_review, withdraw_request};
+pub use lifecycle::{
+    force_status, reject, return_request, submit, submit_review, withdraw_request,
+};
 pub use release::{
-    check_release, commit_release, complete_if_uploaded, upload_failed, upload_started, upload_succeeded,
+    check_release, commit_release, complete_if_uploaded, upload_failed, upload_started,
+    upload_succeeded,
 };
-pub use votes::{group_request_changes, group_reset_votes, reset_vote, vote, GroupVoteCounts};
+pub use votes::{GroupVoteCounts, group_request_changes, group_reset_votes, reset_vote, vote};
 
 use crate::audit::{AuditType, NewAudit};
 use crate::effect::Effect;
@@ -48,20 +51,45 @@ fn audit(ctx: &Ctx<'_>, request: &Request, kind: AuditType) -> NewAudit {
 
 /// An audit entry attributed to `user` about the request at its current turn (AUD-2).
 fn audit_by(ctx: &Ctx<'_>, request: &Request, kind: AuditType, user: &str) -> NewAudit {
-    NewAudit::about_request(kind, user, &request.workspace, &request.id, request.review_turn, ctx.now)
+    NewAudit::about_request(
+        kind,
+        user,
+        &request.workspace,
+        &request.id,
+        request.review_turn,
+        ctx.now,
+    )
 }
 
 /// An audit entry about a file: path and extra `group` (AUD-3).
-fn file_audit(ctx: &Ctx<'_>, request: &Request, kind: AuditType, file: &RequestFile, user: &str) -> NewAudit {
-    audit_by(ctx, request, kind, user).path(&file.relpath).extra("group", file.group.clone())
+fn file_audit(
+    ctx: &Ctx<'_>,
+    request: &Request,
+    kind: AuditType,
+    file: &RequestFile,
+    user: &str,
+) -> NewAudit {
+    audit_by(ctx, request, kind, user)
+        .path(&file.relpath)
+        .extra("group", file.group.clone())
 }
 
 /// A notification of `event` by the actor (NOT-3).
-fn notify(ctx: &Ctx<'_>, request: &Request, event: EventType, updates: Option<Vec<Update>>) -> Effect {
+fn notify(
+    ctx: &Ctx<'_>,
+    request: &Request,
+    event: EventType,
+    updates: Option<Vec<Update>>,
+) -> Effect {
     notify_as(request, event, ctx.actor.id(), updates)
 }
 
-fn notify_as(request: &Request, event: EventType, user: &str, updates: Option<Vec<Update>>) -> Effect {
+fn notify_as(
+    request: &Request,
+    event: EventType,
+    user: &str,
+    updates: Option<Vec<Update>>,
+) -> Effect {
     Effect::Notify(Notification {
         event_type: event,
         workspace: request.workspace.clone(),
@@ -88,12 +116,26 @@ fn touched(ctx: &Ctx<'_>, state: &RequestState) -> Request {
 
 /// One REQUEST_FILE_RESET_REVIEW per vote on the file, with extra `reviewer`, attributed to
 /// the author, and the votes deleted (FIL-7, FIL-9, FIL-10).
-fn reset_votes_for_author_change(ctx: &Ctx<'_>, state: &RequestState, file: &RequestFile, effects: &mut Vec<Effect>) {
+fn reset_votes_for_author_change(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    file: &RequestFile,
+    effects: &mut Vec<Effect>,
+) {
     for vote in state.votes_on(&file.relpath) {
-        effects.push(Effect::DeleteVote { relpath: vote.relpath.clone(), reviewer: vote.reviewer.clone() });
+        effects.push(Effect::DeleteVote {
+            relpath: vote.relpath.clone(),
+            reviewer: vote.reviewer.clone(),
+        });
         effects.push(Effect::Audit(
-            file_audit(ctx, &state.request, AuditType::RequestFileResetReview, file, ctx.actor.id())
-                .extra("reviewer", vote.reviewer.clone()),
+            file_audit(
+                ctx,
+                &state.request,
+                AuditType::RequestFileResetReview,
+                file,
+                ctx.actor.id(),
+            )
+            .extra("reviewer", vote.reviewer.clone()),
         ));
     }
 }

@@ -18,7 +18,8 @@ use crate::status::Status;
 pub fn check_release<'a>(ctx: &Ctx<'_>, state: &'a RequestState) -> Result<Vec<&'a RequestFile>> {
     let request = &state.request;
     require_release(ctx.actor, request)?;
-    if request.status == Status::Reviewed && !all_files_approved(state, ctx.rules.required_reviews) {
+    if request.status == Status::Reviewed && !all_files_approved(state, ctx.rules.required_reviews)
+    {
         return Err(ErrorCode::NotAllFilesApproved.into());
     }
     let mut files: Vec<&RequestFile> = state.output_files().collect();
@@ -45,16 +46,39 @@ pub fn commit_release(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usi
         released.upload.released_by = Some(ctx.actor.id().to_string());
         released.upload.upload_next_attempt_at = Some(ctx.now);
         effects.push(Effect::UpdateFile(released));
-        effects.push(Effect::Audit(file_audit(ctx, request, AuditType::RequestFileRelease, file, ctx.actor.id())));
+        effects.push(Effect::Audit(file_audit(
+            ctx,
+            request,
+            AuditType::RequestFileRelease,
+            file,
+            ctx.actor.id(),
+        )));
     }
     if request.status == Status::Reviewed {
         next.status = Status::Approved;
-        effects.push(Effect::Audit(audit_by(ctx, request, AuditType::RequestApprove, ctx.actor.id())));
-        let update = Update { update: files_will_be_uploaded(files.len()), group: None, user: None };
-        effects.push(notify(ctx, request, EventType::RequestApproved, Some(vec![update])));
+        effects.push(Effect::Audit(audit_by(
+            ctx,
+            request,
+            AuditType::RequestApprove,
+            ctx.actor.id(),
+        )));
+        let update = Update {
+            update: files_will_be_uploaded(files.len()),
+            group: None,
+            user: None,
+        };
+        effects.push(notify(
+            ctx,
+            request,
+            EventType::RequestApproved,
+            Some(vec![update]),
+        ));
     }
     effects.insert(0, Effect::UpdateRequest(next));
-    Ok(Outcome { effects, value: files.len() })
+    Ok(Outcome {
+        effects,
+        value: files.len(),
+    })
 }
 
 fn released_output<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestFile> {
@@ -90,7 +114,10 @@ pub fn upload_succeeded(state: &RequestState, relpath: &str, now: Timestamp) -> 
         now,
     )
     .path(&file.relpath);
-    Ok(Outcome::of(vec![Effect::UpdateFile(file), Effect::Audit(entry)]))
+    Ok(Outcome::of(vec![
+        Effect::UpdateFile(file),
+        Effect::Audit(entry),
+    ]))
 }
 
 /// UPL-4: the upload failed; the next attempt is due after the capped, jittered backoff.
@@ -124,8 +151,10 @@ pub fn complete_if_uploaded(state: &RequestState, now: Timestamp) -> Option<Outc
     if request.status != Status::Approved {
         return None;
     }
-    let released: Vec<&RequestFile> =
-        state.output_files().filter(|f| f.upload.released_at.is_some()).collect();
+    let released: Vec<&RequestFile> = state
+        .output_files()
+        .filter(|f| f.upload.released_at.is_some())
+        .collect();
     if released.is_empty() || released.iter().any(|f| !f.upload.uploaded) {
         return None;
     }

@@ -6,14 +6,21 @@ use crate::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
 use crate::notification::EventType;
 use crate::rules::Rules;
 use crate::status::Status;
-use crate::testkit::{World, at, request_in, author, checker, collaborating_checker, copilot, empty_request, fake_hash, outsider, researcher, t0, tech_support, AUTHOR, WS};
+use crate::testkit::{
+    AUTHOR, WS, World, at, author, checker, collaborating_checker, copilot, empty_request,
+    fake_hash, outsider, request_in, researcher, t0, tech_support,
+};
 use crate::user::User;
 
 fn cand(relpath: &str) -> AddCandidate {
     AddCandidate {
         relpath: relpath.to_string(),
         shown: true,
-        output: Some(OutputMeta { size: 5, job_id: "j".into(), ..OutputMeta::default() }),
+        output: Some(OutputMeta {
+            size: 5,
+            job_id: "j".into(),
+            ..OutputMeta::default()
+        }),
         content_hash: Some(fake_hash(relpath)),
         released: false,
     }
@@ -36,23 +43,43 @@ fn pending_world(paths: &[&str], n: usize) -> World {
         let c = cand(p);
         let ctx_rules = w.rules.clone();
         let ctx = crate::rules::Ctx::new(&a, &ctx_rules, at(i as i64));
-        let out = add_file(&ctx, WS, current.as_ref(), "01REQUEST00000000000000000", GroupTarget::Named("default"), &c, FileType::Output)
-            .expect("add");
+        let out = add_file(
+            &ctx,
+            WS,
+            current.as_ref(),
+            "01REQUEST00000000000000000",
+            GroupTarget::Named("default"),
+            &c,
+            FileType::Output,
+        )
+        .expect("add");
         w.apply(&out.effects);
     }
-    w.act(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl")).expect("edit");
+    w.act(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))
+        .expect("edit");
     w
 }
 
 fn review_all(w: &mut World, reviewer: &User, status: VoteStatus) {
     let paths: Vec<String> = w.state.output_files().map(|f| f.relpath.clone()).collect();
     for p in paths {
-        w.act(reviewer, |ctx, s| vote(ctx, s, &p, status)).expect("vote");
+        w.act(reviewer, |ctx, s| vote(ctx, s, &p, status))
+            .expect("vote");
     }
     if status == VoteStatus::ChangesRequested {
         let id = format!("c-{}-{}", reviewer.id(), w.clock);
         w.act(reviewer, |ctx, s| {
-            create_comment(ctx, s, &NewComment { id: &id, group: "default", text: "please fix", visibility: None, file: None })
+            create_comment(
+                ctx,
+                s,
+                &NewComment {
+                    id: &id,
+                    group: "default",
+                    text: "please fix",
+                    visibility: None,
+                    file: None,
+                },
+            )
         })
         .expect("comment");
     }
@@ -66,9 +93,22 @@ fn fil_5_first_add_creates_the_request_with_the_grant_project() {
     assert_eq!(w.state.request.project, "Project");
     assert_eq!(w.state.request.id, "01REQUEST00000000000000000");
     let kinds: Vec<_> = w.audit.iter().map(|e| e.entry.kind).collect();
-    assert_eq!(kinds, [AuditType::RequestCreate, AuditType::RequestFileAdd, AuditType::RequestEdit]);
-    assert_eq!(w.audit[1].entry.extra.get("filetype").map(String::as_str), Some("OUTPUT"));
-    assert!(w.notifications.is_empty(), "NOT-1: no notification for creation or files");
+    assert_eq!(
+        kinds,
+        [
+            AuditType::RequestCreate,
+            AuditType::RequestFileAdd,
+            AuditType::RequestEdit
+        ]
+    );
+    assert_eq!(
+        w.audit[1].entry.extra.get("filetype").map(String::as_str),
+        Some("OUTPUT")
+    );
+    assert!(
+        w.notifications.is_empty(),
+        "NOT-1: no notification for creation or files"
+    );
 }
 
 #[test]
@@ -77,22 +117,41 @@ fn fil_4_per_path_checks_in_order() {
     let a = author();
     let rules = Rules::default();
     let ctx = crate::rules::Ctx::new(&a, &rules, t0());
-    let add = |c: &AddCandidate, t: FileType| add_file(&ctx, WS, Some(&w.state), "x", GroupTarget::Named("default"), c, t);
+    let add = |c: &AddCandidate, t: FileType| {
+        add_file(
+            &ctx,
+            WS,
+            Some(&w.state),
+            "x",
+            GroupTarget::Named("default"),
+            c,
+            t,
+        )
+    };
     let mut hidden = cand("output/b.csv");
     hidden.shown = false;
     assert_eq!(code(add(&hidden, FileType::Output)), "not_found");
-    assert_eq!(code(add(&cand("metadata/job.log"), FileType::Output)), "metadata_file_not_addable");
+    assert_eq!(
+        code(add(&cand("metadata/job.log"), FileType::Output)),
+        "metadata_file_not_addable"
+    );
     let mut message = cand("output/big.csv.txt");
     message.output = None;
     message.content_hash = None;
     assert_eq!(code(add(&message, FileType::Output)), "not_an_output");
-    assert_eq!(code(add(&cand("output/data.arrow"), FileType::Output)), "invalid_file_type");
+    assert_eq!(
+        code(add(&cand("output/data.arrow"), FileType::Output)),
+        "invalid_file_type"
+    );
     let err = add(&cand("output/a.csv"), FileType::Supporting).expect_err("already on request");
     assert_eq!(err.code(), "file_already_on_request");
     assert!(err.message().contains("OUTPUT") && err.message().contains("default"));
     let mut released = cand("output/r.csv");
     released.released = true;
-    assert_eq!(code(add(&released, FileType::Output)), "released_file_output");
+    assert_eq!(
+        code(add(&released, FileType::Output)),
+        "released_file_output"
+    );
     assert!(add(&released, FileType::Supporting).is_ok());
 }
 
@@ -107,7 +166,15 @@ fn fil_4_batch_checks_role_and_status() {
         (tech_support("t"), "no_workspace_role"),
     ] {
         let ctx = crate::rules::Ctx::new(&user, &rules, t0());
-        let got = add_file(&ctx, WS, None, "x", GroupTarget::Named("g"), &c, FileType::Output);
+        let got = add_file(
+            &ctx,
+            WS,
+            None,
+            "x",
+            GroupTarget::Named("g"),
+            &c,
+            FileType::Output,
+        );
         assert_eq!(code(got), expected, "{}", user.username);
     }
     let mut archived = author();
@@ -116,28 +183,73 @@ fn fil_4_batch_checks_role_and_status() {
         g.project_details.ongoing = false;
     }
     let ctx = crate::rules::Ctx::new(&archived, &rules, t0());
-    let err = add_file(&ctx, WS, None, "x", GroupTarget::Named("g"), &c, FileType::Output).expect_err("archived");
+    let err = add_file(
+        &ctx,
+        WS,
+        None,
+        "x",
+        GroupTarget::Named("g"),
+        &c,
+        FileType::Output,
+    )
+    .expect_err("archived");
     assert_eq!(err.code(), "workspace_archived");
-    assert!(err.message().contains("not ongoing"), "ACC-2.3 names both: {}", err.message());
+    assert!(
+        err.message().contains("not ongoing"),
+        "ACC-2.3 names both: {}",
+        err.message()
+    );
     let under_review = request_in(Status::Submitted);
     let a = author();
     let ctx = crate::rules::Ctx::new(&a, &rules, t0());
-    let got = add_file(&ctx, WS, Some(&under_review), "x", GroupTarget::Named("g"), &cand("output/z.csv"), FileType::Output);
+    let got = add_file(
+        &ctx,
+        WS,
+        Some(&under_review),
+        "x",
+        GroupTarget::Named("g"),
+        &cand("output/z.csv"),
+        FileType::Output,
+    );
     assert_eq!(code(got), "request_not_editable", "ONE-4");
 }
 
 #[test]
 fn grp_2_group_names() {
     use super::files::normalise_group_name;
-    assert_eq!(normalise_group_name("  Tables ").ok().as_deref(), Some("tables"));
-    for bad in ["", "   ", ".", "..", "a/b", "a\\b", "a\u{7}b", &"x".repeat(101)] {
-        assert_eq!(normalise_group_name(bad).map_err(|e| e.code()), Err("invalid_group_name"), "{bad:?}");
+    assert_eq!(
+        normalise_group_name("  Tables ").ok().as_deref(),
+        Some("tables")
+    );
+    for bad in [
+        "",
+        "   ",
+        ".",
+        "..",
+        "a/b",
+        "a\\b",
+        "a\u{7}b",
+        &"x".repeat(101),
+    ] {
+        assert_eq!(
+            normalise_group_name(bad).map_err(|e| e.code()),
+            Err("invalid_group_name"),
+            "{bad:?}"
+        );
     }
     let w = pending_world(&["output/a.csv"], 2);
     let a = author();
     let rules = Rules::default();
     let ctx = crate::rules::Ctx::new(&a, &rules, t0());
-    let got = add_file(&ctx, WS, Some(&w.state), "x", GroupTarget::New("DEFAULT"), &cand("output/b.csv"), FileType::Output);
+    let got = add_file(
+        &ctx,
+        WS,
+        Some(&w.state),
+        "x",
+        GroupTarget::New("DEFAULT"),
+        &cand("output/b.csv"),
+        FileType::Output,
+    );
     assert_eq!(code(got), "group_exists");
 }
 
@@ -145,21 +257,53 @@ fn grp_2_group_names() {
 fn sub_1_submission_checks_in_order() {
     let a = author();
     let mut w = pending_world(&["output/a.csv"], 2);
-    w.act(&a, |ctx, s| change_properties(ctx, s, "output/a.csv", None, Some(FileType::Supporting), false)).expect("retype");
+    w.act(&a, |ctx, s| {
+        change_properties(
+            ctx,
+            s,
+            "output/a.csv",
+            None,
+            Some(FileType::Supporting),
+            false,
+        )
+    })
+    .expect("retype");
     assert_eq!(code(w.act(&a, submit)), "no_output_files");
-    w.act(&a, |ctx, s| change_properties(ctx, s, "output/a.csv", None, Some(FileType::Output), false)).expect("retype");
+    w.act(&a, |ctx, s| {
+        change_properties(ctx, s, "output/a.csv", None, Some(FileType::Output), false)
+    })
+    .expect("retype");
     let rules = Rules::default();
     let ctx = crate::rules::Ctx::new(&a, &rules, t0());
-    let out = add_file(&ctx, WS, Some(&w.state), "x", GroupTarget::Named("zeta"), &cand("output/z.csv"), FileType::Output)
-        .expect("add");
+    let out = add_file(
+        &ctx,
+        WS,
+        Some(&w.state),
+        "x",
+        GroupTarget::Named("zeta"),
+        &cand("output/z.csv"),
+        FileType::Output,
+    )
+    .expect("add");
     w.apply(&out.effects);
-    let out = add_file(&ctx, WS, Some(&w.state), "x", GroupTarget::Named("alpha"), &cand("output/y.csv"), FileType::Output)
-        .expect("add");
+    let out = add_file(
+        &ctx,
+        WS,
+        Some(&w.state),
+        "x",
+        GroupTarget::Named("alpha"),
+        &cand("output/y.csv"),
+        FileType::Output,
+    )
+    .expect("add");
     w.apply(&out.effects);
     let err = w.act(&a, submit).expect_err("incomplete");
     assert_eq!(err.code(), "incomplete_groups");
     assert!(err.message().contains("alpha, zeta"), "{}", err.message());
-    assert_eq!(code(w.act(&researcher("other"), submit)), "permission_denied");
+    assert_eq!(
+        code(w.act(&researcher("other"), submit)),
+        "permission_denied"
+    );
 }
 
 #[test]
@@ -169,10 +313,17 @@ fn sub_2_submit_starts_turn_1_and_notifies() {
     assert_eq!(w.status(), Status::Submitted);
     assert_eq!(w.state.request.review_turn, 1);
     assert!(w.state.request.last_submitted_at.is_some());
-    assert_eq!(w.notifications.last().map(|n| n.event_type), Some(EventType::RequestSubmitted));
+    assert_eq!(
+        w.notifications.last().map(|n| n.event_type),
+        Some(EventType::RequestSubmitted)
+    );
     let submit_entry = w.audit.last().expect("audit");
     assert_eq!(submit_entry.entry.kind, AuditType::RequestSubmit);
-    assert_eq!(submit_entry.turn(), 0, "ST-6 then TRN-3: the entry carries the author turn");
+    assert_eq!(
+        submit_entry.turn(),
+        0,
+        "ST-6 then TRN-3: the entry carries the author turn"
+    );
 }
 
 #[test]
@@ -185,7 +336,8 @@ fn d_d_submit_refused_for_archived_workspace_but_withdraw_allowed() {
     assert_eq!(code(w.act(&a, submit)), "workspace_archived");
     let mut lost_role = User::new(AUTHOR).readonly();
     lost_role.fullname = None;
-    w.act(&lost_role, withdraw_request).expect("SUB-4: withdraw without role");
+    w.act(&lost_role, withdraw_request)
+        .expect("SUB-4: withdraw without role");
     assert_eq!(w.status(), Status::Withdrawn);
 }
 
@@ -195,44 +347,115 @@ fn rev_10_11_reviews_move_the_status_with_n_3() {
     w.act(&author(), submit).expect("submit");
     let (c1, c2, c3, c4) = (checker("c1"), checker("c2"), checker("c3"), checker("c4"));
     assert_eq!(code(w.act(&c1, submit_review)), "not_all_files_reviewed");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)).expect("vote");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/b.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
+    })
+    .expect("vote");
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/b.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     let err = w.act(&c1, submit_review).expect_err("needs comment");
     assert_eq!(err.code(), "missing_review_comments");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     assert_eq!(w.act(&c1, submit_review).ok(), Some(1));
     assert_eq!(w.status(), Status::PartiallyReviewed);
     assert_eq!(code(w.act(&c1, submit_review)), "review_already_submitted");
     review_all(&mut w, &c2, VoteStatus::Approved);
-    assert_eq!(w.status(), Status::PartiallyReviewed, "N = 3: two reviews are not enough");
+    assert_eq!(
+        w.status(),
+        Status::PartiallyReviewed,
+        "N = 3: two reviews are not enough"
+    );
     review_all(&mut w, &c3, VoteStatus::Approved);
     assert_eq!(w.status(), Status::Reviewed);
     review_all(&mut w, &c4, VoteStatus::Approved);
-    assert_eq!(w.status(), Status::Reviewed, "REV-11: a review beyond the N-th changes nothing");
+    assert_eq!(
+        w.status(),
+        Status::Reviewed,
+        "REV-11: a review beyond the N-th changes nothing"
+    );
     assert_eq!(w.state.request.submitted_reviews.len(), 4);
-    let reviews = w.audit.iter().filter(|e| e.entry.kind == AuditType::RequestReview).count();
+    let reviews = w
+        .audit
+        .iter()
+        .filter(|e| e.entry.kind == AuditType::RequestReview)
+        .count();
     assert_eq!(reviews, 4, "every review submission is audited");
     let events: Vec<_> = w.notifications.iter().map(|n| n.event_type).collect();
-    assert_eq!(events, [EventType::RequestSubmitted, EventType::RequestPartiallyReviewed, EventType::RequestReviewed]);
+    assert_eq!(
+        events,
+        [
+            EventType::RequestSubmitted,
+            EventType::RequestPartiallyReviewed,
+            EventType::RequestReviewed
+        ]
+    );
 }
 
 #[test]
 fn rev_2_3_vote_checks() {
     let mut w = pending_world(&["output/a.csv"], 2);
     let c1 = checker("c1");
-    assert_eq!(code(w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved))), "not_under_review");
-    assert_eq!(code(w.act(&author(), |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved))), "permission_denied");
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| vote(
+            ctx,
+            s,
+            "output/a.csv",
+            VoteStatus::Approved
+        ))),
+        "not_under_review"
+    );
+    assert_eq!(
+        code(w.act(&author(), |ctx, s| vote(
+            ctx,
+            s,
+            "output/a.csv",
+            VoteStatus::Approved
+        ))),
+        "permission_denied"
+    );
     w.act(&author(), submit).expect("submit");
-    assert_eq!(code(w.act(&c1, |ctx, s| vote(ctx, s, "output/nope.csv", VoteStatus::Approved))), "not_output_file");
-    assert_eq!(code(w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))), "vote_not_found");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("repeat allowed");
-    w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv")).expect("reset");
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| vote(
+            ctx,
+            s,
+            "output/nope.csv",
+            VoteStatus::Approved
+        ))),
+        "not_output_file"
+    );
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))),
+        "vote_not_found"
+    );
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("repeat allowed");
+    w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))
+        .expect("reset");
     assert!(w.state.votes.is_empty());
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
     w.act(&c1, submit_review).expect("review");
-    assert_eq!(code(w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))), "review_already_submitted");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)).expect("REV-2: change after submit");
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))),
+        "review_already_submitted"
+    );
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
+    })
+    .expect("REV-2: change after submit");
 }
 
 #[test]
@@ -240,14 +463,33 @@ fn rev_5_group_actions_report_counts() {
     let mut w = pending_world(&["output/a.csv", "output/b.csv", "output/c.csv"], 2);
     w.act(&author(), submit).expect("submit");
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
-    let counts = w.act(&c1, |ctx, s| group_request_changes(ctx, s, "default")).expect("group");
-    assert_eq!((counts.changed, counts.already_approved, counts.already_changes_requested), (2, 1, 0));
-    let counts = w.act(&c1, |ctx, s| group_reset_votes(ctx, s, "default")).expect("reset");
+    w.act(&c1, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
+    let counts = w
+        .act(&c1, |ctx, s| group_request_changes(ctx, s, "default"))
+        .expect("group");
+    assert_eq!(
+        (
+            counts.changed,
+            counts.already_approved,
+            counts.already_changes_requested
+        ),
+        (2, 1, 0)
+    );
+    let counts = w
+        .act(&c1, |ctx, s| group_reset_votes(ctx, s, "default"))
+        .expect("reset");
     assert_eq!(counts.changed, 3);
-    let counts = w.act(&c1, |ctx, s| group_reset_votes(ctx, s, "default")).expect("reset");
+    let counts = w
+        .act(&c1, |ctx, s| group_reset_votes(ctx, s, "default"))
+        .expect("reset");
     assert_eq!(counts.changed, 0, "No votes to reset");
-    assert_eq!(code(w.act(&c1, |ctx, s| group_reset_votes(ctx, s, "nope"))), "not_found");
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| group_reset_votes(ctx, s, "nope"))),
+        "not_found"
+    );
 }
 
 fn submitted_and_reviewed(n: usize, votes: [VoteStatus; 2]) -> World {
@@ -262,19 +504,30 @@ fn submitted_and_reviewed(n: usize, votes: [VoteStatus; 2]) -> World {
 fn rel_1_4_release_then_uploads_complete() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::Approved]);
     assert_eq!(w.status(), Status::Reviewed);
-    assert_eq!(code(w.act(&author(), |ctx, s| commit_release(ctx, s))), "permission_denied");
+    assert_eq!(code(w.act(&author(), commit_release)), "permission_denied");
     let c1 = checker("c1");
     let files: Vec<String> = {
         let rules = Rules::default();
         let ctx = crate::rules::Ctx::new(&c1, &rules, t0());
-        check_release(&ctx, &w.state).expect("check").iter().map(|f| f.relpath.clone()).collect()
+        check_release(&ctx, &w.state)
+            .expect("check")
+            .iter()
+            .map(|f| f.relpath.clone())
+            .collect()
     };
     assert_eq!(files, ["output/a.csv"]);
     assert_eq!(w.act(&c1, commit_release).ok(), Some(1));
     assert_eq!(w.status(), Status::Approved);
     let approved = w.notifications.last().expect("notification");
     assert_eq!(approved.event_type, EventType::RequestApproved);
-    assert_eq!(approved.updates.as_ref().map(|u| u[0].update.clone()).as_deref(), Some("1 file will be uploaded"));
+    assert_eq!(
+        approved
+            .updates
+            .as_ref()
+            .map(|u| u[0].update.clone())
+            .as_deref(),
+        Some("1 file will be uploaded")
+    );
     let released_by = w.state.files[0].upload.released_by.clone();
     assert_eq!(released_by.as_deref(), Some("c1"));
     // REL-5: a re-trigger needs a reviewer and changes no status, keeps released_by.
@@ -290,21 +543,38 @@ fn rel_1_4_release_then_uploads_complete() {
     let out = upload_failed(&w.state, "output/a.csv", at(100), "500", &w.rules, 0.5).expect("fail");
     w.apply(&out.effects);
     let next = w.state.files[0].upload.upload_next_attempt_at.expect("due");
-    assert!(next > at(100) && next <= at(130), "UPL-4: first delay within [24 s, 30 s]");
+    assert!(
+        next > at(100) && next <= at(130),
+        "UPL-4: first delay within [24 s, 30 s]"
+    );
     let out = upload_succeeded(&w.state, "output/a.csv", at(200)).expect("ok");
     w.apply(&out.effects);
     let out = complete_if_uploaded(&w.state, at(201)).expect("complete");
     w.apply(&out.effects);
     assert_eq!(w.status(), Status::Released);
     let last = w.audit.last().expect("audit");
-    assert_eq!((last.entry.kind, last.entry.user.as_str()), (AuditType::RequestRelease, "c1"));
+    assert_eq!(
+        (last.entry.kind, last.entry.user.as_str()),
+        (AuditType::RequestRelease, "c1")
+    );
 }
 
 #[test]
 fn rel_1_not_all_files_approved() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::ChangesRequested]);
-    assert_eq!(code(w.act(&checker("c1"), commit_release)), "not_all_files_approved");
-    assert_eq!(code(w.act(&checker("c3"), |ctx, s| vote(ctx, s, "output/nope", VoteStatus::Approved))), "not_output_file");
+    assert_eq!(
+        code(w.act(&checker("c1"), commit_release)),
+        "not_all_files_approved"
+    );
+    assert_eq!(
+        code(w.act(&checker("c3"), |ctx, s| vote(
+            ctx,
+            s,
+            "output/nope",
+            VoteStatus::Approved
+        ))),
+        "not_output_file"
+    );
     // A third checker settles the conflict (REV-6 rule 2).
     review_all(&mut w, &checker("c3"), VoteStatus::Approved);
     assert_eq!(w.act(&checker("c1"), commit_release).ok(), Some(1));
@@ -312,13 +582,28 @@ fn rel_1_not_all_files_approved() {
 
 #[test]
 fn ret_2_return_from_reviewed_needs_public_comments() {
-    let mut w = submitted_and_reviewed(2, [VoteStatus::ChangesRequested, VoteStatus::ChangesRequested]);
+    let mut w = submitted_and_reviewed(
+        2,
+        [VoteStatus::ChangesRequested, VoteStatus::ChangesRequested],
+    );
     let c1 = checker("c1");
-    let err = w.act(&c1, return_request).expect_err("needs public comment");
+    let err = w
+        .act(&c1, return_request)
+        .expect_err("needs public comment");
     assert_eq!(err.code(), "missing_public_comments");
     assert!(err.message().contains("default"));
     w.act(&c1, |ctx, s| {
-        create_comment(ctx, s, &NewComment { id: "pub", group: "default", text: "fix", visibility: Some(Visibility::Public), file: None })
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "pub",
+                group: "default",
+                text: "fix",
+                visibility: Some(Visibility::Public),
+                file: None,
+            },
+        )
     })
     .expect("comment");
     assert_eq!(w.act(&c1, return_request).ok(), Some(false));
@@ -330,12 +615,31 @@ fn ret_2_return_from_reviewed_needs_public_comments() {
     let a = author();
     assert_eq!(code(w.act(&a, submit)), "missing_public_comments");
     w.act(&a, |ctx, s| {
-        create_comment(ctx, s, &NewComment { id: "reply", group: "default", text: "fixed", visibility: None, file: None })
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "reply",
+                group: "default",
+                text: "fixed",
+                visibility: None,
+                file: None,
+            },
+        )
     })
     .expect("author comment");
     w.act(&a, submit).expect("resubmit");
-    assert!(w.state.votes.iter().all(|v| v.status == VoteStatus::Undecided && v.review_turn == 2), "SUB-3");
-    assert_eq!(w.notifications.last().map(|n| n.event_type), Some(EventType::RequestResubmitted));
+    assert!(
+        w.state
+            .votes
+            .iter()
+            .all(|v| v.status == VoteStatus::Undecided && v.review_turn == 2),
+        "SUB-3"
+    );
+    assert_eq!(
+        w.notifications.last().map(|n| n.event_type),
+        Some(EventType::RequestResubmitted)
+    );
     assert_eq!(w.state.request.review_turn, 3);
     assert!(w.state.request.turn_reviewers.is_empty(), "TRN-5");
 }
@@ -345,20 +649,58 @@ fn sub_3_resubmission_keeps_approvals() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::ChangesRequested]);
     let c1 = checker("c1");
     w.act(&c1, |ctx, s| {
-        create_comment(ctx, s, &NewComment { id: "p", group: "default", text: "x", visibility: Some(Visibility::Public), file: None })
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "p",
+                group: "default",
+                text: "x",
+                visibility: Some(Visibility::Public),
+                file: None,
+            },
+        )
     })
     .expect("comment");
     w.act(&c1, return_request).expect("return");
     let a = author();
-    w.act(&a, |ctx, s| create_comment(ctx, s, &NewComment { id: "r", group: "default", text: "ok", visibility: None, file: None }))
-        .expect("reply");
+    w.act(&a, |ctx, s| {
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "r",
+                group: "default",
+                text: "ok",
+                visibility: None,
+                file: None,
+            },
+        )
+    })
+    .expect("reply");
     w.act(&a, submit).expect("resubmit");
     let approved = w.state.vote_of("output/a.csv", "c1").expect("kept");
-    assert_eq!((approved.status, approved.review_turn), (VoteStatus::Approved, 1));
+    assert_eq!(
+        (approved.status, approved.review_turn),
+        (VoteStatus::Approved, 1)
+    );
     let undecided = w.state.vote_of("output/a.csv", "c2").expect("kept");
-    assert_eq!((undecided.status, undecided.review_turn), (VoteStatus::Undecided, 2));
-    let entry = w.audit.iter().find(|e| e.entry.kind == AuditType::RequestFileUndecided).expect("audit");
-    assert_eq!((entry.entry.user.as_str(), entry.entry.extra.get("reviewer").map(String::as_str)), (AUTHOR, Some("c2")));
+    assert_eq!(
+        (undecided.status, undecided.review_turn),
+        (VoteStatus::Undecided, 2)
+    );
+    let entry = w
+        .audit
+        .iter()
+        .find(|e| e.entry.kind == AuditType::RequestFileUndecided)
+        .expect("audit");
+    assert_eq!(
+        (
+            entry.entry.user.as_str(),
+            entry.entry.extra.get("reviewer").map(String::as_str)
+        ),
+        (AUTHOR, Some("c2"))
+    );
 }
 
 #[test]
@@ -367,20 +709,58 @@ fn ret_3_early_return_resets_the_turn() {
     w.act(&author(), submit).expect("submit");
     let (c1, c2) = (checker("c1"), checker("c2"));
     review_all(&mut w, &c1, VoteStatus::ChangesRequested);
-    w.act(&c2, |ctx, s| vote(ctx, s, "output/a.csv", VoteStatus::Approved)).expect("vote");
-    w.act(&c2, |ctx, s| create_comment(ctx, s, &NewComment { id: "c2c", group: "default", text: "hm", visibility: None, file: None }))
-        .expect("comment");
+    w.act(&c2, |ctx, s| {
+        vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    })
+    .expect("vote");
+    w.act(&c2, |ctx, s| {
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "c2c",
+                group: "default",
+                text: "hm",
+                visibility: None,
+                file: None,
+            },
+        )
+    })
+    .expect("comment");
     assert_eq!(w.act(&c2, return_request).ok(), Some(true));
     assert_eq!(w.status(), Status::Returned);
-    assert!(w.state.votes.iter().all(|v| v.reviewer == "c1" && v.status == VoteStatus::Undecided), "{:?}", w.state.votes);
+    assert!(
+        w.state
+            .votes
+            .iter()
+            .all(|v| v.reviewer == "c1" && v.status == VoteStatus::Undecided),
+        "{:?}",
+        w.state.votes
+    );
     assert!(w.state.comments.is_empty());
-    let visible: Vec<_> = w.audit.iter().filter(|e| !e.hidden && e.turn() == 1).map(|e| e.entry.kind).collect();
-    assert_eq!(visible, [AuditType::RequestEarlyReturn, AuditType::RequestReturn]);
-    let deletes: Vec<_> =
-        w.audit.iter().filter(|e| e.entry.kind == AuditType::RequestCommentDelete).map(|e| e.entry.user.clone()).collect();
+    let visible: Vec<_> = w
+        .audit
+        .iter()
+        .filter(|e| !e.hidden && e.turn() == 1)
+        .map(|e| e.entry.kind)
+        .collect();
+    assert_eq!(
+        visible,
+        [AuditType::RequestEarlyReturn, AuditType::RequestReturn]
+    );
+    let deletes: Vec<_> = w
+        .audit
+        .iter()
+        .filter(|e| e.entry.kind == AuditType::RequestCommentDelete)
+        .map(|e| e.entry.user.clone())
+        .collect();
     assert_eq!(deletes, ["c1", "c2"], "attributed to each comment's author");
-    assert!(crate::decision::groups_missing_public_comment(&w.state, 2).is_empty(), "PCR-1.3");
-    w.act(&author(), submit).expect("resubmit needs no comment after an early return");
+    assert!(
+        crate::decision::groups_missing_public_comment(&w.state, 2).is_empty(),
+        "PCR-1.3"
+    );
+    w.act(&author(), submit)
+        .expect("resubmit needs no comment after an early return");
 }
 
 #[test]
@@ -389,13 +769,25 @@ fn rej_1_and_final_statuses_refuse_everything() {
     w.act(&checker("c1"), reject).expect("reject");
     assert_eq!(w.status(), Status::Rejected);
     assert_eq!(code(w.act(&author(), submit)), "invalid_transition");
-    assert_eq!(code(w.act(&author(), withdraw_request)), "invalid_transition");
-    assert_eq!(code(w.act(&checker("c1"), return_request)), "invalid_transition");
+    assert_eq!(
+        code(w.act(&author(), withdraw_request)),
+        "invalid_transition"
+    );
+    assert_eq!(
+        code(w.act(&checker("c1"), return_request)),
+        "invalid_transition"
+    );
     assert_eq!(
         code(w.act(&checker("c1"), |ctx, s| create_comment(
             ctx,
             s,
-            &NewComment { id: "x", group: "default", text: "x", visibility: None, file: None }
+            &NewComment {
+                id: "x",
+                group: "default",
+                text: "x",
+                visibility: None,
+                file: None
+            }
         ))),
         "permission_denied"
     );
@@ -404,54 +796,153 @@ fn rej_1_and_final_statuses_refuse_everything() {
 #[test]
 fn com_2_to_5_comments() {
     let mut w = pending_world(&["output/a.csv"], 2);
-    let new = |id: &'static str, v: Option<Visibility>| NewComment { id, group: "default", text: "t", visibility: v, file: None };
+    let new = |id: &'static str, v: Option<Visibility>| NewComment {
+        id,
+        group: "default",
+        text: "t",
+        visibility: v,
+        file: None,
+    };
     for user in [copilot("p"), tech_support("t"), checker("c")] {
-        assert_eq!(code(w.act(&user, |ctx, s| create_comment(ctx, s, &new("x", None)))), "permission_denied", "D-a");
+        assert_eq!(
+            code(w.act(&user, |ctx, s| create_comment(ctx, s, &new("x", None)))),
+            "permission_denied",
+            "D-a"
+        );
     }
     let collaborator = collaborating_checker("cc");
-    w.act(&collaborator, |ctx, s| create_comment(ctx, s, &new("cc1", None))).expect("collaborator in editable status");
+    w.act(&collaborator, |ctx, s| {
+        create_comment(ctx, s, &new("cc1", None))
+    })
+    .expect("collaborator in editable status");
     assert_eq!(
-        code(w.act(&author(), |ctx, s| create_comment(ctx, s, &new("x", Some(Visibility::Private))))),
+        code(w.act(&author(), |ctx, s| create_comment(
+            ctx,
+            s,
+            &new("x", Some(Visibility::Private))
+        ))),
         "visibility_not_allowed"
     );
     assert_eq!(
-        code(w.act(&author(), |ctx, s| create_comment(ctx, s, &NewComment { text: "  ", ..new("x", None) }))),
+        code(w.act(&author(), |ctx, s| create_comment(
+            ctx,
+            s,
+            &NewComment {
+                text: "  ",
+                ..new("x", None)
+            }
+        ))),
         "comment_empty"
     );
-    assert_eq!(code(w.act(&author(), |ctx, s| create_comment(ctx, s, &NewComment { group: "nope", ..new("x", None) }))), "not_found");
+    assert_eq!(
+        code(w.act(&author(), |ctx, s| create_comment(
+            ctx,
+            s,
+            &NewComment {
+                group: "nope",
+                ..new("x", None)
+            }
+        ))),
+        "not_found"
+    );
     let c = w
-        .act(&author(), |ctx, s| create_comment(ctx, s, &NewComment { file: Some("output/a.csv"), ..new("f", None) }))
+        .act(&author(), |ctx, s| {
+            create_comment(
+                ctx,
+                s,
+                &NewComment {
+                    file: Some("output/a.csv"),
+                    ..new("f", None)
+                },
+            )
+        })
         .expect("file comment");
     assert!(c.text.starts_with("File: [default/output/a.csv](/requests/view/01REQUEST00000000000000000/default/output/a.csv)\n"));
     w.act(&author(), submit).expect("submit");
     let c1 = checker("c1");
-    let private = w.act(&c1, |ctx, s| create_comment(ctx, s, &new("p1", None))).expect("reviewer");
-    assert_eq!(private.visibility, Visibility::Private, "COM-2.2: PRIVATE is the default");
-    assert_eq!(code(w.act(&checker("c2"), |ctx, s| delete_comment(ctx, s, "default", "p1"))), "permission_denied");
-    assert_eq!(code(w.act(&c1, |ctx, s| delete_comment(ctx, s, "other", "p1"))), "not_found");
-    w.act(&c1, |ctx, s| make_comment_public(ctx, s, "default", "p1")).expect("public");
-    assert_eq!(code(w.act(&c1, |ctx, s| make_comment_public(ctx, s, "default", "p1"))), "comment_already_public");
-    assert_eq!(code(w.act(&author(), |ctx, s| delete_comment(ctx, s, "default", "f"))), "permission_denied", "COM-4: may no longer write");
-    w.act(&c1, |ctx, s| create_comment(ctx, s, &new("p2", None))).expect("reviewer");
-    w.act(&c1, |ctx, s| delete_comment(ctx, s, "default", "p2")).expect("delete");
+    let private = w
+        .act(&c1, |ctx, s| create_comment(ctx, s, &new("p1", None)))
+        .expect("reviewer");
+    assert_eq!(
+        private.visibility,
+        Visibility::Private,
+        "COM-2.2: PRIVATE is the default"
+    );
+    assert_eq!(
+        code(w.act(&checker("c2"), |ctx, s| delete_comment(
+            ctx, s, "default", "p1"
+        ))),
+        "permission_denied"
+    );
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| delete_comment(ctx, s, "other", "p1"))),
+        "not_found"
+    );
+    w.act(&c1, |ctx, s| make_comment_public(ctx, s, "default", "p1"))
+        .expect("public");
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| make_comment_public(ctx, s, "default", "p1"))),
+        "comment_already_public"
+    );
+    assert_eq!(
+        code(w.act(&author(), |ctx, s| delete_comment(ctx, s, "default", "f"))),
+        "permission_denied",
+        "COM-4: may no longer write"
+    );
+    w.act(&c1, |ctx, s| create_comment(ctx, s, &new("p2", None)))
+        .expect("reviewer");
+    w.act(&c1, |ctx, s| delete_comment(ctx, s, "default", "p2"))
+        .expect("delete");
     let deletion = w.audit.last().expect("audit");
-    assert_eq!(deletion.entry.extra.get("visibility").map(String::as_str), Some("PRIVATE"), "D-b");
+    assert_eq!(
+        deletion.entry.extra.get("visibility").map(String::as_str),
+        Some("PRIVATE"),
+        "D-b"
+    );
 }
 
 #[test]
 fn d_c_comments_close_with_their_turn() {
-    let mut w = submitted_and_reviewed(2, [VoteStatus::ChangesRequested, VoteStatus::ChangesRequested]);
+    let mut w = submitted_and_reviewed(
+        2,
+        [VoteStatus::ChangesRequested, VoteStatus::ChangesRequested],
+    );
     let c1 = checker("c1");
     w.act(&c1, |ctx, s| {
-        create_comment(ctx, s, &NewComment { id: "pub", group: "default", text: "x", visibility: Some(Visibility::Public), file: None })
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "pub",
+                group: "default",
+                text: "x",
+                visibility: Some(Visibility::Public),
+                file: None,
+            },
+        )
     })
     .expect("comment");
     w.act(&c1, return_request).expect("return");
     let a = author();
-    w.act(&a, |ctx, s| create_comment(ctx, s, &NewComment { id: "r", group: "default", text: "ok", visibility: None, file: None }))
-        .expect("reply");
+    w.act(&a, |ctx, s| {
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "r",
+                group: "default",
+                text: "ok",
+                visibility: None,
+                file: None,
+            },
+        )
+    })
+    .expect("reply");
     w.act(&a, submit).expect("resubmit");
-    assert_eq!(code(w.act(&c1, |ctx, s| delete_comment(ctx, s, "default", "pub"))), "comment_turn_closed");
+    assert_eq!(
+        code(w.act(&c1, |ctx, s| delete_comment(ctx, s, "default", "pub"))),
+        "comment_turn_closed"
+    );
 }
 
 #[test]
@@ -459,60 +950,149 @@ fn fil_7_to_10_file_changes_reset_votes() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::ChangesRequested, VoteStatus::Approved]);
     let c1 = checker("c1");
     w.act(&c1, |ctx, s| {
-        create_comment(ctx, s, &NewComment { id: "pub", group: "default", text: "x", visibility: Some(Visibility::Public), file: None })
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "pub",
+                group: "default",
+                text: "x",
+                visibility: Some(Visibility::Public),
+                file: None,
+            },
+        )
     })
     .expect("comment");
     w.act(&c1, return_request).expect("return");
     let a = author();
     // FIL-7.
     let same = cand("output/a.csv");
-    assert_eq!(code(w.act(&a, |ctx, s| update_file(ctx, s, &same))), "file_unchanged");
+    assert_eq!(
+        code(w.act(&a, |ctx, s| update_file(ctx, s, &same))),
+        "file_unchanged"
+    );
     let mut gone = cand("output/a.csv");
     gone.shown = false;
-    assert_eq!(code(w.act(&a, |ctx, s| update_file(ctx, s, &gone))), "file_no_longer_valid");
+    assert_eq!(
+        code(w.act(&a, |ctx, s| update_file(ctx, s, &gone))),
+        "file_no_longer_valid"
+    );
     let mut changed = cand("output/a.csv");
     changed.content_hash = Some(fake_hash("new content"));
-    w.act(&a, |ctx, s| update_file(ctx, s, &changed)).expect("update");
+    w.act(&a, |ctx, s| update_file(ctx, s, &changed))
+        .expect("update");
     assert!(w.state.votes.is_empty(), "FIL-11: update deletes votes");
     assert_eq!(w.state.files[0].file_id, fake_hash("new content"));
     let kinds: Vec<_> = w.audit.iter().rev().take(4).map(|e| e.entry.kind).collect();
     assert_eq!(
         kinds,
-        [AuditType::RequestFileUpdate, AuditType::RequestFileWithdraw, AuditType::RequestFileResetReview, AuditType::RequestFileResetReview]
+        [
+            AuditType::RequestFileUpdate,
+            AuditType::RequestFileWithdraw,
+            AuditType::RequestFileResetReview,
+            AuditType::RequestFileResetReview
+        ]
     );
     // FIL-8 in RETURNED retypes; FIL-10 refuses withdrawn files.
-    w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv")).expect("withdraw");
+    w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))
+        .expect("withdraw");
     assert_eq!(w.state.files[0].filetype, FileType::Withdrawn);
-    assert_eq!(code(w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))), "file_already_withdrawn");
     assert_eq!(
-        code(w.act(&a, |ctx, s| change_properties(ctx, s, "output/a.csv", Some(GroupTarget::Named("g2")), None, false))),
+        code(w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))),
+        "file_already_withdrawn"
+    );
+    assert_eq!(
+        code(w.act(&a, |ctx, s| change_properties(
+            ctx,
+            s,
+            "output/a.csv",
+            Some(GroupTarget::Named("g2")),
+            None,
+            false
+        ))),
         "file_withdrawn"
     );
     // FIL-9 re-add.
     let rules = Rules::default();
     let ctx = crate::rules::Ctx::new(&a, &rules, at(999));
-    let out = add_file(&ctx, WS, Some(&w.state), "x", GroupTarget::Named("g2"), &cand("output/a.csv"), FileType::Output).expect("re-add");
+    let out = add_file(
+        &ctx,
+        WS,
+        Some(&w.state),
+        "x",
+        GroupTarget::Named("g2"),
+        &cand("output/a.csv"),
+        FileType::Output,
+    )
+    .expect("re-add");
     w.apply(&out.effects);
-    assert_eq!((w.state.files[0].filetype, w.state.files[0].group.as_str()), (FileType::Output, "g2"));
-    assert_eq!(code(w.act(&a, |ctx, s| change_properties(ctx, s, "output/a.csv", Some(GroupTarget::Named("G2")), None, false))), "no_changes");
-    w.act(&a, |ctx, s| change_properties(ctx, s, "output/a.csv", None, Some(FileType::Supporting), false)).expect("retype");
+    assert_eq!(
+        (w.state.files[0].filetype, w.state.files[0].group.as_str()),
+        (FileType::Output, "g2")
+    );
+    assert_eq!(
+        code(w.act(&a, |ctx, s| change_properties(
+            ctx,
+            s,
+            "output/a.csv",
+            Some(GroupTarget::Named("G2")),
+            None,
+            false
+        ))),
+        "no_changes"
+    );
+    w.act(&a, |ctx, s| {
+        change_properties(
+            ctx,
+            s,
+            "output/a.csv",
+            None,
+            Some(FileType::Supporting),
+            false,
+        )
+    })
+    .expect("retype");
     assert_eq!(w.state.files[0].filetype, FileType::Supporting);
     assert_eq!(
-        code(w.act(&a, |ctx, s| change_properties(ctx, s, "output/a.csv", None, Some(FileType::Output), true))),
+        code(w.act(&a, |ctx, s| change_properties(
+            ctx,
+            s,
+            "output/a.csv",
+            None,
+            Some(FileType::Output),
+            true
+        ))),
         "released_file_output"
     );
     // FIL-0: others cannot change files.
-    assert_eq!(code(w.act(&researcher("r2"), |ctx, s| withdraw_file(ctx, s, "output/a.csv"))), "permission_denied");
-    assert_eq!(code(w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/none.csv"))), "not_found");
+    assert_eq!(
+        code(w.act(&researcher("r2"), |ctx, s| withdraw_file(
+            ctx,
+            s,
+            "output/a.csv"
+        ))),
+        "permission_denied"
+    );
+    assert_eq!(
+        code(w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/none.csv"))),
+        "not_found"
+    );
 }
 
 #[test]
 fn grp_3_edit_group() {
     let mut w = pending_world(&["output/a.csv"], 2);
     let a = author();
-    assert_eq!(code(w.act(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))), "no_changes");
-    assert_eq!(code(w.act(&a, |ctx, s| edit_group(ctx, s, "nope", "a", "b"))), "not_found");
-    w.act(&a, |ctx, s| edit_group(ctx, s, "Default", "new", "ctl")).expect("edit");
+    assert_eq!(
+        code(w.act(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))),
+        "no_changes"
+    );
+    assert_eq!(
+        code(w.act(&a, |ctx, s| edit_group(ctx, s, "nope", "a", "b"))),
+        "not_found"
+    );
+    w.act(&a, |ctx, s| edit_group(ctx, s, "Default", "new", "ctl"))
+        .expect("edit");
     assert_eq!(w.state.groups[0].context, "new");
 }
 
@@ -520,12 +1100,23 @@ fn grp_3_edit_group() {
 fn ops_1_force_status() {
     let mut w = pending_world(&["output/a.csv"], 2);
     let op = User::new("operator");
-    assert_eq!(code(w.act(&op, |ctx, s| force_status(ctx, s, Status::Approved))), "bad_request");
-    w.act(&op, |ctx, s| force_status(ctx, s, Status::Rejected)).expect("force");
+    assert_eq!(
+        code(w.act(&op, |ctx, s| force_status(ctx, s, Status::Approved))),
+        "bad_request"
+    );
+    w.act(&op, |ctx, s| force_status(ctx, s, Status::Rejected))
+        .expect("force");
     assert_eq!(w.status(), Status::Rejected);
     let last = w.audit.last().expect("audit");
-    assert_eq!(last.entry.extra.get("automated_action").map(String::as_str), Some("true"));
-    assert_eq!(code(w.act(&op, |ctx, s| force_status(ctx, s, Status::Withdrawn))), "invalid_transition", "D-n");
+    assert_eq!(
+        last.entry.extra.get("automated_action").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(
+        code(w.act(&op, |ctx, s| force_status(ctx, s, Status::Withdrawn))),
+        "invalid_transition",
+        "D-n"
+    );
 }
 
 #[test]
@@ -533,16 +1124,43 @@ fn rev_7_decisions_shown_per_phase() {
     let mut w = pending_world(&["output/a.csv"], 2);
     w.act(&author(), submit).expect("submit");
     review_all(&mut w, &checker("c1"), VoteStatus::Approved);
-    let shown = |w: &World, u: &User| crate::decision::shown_decisions(u, &w.state, 2)["output/a.csv"];
-    assert_eq!(shown(&w, &checker("c1")), Decision::Incomplete, "INDEPENDENT");
+    let shown =
+        |w: &World, u: &User| crate::decision::shown_decisions(u, &w.state, 2)["output/a.csv"];
+    assert_eq!(
+        shown(&w, &checker("c1")),
+        Decision::Incomplete,
+        "INDEPENDENT"
+    );
     review_all(&mut w, &checker("c2"), VoteStatus::ChangesRequested);
-    assert_eq!(shown(&w, &checker("c3")), Decision::Conflicted, "CONSOLIDATING, reviewer");
-    assert_eq!(shown(&w, &author()), Decision::Incomplete, "CONSOLIDATING, author");
+    assert_eq!(
+        shown(&w, &checker("c3")),
+        Decision::Conflicted,
+        "CONSOLIDATING, reviewer"
+    );
+    assert_eq!(
+        shown(&w, &author()),
+        Decision::Incomplete,
+        "CONSOLIDATING, author"
+    );
     w.act(&checker("c1"), |ctx, s| {
-        create_comment(ctx, s, &NewComment { id: "p", group: "default", text: "x", visibility: Some(Visibility::Public), file: None })
+        create_comment(
+            ctx,
+            s,
+            &NewComment {
+                id: "p",
+                group: "default",
+                text: "x",
+                visibility: Some(Visibility::Public),
+                file: None,
+            },
+        )
     })
     .expect("comment");
     w.act(&checker("c1"), return_request).expect("return");
-    assert_eq!(shown(&w, &author()), Decision::ChangesRequested, "AUTHOR phase, conflict masked");
+    assert_eq!(
+        shown(&w, &author()),
+        Decision::ChangesRequested,
+        "AUTHOR phase, conflict masked"
+    );
     assert_eq!(shown(&w, &checker("c3")), Decision::Conflicted);
 }

@@ -41,19 +41,40 @@ fn put_vote(
         created_at,
         updated_at: ctx.now,
     }));
-    effects.push(Effect::Audit(file_audit(ctx, &state.request, vote_audit_type(status), file, me)));
+    effects.push(Effect::Audit(file_audit(
+        ctx,
+        &state.request,
+        vote_audit_type(status),
+        file,
+        me,
+    )));
 }
 
 /// REV-2: approve or request changes on an OUTPUT file. UNDECIDED is never chosen by a user
 /// (REV-4) and is refused as `bad_request`.
-pub fn vote(ctx: &Ctx<'_>, state: &RequestState, relpath: &str, status: VoteStatus) -> Result<Outcome> {
+pub fn vote(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    relpath: &str,
+    status: VoteStatus,
+) -> Result<Outcome> {
     require_review_now(ctx.actor, &state.request)?;
     let file = output_file(state, relpath)?;
     if status == VoteStatus::Undecided {
-        return Err(AirlockError::with_message(ErrorCode::BadRequest, "A vote is APPROVED or CHANGES_REQUESTED."));
+        return Err(AirlockError::with_message(
+            ErrorCode::BadRequest,
+            "A vote is APPROVED or CHANGES_REQUESTED.",
+        ));
     }
     let mut effects = Vec::new();
-    put_vote(ctx, state, file, state.vote_of(relpath, ctx.actor.id()), status, &mut effects);
+    put_vote(
+        ctx,
+        state,
+        file,
+        state.vote_of(relpath, ctx.actor.id()),
+        status,
+        &mut effects,
+    );
     Ok(Outcome::of(effects))
 }
 
@@ -75,8 +96,17 @@ pub fn reset_vote(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<
         return Err(ErrorCode::VoteNotFound.into());
     }
     Ok(Outcome::of(vec![
-        Effect::DeleteVote { relpath: relpath.to_string(), reviewer: me.to_string() },
-        Effect::Audit(file_audit(ctx, &state.request, AuditType::RequestFileResetReview, file, me)),
+        Effect::DeleteVote {
+            relpath: relpath.to_string(),
+            reviewer: me.to_string(),
+        },
+        Effect::Audit(file_audit(
+            ctx,
+            &state.request,
+            AuditType::RequestFileResetReview,
+            file,
+            me,
+        )),
     ]))
 }
 
@@ -92,35 +122,59 @@ pub struct GroupVoteCounts {
 }
 
 fn require_group<'a>(state: &'a RequestState, group: &str) -> Result<&'a str> {
-    state.group(group).map(|g| g.name.as_str()).ok_or_else(AirlockError::not_found)
+    state
+        .group(group)
+        .map(|g| g.name.as_str())
+        .ok_or_else(AirlockError::not_found)
 }
 
 /// REV-5.1: request changes on every OUTPUT file of the group that the user has not voted on
 /// or has an UNDECIDED vote on.
-pub fn group_request_changes(ctx: &Ctx<'_>, state: &RequestState, group: &str) -> Result<Outcome<GroupVoteCounts>> {
+pub fn group_request_changes(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    group: &str,
+) -> Result<Outcome<GroupVoteCounts>> {
     require_review_now(ctx.actor, &state.request)?;
     let group = require_group(state, group)?;
     let me = ctx.actor.id();
     let mut counts = GroupVoteCounts::default();
     let mut effects = Vec::new();
     let mine = state.votes_by(me);
-    for file in state.files_in_group(group).filter(|f| f.filetype == FileType::Output) {
+    for file in state
+        .files_in_group(group)
+        .filter(|f| f.filetype == FileType::Output)
+    {
         let existing = mine.get(file.relpath.as_str()).copied();
         match existing.map(|v| v.status) {
             Some(VoteStatus::Approved) => counts.already_approved += 1,
             Some(VoteStatus::ChangesRequested) => counts.already_changes_requested += 1,
             None | Some(VoteStatus::Undecided) => {
                 counts.changed += 1;
-                put_vote(ctx, state, file, existing, VoteStatus::ChangesRequested, &mut effects);
+                put_vote(
+                    ctx,
+                    state,
+                    file,
+                    existing,
+                    VoteStatus::ChangesRequested,
+                    &mut effects,
+                );
             }
         }
     }
-    Ok(Outcome { effects, value: counts })
+    Ok(Outcome {
+        effects,
+        value: counts,
+    })
 }
 
 /// REV-5.2: delete the user's votes on the group's OUTPUT files, before they submit their
 /// review. `changed` is the number reset (zero means "No votes to reset").
-pub fn group_reset_votes(ctx: &Ctx<'_>, state: &RequestState, group: &str) -> Result<Outcome<GroupVoteCounts>> {
+pub fn group_reset_votes(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    group: &str,
+) -> Result<Outcome<GroupVoteCounts>> {
     require_review_now(ctx.actor, &state.request)?;
     let group = require_group(state, group)?;
     require_not_submitted(ctx, state)?;
@@ -128,12 +182,27 @@ pub fn group_reset_votes(ctx: &Ctx<'_>, state: &RequestState, group: &str) -> Re
     let mut counts = GroupVoteCounts::default();
     let mut effects = Vec::new();
     let mine = state.votes_by(me);
-    for file in state.files_in_group(group).filter(|f| f.filetype == FileType::Output) {
+    for file in state
+        .files_in_group(group)
+        .filter(|f| f.filetype == FileType::Output)
+    {
         if mine.contains_key(file.relpath.as_str()) {
             counts.changed += 1;
-            effects.push(Effect::DeleteVote { relpath: file.relpath.clone(), reviewer: me.to_string() });
-            effects.push(Effect::Audit(file_audit(ctx, &state.request, AuditType::RequestFileResetReview, file, me)));
+            effects.push(Effect::DeleteVote {
+                relpath: file.relpath.clone(),
+                reviewer: me.to_string(),
+            });
+            effects.push(Effect::Audit(file_audit(
+                ctx,
+                &state.request,
+                AuditType::RequestFileResetReview,
+                file,
+                me,
+            )));
         }
     }
-    Ok(Outcome { effects, value: counts })
+    Ok(Outcome {
+        effects,
+        value: counts,
+    })
 }
