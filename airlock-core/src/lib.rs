@@ -28,6 +28,7 @@ pub mod status;
 pub mod testkit;
 pub mod transitions;
 pub mod user;
+pub mod users_file;
 pub mod visibility;
 
 pub use error::{AirlockError, ErrorCode, Result};

@@ -56,11 +56,24 @@ pub struct Ctx<'a> {
     pub rules: &'a Rules,
     /// The time of the action.
     pub now: Timestamp,
+    /// An operator command or scheduled job acts on the user's behalf: every audit entry
+    /// carries `automated_action = "true"` (AUD-2, OPS-1 to OPS-3).
+    pub automated: bool,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context.
+    /// A context for an action by the user themself.
     pub fn new(actor: &'a User, rules: &'a Rules, now: Timestamp) -> Self {
-        Ctx { actor, rules, now }
+        Ctx {
+            actor,
+            rules,
+            now,
+            automated: false,
+        }
+    }
+
+    /// The same context, marked as an operator's or a scheduled job's action (AUD-2).
+    pub fn automated(self, automated: bool) -> Self {
+        Ctx { automated, ..self }
     }
 }

@@ -16,6 +16,7 @@
 
 use crate::db::pool::Target;
 use airlock_core::Rules;
+use airlock_core::users_file::{UsersFile, parse_users_file};
 use serde::Deserialize;
 use serde::de::{self, Visitor};
 use std::collections::BTreeMap;
@@ -614,6 +615,9 @@ impl Config {
                     format!("{} does not exist or is not a file", file.display()),
                 ));
             }
+            (None, Some(file)) => {
+                load_users_file(file).map_err(|m| bad("dev_users_file", m))?;
+            }
             _ => {}
         }
         match (&self.output_checking_org, &self.output_checking_repo) {
@@ -727,6 +731,20 @@ impl Config {
     /// True when no Jobs site token is set (API-8): login uses the users file.
     pub fn test_mode(&self) -> bool {
         self.jobs_api_token.is_none()
+    }
+
+    /// Test mode (AUTH-3): the parsed users file; `None` when a Jobs site token is set.
+    pub fn load_users(&self) -> Result<Option<UsersFile>, ConfigError> {
+        match self.users_file() {
+            Some(path) => load_users_file(path)
+                .map(Some)
+                .map_err(|message| ConfigError::Invalid {
+                    key: "dev_users_file",
+                    origin: self.origin("dev_users_file"),
+                    message,
+                }),
+            None => Ok(None),
+        }
     }
 
     /// The users file in use: `dev_users_file` in test mode, else none.
@@ -1175,6 +1193,13 @@ fn base64_len(s: &str) -> Option<usize> {
         return None;
     }
     Some(s.len() / 4 * 3 - pad)
+}
+
+/// Reads and checks a test-mode users file (API-31); the message names the file and every
+/// problem. The file is small configuration, read whole.
+pub fn load_users_file(path: &Path) -> Result<UsersFile, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_users_file(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -4,12 +4,17 @@
 //! A refused action returns no effect at all (§0.2).
 
 mod comments;
+mod directories;
 mod files;
 mod lifecycle;
 mod release;
 mod votes;
 
 pub use comments::{NewComment, create_comment, delete_comment, make_comment_public};
+pub use directories::{
+    DirFile, DirFileAction, DirGroup, DirPlan, DirPrecheck, check_directory_options,
+    plan_directories, precheck_directories,
+};
 pub use files::{
     AddCandidate, GroupTarget, add_file, change_properties, check_add_batch, edit_group,
     normalise_group_name, update_file, withdraw_file,
@@ -50,15 +55,21 @@ fn audit(ctx: &Ctx<'_>, request: &Request, kind: AuditType) -> NewAudit {
 }
 
 /// An audit entry attributed to `user` about the request at its current turn (AUD-2).
+/// Marked `automated_action` when an operator command or scheduled job acts (AUD-2).
 fn audit_by(ctx: &Ctx<'_>, request: &Request, kind: AuditType, user: &str) -> NewAudit {
-    NewAudit::about_request(
+    let entry = NewAudit::about_request(
         kind,
         user,
         &request.workspace,
         &request.id,
         request.review_turn,
         ctx.now,
-    )
+    );
+    if ctx.automated {
+        entry.automated()
+    } else {
+        entry
+    }
 }
 
 /// An audit entry about a file: path and extra `group` (AUD-3).

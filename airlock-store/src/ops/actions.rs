@@ -6,7 +6,7 @@ use super::{OpError, Store};
 use crate::db;
 use airlock_core::ops::{self, GroupVoteCounts, NewComment, Outcome};
 use airlock_core::{
-    AirlockError, Comment, Ctx, ErrorCode, Status, Timestamp, User, Visibility, VoteStatus,
+    AirlockError, Comment, ErrorCode, Status, Timestamp, User, Visibility, VoteStatus,
 };
 
 /// A new comment as a caller gives it (COM-2).
@@ -186,7 +186,7 @@ impl Store {
         request_id: &str,
     ) -> airlock_core::Result<Vec<airlock_core::RequestFile>> {
         let state = self.get_request_state(actor, request_id)?;
-        let ctx = Ctx::new(actor, &self.rules, self.now());
+        let ctx = self.ctx(actor);
         Ok(ops::check_release(&ctx, &state)?
             .into_iter()
             .cloned()
@@ -247,7 +247,7 @@ impl Store {
                 )));
             };
             let state = Self::locked_state(conn, request_id)?;
-            let ctx = Ctx::new(&user, &self.rules, self.now());
+            let ctx = self.ctx(&user).automated(true);
             let outcome = ops::force_status(&ctx, &state, to)?;
             self.write(conn, request_id, outcome)
         })

@@ -13,7 +13,7 @@ use crate::db::{self, DbConnection};
 use crate::workspace::Workspace;
 use airlock_core::manifest::ReleasedHashes;
 use airlock_core::ops::{self, AddCandidate, GroupTarget, normalise_group_name};
-use airlock_core::{AirlockError, Ctx, FileType, RequestState, User};
+use airlock_core::{AirlockError, FileType, RequestState, User};
 
 /// One path of an add batch (FIL-4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl Store {
         let mut conn = self.conn()?;
         let current = current_state(&mut conn, workspace, actor)?;
         drop(conn);
-        let ctx = Ctx::new(actor, &self.rules, self.now());
+        let ctx = self.ctx(actor);
         ops::check_add_batch(&ctx, workspace, current.as_ref(), group)?;
         let ws = self.workspaces.open(workspace)?;
         let mut report = AddReport {
@@ -113,7 +113,7 @@ impl Store {
     ) -> airlock_core::Result<String> {
         for _ in 0..CONFLICT_RETRIES {
             let plan = self.plan_add(actor, ws, &item.relpath)?;
-            let ctx = Ctx::new(actor, &self.rules, self.now());
+            let ctx = self.ctx(actor);
             // Steps 5 to 10 on the snapshot: a refusal copies nothing (D-f).
             ops::add_file(
                 &ctx,
@@ -138,7 +138,7 @@ impl Store {
                     };
                     let released = released_hashes(conn, ws.name())?;
                     let candidate = ws.add_candidate(&item.relpath, &released);
-                    let ctx = Ctx::new(actor, &self.rules, self.now());
+                    let ctx = self.ctx(actor);
                     let outcome = ops::add_file(
                         &ctx,
                         ws.name(),
@@ -201,7 +201,7 @@ impl Store {
             let mut conn = self.conn()?;
             ws.add_candidate(relpath, &released_hashes(&mut conn, ws.name())?)
         };
-        let ctx = Ctx::new(actor, &self.rules, self.now());
+        let ctx = self.ctx(actor);
         ops::update_file(&ctx, &state, &candidate)?;
         copy_in(&self.request_blobs(ws.name(), request_id)?, &ws, &candidate)?;
         self.act(actor, request_id, |ctx, state| {
@@ -222,7 +222,7 @@ impl Store {
         self.transaction(|conn| {
             let state = Self::locked_state(conn, request_id)?;
             let released = self.workspace_status_released(conn, &state, relpath)?;
-            let ctx = Ctx::new(actor, &self.rules, self.now());
+            let ctx = self.ctx(actor);
             let outcome = ops::change_properties(&ctx, &state, relpath, group, filetype, released)?;
             self.write(conn, request_id, outcome)
         })
@@ -257,7 +257,7 @@ fn copy_in(blobs: &RequestBlobs, ws: &Workspace, candidate: &AddCandidate) -> Re
 }
 
 /// The user's current request in a workspace (ONE-3), read without locking.
-fn current_state(
+pub(super) fn current_state(
     conn: &mut DbConnection,
     workspace: &str,
     actor: &User,
@@ -269,7 +269,7 @@ fn current_state(
 }
 
 /// The content hashes released from a workspace (WS-5 row 2).
-fn released_hashes(conn: &mut DbConnection, workspace: &str) -> Result<ReleasedHashes, OpError> {
+pub(super) fn released_hashes(conn: &mut DbConnection, workspace: &str) -> Result<ReleasedHashes, OpError> {
     Ok(ReleasedHashes::from_hex(db::released_hashes(
         conn, workspace,
     )?))

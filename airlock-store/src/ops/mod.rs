@@ -16,9 +16,11 @@
 //! checks).
 
 pub mod actions;
+pub mod directories;
 pub mod files;
 pub mod open;
 pub mod reads;
+pub mod users;
 
 use crate::blobstore::{BlobStore, RequestBlobs};
 use crate::db::{self, DbConnection, DbError, Pool, PooledConn};
@@ -27,6 +29,7 @@ use airlock_core::ops::Outcome;
 use airlock_core::{AirlockError, Ctx, ErrorCode, RequestState, Rules, Timestamp, User};
 use std::sync::Arc;
 
+pub use directories::{DirReport, DirRequest};
 pub use files::{AddItem, AddReport};
 
 /// Attempts of a transaction that lost a race (a unique-index conflict) before giving up.
@@ -53,6 +56,7 @@ pub struct Store {
     blobs: BlobStore,
     org_repo: Option<OrgRepo>,
     clock: Clock,
+    automated: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -119,6 +123,7 @@ impl Store {
             blobs,
             org_repo: None,
             clock: Arc::new(system_clock),
+            automated: false,
         }
     }
 
@@ -132,6 +137,20 @@ impl Store {
     pub fn with_clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(move || db::db_time(clock()));
         self
+    }
+
+    /// The same store acting for an operator command or a scheduled job: every audit entry its
+    /// operations write carries `automated_action = "true"` (AUD-2, OPS-1 to OPS-3).
+    pub fn automated(&self) -> Store {
+        Store {
+            automated: true,
+            ..self.clone()
+        }
+    }
+
+    /// The context of an action by `actor` now.
+    fn ctx<'a>(&'a self, actor: &'a User) -> Ctx<'a> {
+        Ctx::new(actor, &self.rules, self.now()).automated(self.automated)
     }
 
     /// The rules in force.
@@ -234,8 +253,7 @@ impl Store {
     ) -> Result<T, AirlockError> {
         self.transaction(|conn| {
             let state = Self::locked_state(conn, request_id)?;
-            let now = self.now();
-            let ctx = Ctx::new(actor, &self.rules, now);
+            let ctx = self.ctx(actor);
             let outcome = rule(&ctx, &state)?;
             self.write(conn, request_id, outcome)
         })

@@ -1,0 +1,19 @@
+//! The local user table (USR-1 to USR-4): records fetched from the Jobs site or the users file.
+
+use super::Store;
+use crate::db;
+use airlock_core::{Timestamp, User};
+
+impl Store {
+    /// USR-3: replaces the stored record of `user` wholesale, with `last_refresh` := now.
+    pub fn save_user(&self, user: &User) -> airlock_core::Result<()> {
+        let mut conn = self.conn()?;
+        Ok(db::upsert_user(&mut conn, user, self.now())?)
+    }
+
+    /// The stored record of `username` and the time of its last refresh, if any.
+    pub fn user(&self, username: &str) -> airlock_core::Result<Option<(User, Timestamp)>> {
+        let mut conn = self.conn()?;
+        Ok(db::get_user(&mut conn, username)?)
+    }
+}
