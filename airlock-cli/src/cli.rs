@@ -27,7 +27,7 @@ pub struct Cli {
         value_name = "FILE",
         long_help = "The configuration file (TOML, behaviour.md §22). Relative paths inside it \
             resolve against the working directory. Required by every command except \
-            statemachine."
+            statemachine, fixtures, and validate-regular-requests given a FILE."
     )]
     pub config: Option<PathBuf>,
 
@@ -71,6 +71,65 @@ pub enum Command {
         are escaped so that each entry stays on one line."
     )]
     Audit(AuditArgs),
+
+    /// Force an active request to REJECTED or WITHDRAWN (OPS-1).
+    #[command(
+        name = "change-request-status",
+        long_about = "Force an active request to REJECTED or WITHDRAWN (behaviour.md OPS-1).\n\n\
+        The change is attributed to --user, who must be in the local user table (anyone who has \
+        logged in), and marked as an automated action in the audit log; the Jobs site is \
+        notified. Only an active (not final) request can be changed: a final one is refused with \
+        invalid_transition and nothing changes. No new review turn starts. Asks for \
+        confirmation on standard input unless --yes."
+    )]
+    ChangeRequestStatus(ChangeStatusArgs),
+
+    /// Create or extend a request from workspace directories (OPS-2).
+    #[command(
+        name = "create-request",
+        long_about = "Create or extend a request from workspace directories (behaviour.md \
+        OPS-2).\n\n\
+        Each directory becomes one file group, named after the directory with / replaced by -. \
+        Every shown file of an allowed type under it is added as an OUTPUT file, except those \
+        named by --supporting (added as SUPPORTING) and those already released (skipped); files \
+        already on the request with older content are updated. The author is --username, or the \
+        user of the most recently written output in the manifest; their record is read from \
+        the users file (test mode) and saved. Context and controls, when given, are set on \
+        every group of the request. With --submit, both are required, any file that cannot be \
+        added fails the command, and the request is submitted. Every audit entry is marked as \
+        an automated action.\n\n\
+        Prints the result: completed, the request id and a message (\"Already released\" or \
+        \"Already submitted\" when there was nothing to do). Exit code 0 when the command ran to \
+        a result, 1 when it was refused or a file could not be added."
+    )]
+    CreateRequest(CreateRequestArgs),
+
+    /// Check the regular-requests file and print it (OPS-3).
+    #[command(
+        name = "validate-regular-requests",
+        long_about = "Check the regular-requests file and print its entries (behaviour.md \
+        OPS-3).\n\n\
+        Reads FILE, or the configured regular_requests_file. Each entry needs username (string \
+        or null: null or \"\" takes the author from the manifest), workspace_name and dirs; \
+        context, controls, supporting_files and submit are optional; unknown keys and wrong \
+        types are errors, and submit: true needs non-empty context and controls. Prints every \
+        problem with its entry number and field and exits 1, or prints the entries and exits 0."
+    )]
+    ValidateRegularRequests(ValidateRegularArgs),
+
+    /// Run every regular request now (OPS-3), as the daily job does.
+    #[command(
+        name = "run-regular-requests",
+        long_about = "Run every entry of the regular-requests file now (behaviour.md OPS-3), \
+        exactly as the daily job does: create-request for each valid entry, in order. One \
+        entry's failure (an invalid entry, a refused action) does not stop the others. Prints \
+        one result per entry and exits 1 if any entry failed."
+    )]
+    RunRegularRequests(RunRegularArgs),
+
+    /// Developer fixtures: synthetic workspaces for benchmarks and demos.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
 
     /// Print the request status machine as a Mermaid diagram.
     #[command(
@@ -168,6 +227,160 @@ pub struct VerifyArgs {
         long,
         long_help = "Print the result as JSON: {\"ok\": true, \"checked\": n}, or {\"ok\": \
             false, \"checked\": n, \"first_bad\": {\"id\", \"reason\"}}."
+    )]
+    pub json: bool,
+}
+
+/// The statuses an operator may force (OPS-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForcedStatus {
+    /// The request is rejected.
+    #[value(name = "REJECTED")]
+    Rejected,
+    /// The request is withdrawn.
+    #[value(name = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// Options of `change-request-status`.
+#[derive(Debug, Args)]
+pub struct ChangeStatusArgs {
+    /// The request id.
+    #[arg(value_name = "REQUEST_ID")]
+    pub request_id: String,
+
+    /// The local user the change is attributed to.
+    #[arg(long, short = 'u', value_name = "USERNAME")]
+    pub user: String,
+
+    /// The new status.
+    #[arg(long, short = 's', value_enum, ignore_case = true)]
+    pub status: ForcedStatus,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print the result as JSON.
+    #[arg(
+        long,
+        long_help = "Print the result as JSON: {\"request_id\", \"workspace\", \"from\", \"to\", \
+            \"user\"}."
+    )]
+    pub json: bool,
+}
+
+/// Options of `create-request`, shared with the regular requests (OPS-2).
+#[derive(Debug, Args)]
+pub struct CreateRequestArgs {
+    /// The workspace.
+    #[arg(value_name = "WORKSPACE")]
+    pub workspace: String,
+
+    /// The directories, one file group each.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<String>,
+
+    /// The author; default: the user of the most recently written output.
+    #[arg(long, value_name = "USERNAME")]
+    pub username: Option<String>,
+
+    /// Context set on every group.
+    #[arg(long, value_name = "TEXT")]
+    pub context: Option<String>,
+
+    /// Controls set on every group.
+    #[arg(long, value_name = "TEXT")]
+    pub controls: Option<String>,
+
+    /// A file under the directories to add as SUPPORTING (repeatable).
+    #[arg(long = "supporting", value_name = "PATH")]
+    pub supporting: Vec<String>,
+
+    /// Submit the request (needs --context and --controls).
+    #[arg(long)]
+    pub submit: bool,
+
+    /// Print the result as JSON.
+    #[arg(
+        long,
+        long_help = "Print the OPS-2 result as JSON: {\"completed\": bool, \"request_id\": \
+            string or null, \"message\": string}."
+    )]
+    pub json: bool,
+}
+
+/// Options of `validate-regular-requests`.
+#[derive(Debug, Args)]
+pub struct ValidateRegularArgs {
+    /// The file to check; default: the configured regular_requests_file.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Print the result as JSON.
+    #[arg(
+        long,
+        long_help = "Print the result as JSON: {\"valid\": true, \"entries\": [...]}, or \
+            {\"valid\": false, \"errors\": [{\"entry\", \"workspace\", \"field\", \"problem\", \
+            \"message\"}]}."
+    )]
+    pub json: bool,
+}
+
+/// Options of `run-regular-requests`.
+#[derive(Debug, Args)]
+pub struct RunRegularArgs {
+    /// Print the results as JSON.
+    #[arg(
+        long,
+        long_help = "Print a JSON array with one object per entry: {\"entry\", \"workspace\", \
+            \"completed\", \"request_id\", \"message\"}; a failed entry has completed false and \
+            the error as its message."
+    )]
+    pub json: bool,
+}
+
+/// Subcommands of `fixtures`.
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// Write a synthetic workspace with a valid manifest.
+    #[command(
+        name = "generate-workspace",
+        long_about = "Write a synthetic workspace with a valid manifest (workspace-format.md), \
+        for benchmarks and demos.\n\n\
+        Writes DIR/NAME with --outputs manifest entries spread over output/groupNN/setNN/ \
+        directories of 100 files: CSV tables, PNG, HTML and text files, a few of a refused type, \
+        about 1% highly sensitive (listed, not on disk), 0.3% excluded (a message file only) and \
+        2% out of date, plus job logs under metadata/. The same --seed writes the same bytes. \
+        Needs no configuration."
+    )]
+    GenerateWorkspace(GenerateWorkspaceArgs),
+}
+
+/// Options of `fixtures generate-workspace`.
+#[derive(Debug, Args)]
+pub struct GenerateWorkspaceArgs {
+    /// The directory that holds workspaces (created if missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The workspace name.
+    #[arg(long, default_value = "synthetic")]
+    pub name: String,
+
+    /// Number of manifest outputs.
+    #[arg(long, default_value_t = 10_000)]
+    pub outputs: usize,
+
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Print the result as JSON.
+    #[arg(
+        long,
+        long_help = "Print the result as JSON: {\"workspace\", \"dir\", \"outputs\", \"shown\", \
+            \"logs\"}."
     )]
     pub json: bool,
 }

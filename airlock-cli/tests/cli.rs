@@ -1,106 +1,14 @@
 //! End-to-end tests of the `airlock` binary: each test runs the built binary against a
 //! temporary configuration and database, and checks its output and exit code.
 
+mod support;
+
 use airlock_core::audit::{AuditType, NewAudit};
 use airlock_store::db::{self, DbConnection};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_airlock");
-
-/// The result of one run of the binary.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// A temporary directory with a workspaces directory, a users file and `airlock.toml` using
-/// relative paths; the binary runs with it as the working directory.
-struct Site {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-}
-
-const CONFIG: &str = r#"work_dir = "work"
-workspace_dir = "workspaces"
-request_dir = "work/requests"
-dev_users_file = "users.json"
-secret_key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
-"#;
-
-impl Site {
-    fn new() -> Site {
-        Site::with_config(CONFIG)
-    }
-
-    fn with_config(config: &str) -> Site {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path().canonicalize().expect("canonical temp dir");
-        std::fs::create_dir(root.join("workspaces")).expect("workspaces dir");
-        std::fs::write(root.join("users.json"), "{}").expect("users file");
-        std::fs::write(root.join("airlock.toml"), config).expect("config");
-        Site { _dir: dir, root }
-    }
-
-    /// Runs `airlock --config airlock.toml <args>` in the site's directory.
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_env(args, &[])
-    }
-
-    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut all = vec!["--config", "airlock.toml"];
-        all.extend_from_slice(args);
-        run_in(&self.root, &all, env)
-    }
-
-    fn db_path(&self) -> PathBuf {
-        self.root.join("work/airlock.db")
-    }
-
-    /// The SQLite database, migrated by the binary.
-    fn migrated_db(&self) -> DbConnection {
-        let run = self.run(&["migrate"]);
-        assert_eq!(run.code, 0, "{run:?}");
-        connect(&self.db_path().to_string_lossy())
-    }
-
-    /// The site's directory replaced by `[SITE]`.
-    fn redact(&self, text: &str) -> String {
-        text.replace(&self.root.to_string_lossy().into_owned(), "[SITE]")
-    }
-}
-
-/// Runs the binary with a clean `AIRLOCK_*` environment plus `env`.
-fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("AIRLOCK_") || key == "RUST_LOG" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("RUST_BACKTRACE", "0").env("NO_COLOR", "1");
-    for (key, value) in env {
-        cmd.env(key, value);
-    }
-    let output = cmd.output().expect("run airlock");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn connect(url: &str) -> DbConnection {
-    db::pool::ConnectionManager::new(url)
-        .expect("url")
-        .establish()
-        .expect("connect")
-}
+use support::{CONFIG, Site, connect, run_in};
 
 fn t(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, 1, 10, minute, 7)

@@ -81,8 +81,8 @@ pub fn parse_users_file(bytes: &[u8]) -> Result<UsersFile, UsersFileError> {
     let refuse = |problem: String| UsersFileError {
         problems: vec![problem],
     };
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| refuse(format!("not valid JSON ({e})")))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| refuse(format!("not valid JSON ({e})")))?;
     let Value::Object(entries) = value else {
         return Err(refuse(
             "the top level must be an object keyed by username".to_string(),

@@ -1642,6 +1642,29 @@ secret_key = "{key}"
     }
 
     #[test]
+    fn api_31_a_users_file_with_a_bad_grant_stops_startup() {
+        let f = Fixture::new();
+        let config = f.load(MINIMAL).expect("an empty users file is valid");
+        assert_eq!(config.load_users().expect("load").map(|u| u.len()), Some(0));
+        std::fs::write(
+            f.base().join("users.json"),
+            r#"{"r1": {"token": "t", "details": {"username": "r1",
+                 "workspaces": {"ws": {"project_details": {"name": "P"}, "archived": false,
+                                       "role": "lead"}}}}}"#,
+        )
+        .expect("write");
+        let m = f.refused_env(MINIMAL, &[], "dev_users_file");
+        assert!(
+            m.contains("exactly the keys project_details and archived"),
+            "{m}"
+        );
+        assert!(m.contains("users.json"), "{m}");
+        std::fs::write(f.base().join("users.json"), "[").expect("write");
+        let m = f.refused_env(MINIMAL, &[], "dev_users_file");
+        assert!(m.contains("not valid JSON"), "{m}");
+    }
+
+    #[test]
     fn cfg_output_checking_org_and_repo_go_together() {
         let f = Fixture::new();
         f.refused("output_checking_org = \"org\"", "output_checking_repo");

@@ -2,11 +2,15 @@
 //! code; an `Err` is reported by [`crate::run`] (exit 1, or 2 for a usage error).
 
 pub mod audit;
+pub mod change_status;
 pub mod check_config;
+pub mod create_request;
+pub mod fixtures;
 pub mod migrate;
+pub mod regular;
 pub mod statemachine;
 
-use crate::cli::{AuditAction, Cli, Command};
+use crate::cli::{AuditAction, Cli, Command, FixturesCommand};
 use std::io::Write;
 
 /// Runs the parsed command, writing to standard output.
@@ -21,6 +25,15 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
             Some(AuditAction::Verify(verify)) => audit::verify(config, verify, &mut out)?,
             None => audit::dump(config, &args.dump, &mut out)?,
         },
+        Command::ChangeRequestStatus(args) => {
+            change_status::run(config, args, &mut std::io::stdin().lock(), &mut out)?
+        }
+        Command::CreateRequest(args) => create_request::run(config, args, &mut out)?,
+        Command::ValidateRegularRequests(args) => regular::validate(config, args, &mut out)?,
+        Command::RunRegularRequests(args) => regular::run(config, args, &mut out)?,
+        Command::Fixtures(FixturesCommand::GenerateWorkspace(args)) => {
+            fixtures::generate(args, &mut out)?
+        }
         Command::Statemachine => statemachine::run(&mut out)?,
     };
     out.flush()?;

@@ -1,9 +1,9 @@
 //! OPS-2: create (or extend) a request from workspace directories, for the `create-request`
 //! command and the daily regular requests (OPS-3).
 
+use super::AddItem;
 use super::Store;
 use super::files::{current_state, released_hashes};
-use super::AddItem;
 use airlock_core::manifest::TreeOptions;
 use airlock_core::ops::{self, DirFileAction, DirPrecheck, GroupTarget};
 use airlock_core::{AirlockError, User};
@@ -123,15 +123,18 @@ impl Store {
                         .push((path, result.map(|()| DirFileAction::Add)));
                 }
             }
-            for file in group.files.iter().filter(|f| f.action == DirFileAction::Update) {
+            for file in group
+                .files
+                .iter()
+                .filter(|f| f.action == DirFileAction::Update)
+            {
                 let result = match &request_id {
                     Some(id) => store.update_file(author, id, &file.relpath),
                     None => Err(AirlockError::not_found()),
                 };
-                report.files.push((
-                    file.relpath.clone(),
-                    result.map(|()| DirFileAction::Update),
-                ));
+                report
+                    .files
+                    .push((file.relpath.clone(), result.map(|()| DirFileAction::Update)));
             }
         }
         let Some(id) = request_id else {
@@ -173,7 +176,9 @@ impl Store {
             (false, true) => format!("Extended request {id} with {changed} file(s)"),
         };
         if failed > 0 {
-            report.message.push_str(&format!("; {failed} file(s) could not be added"));
+            report
+                .message
+                .push_str(&format!("; {failed} file(s) could not be added"));
         }
         Ok(report)
     }

@@ -269,7 +269,10 @@ pub(super) fn current_state(
 }
 
 /// The content hashes released from a workspace (WS-5 row 2).
-pub(super) fn released_hashes(conn: &mut DbConnection, workspace: &str) -> Result<ReleasedHashes, OpError> {
+pub(super) fn released_hashes(
+    conn: &mut DbConnection,
+    workspace: &str,
+) -> Result<ReleasedHashes, OpError> {
     Ok(ReleasedHashes::from_hex(db::released_hashes(
         conn, workspace,
     )?))

@@ -1,0 +1,89 @@
+//! `create-request` (OPS-2): create or extend a request from workspace directories.
+
+use crate::cli::CreateRequestArgs;
+use crate::context::{fetch_user, load_config, open_store};
+use crate::{EXIT_FAILED, EXIT_OK};
+use airlock_core::ops::DirFileAction;
+use airlock_store::config::Config;
+use airlock_store::ops::{DirReport, DirRequest, Store};
+use anyhow::bail;
+use std::io::Write;
+use std::path::Path;
+
+/// Runs OPS-2 and prints its result.
+pub fn run(
+    config: Option<&Path>,
+    args: &CreateRequestArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let config = load_config(config)?;
+    let store = open_store(&config)?;
+    let spec = DirRequest {
+        dirs: args.dirs.clone(),
+        supporting: args.supporting.clone(),
+        context: args.context.clone(),
+        controls: args.controls.clone(),
+        submit: args.submit,
+    };
+    let report = create(
+        &config,
+        &store,
+        &args.workspace,
+        args.username.as_deref(),
+        &spec,
+    )?;
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        print_report(&report, out)?;
+    }
+    Ok(match report.failures().next() {
+        Some(_) => EXIT_FAILED,
+        None => EXIT_OK,
+    })
+}
+
+/// OPS-2 for one workspace: the author is `username`, or the user of the most recently written
+/// output (a null or empty username means the same).
+pub fn create(
+    config: &Config,
+    store: &Store,
+    workspace: &str,
+    username: Option<&str>,
+    spec: &DirRequest,
+) -> anyhow::Result<DirReport> {
+    let author = match username.filter(|u| !u.is_empty()) {
+        Some(name) => name.to_string(),
+        None => {
+            let ws = store.workspaces().open(workspace)?;
+            match ws.manifest().latest_output_user() {
+                Some(user) => user.to_string(),
+                None => bail!(
+                    "workspace {workspace} has no output with a user in its manifest: pass \
+                     --username"
+                ),
+            }
+        }
+    };
+    let author = fetch_user(config, store, &author)?;
+    Ok(store.create_request_from_dirs(&author, workspace, spec)?)
+}
+
+/// The human form: the result, then one line per file.
+fn print_report(report: &DirReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", report.message)?;
+    for (path, result) in &report.files {
+        match result {
+            Ok(DirFileAction::Add) => writeln!(out, "  added      {path}")?,
+            Ok(DirFileAction::Update) => writeln!(out, "  updated    {path}")?,
+            Err(e) => writeln!(out, "  failed     {path}: {e}")?,
+        }
+    }
+    for path in &report.unchanged {
+        writeln!(out, "  unchanged  {path}")?;
+    }
+    for path in &report.released {
+        writeln!(out, "  released   {path} (skipped)")?;
+    }
+    Ok(())
+}
