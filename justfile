@@ -1,5 +1,27 @@
 # Airlock developer commands. `just --list` shows them all.
 
+airlock := "cargo run -q -p airlock-cli -- --config fixtures/airlock.toml"
+
+# Try the operator CLI on the fixtures: database under fixtures/work/, a request made from a
+# fixture workspace, the audit log and its verification.
+demo:
+    {{airlock}} migrate
+    {{airlock}} check-config
+    {{airlock}} create-request vaccine-uptake output/uptake --username researcher_1 --supporting output/uptake/uptake_by_age.csv
+    {{airlock}} audit
+    {{airlock}} audit verify
+
+# Write a synthetic workspace of N outputs into fixtures/work/workspaces (for benchmarks).
+generate-workspace N="10000":
+    cargo run -q --release -p airlock-cli -- fixtures generate-workspace fixtures/work/workspaces --name synthetic-{{N}} --outputs {{N}}
+
+# Run the benchmarks (each prints its figures next to its target).
+bench:
+    cargo bench -p airlock-core --bench rules
+    cargo bench -p airlock-store --bench workspace
+    cargo bench -p airlock-store --bench add_file
+    cargo bench -p airlock-store --bench audit_verify
+
 # Run the service on the fixtures with the embedded SQLite database.
 run:
     cargo run --release -p airlock-web -- --config fixtures/airlock.toml

@@ -281,7 +281,16 @@ impl WorkspaceReader {
             return unreadable(format!("reading the manifest: {e}"));
         }
         self.inner.parses.fetch_add(1, Ordering::Relaxed);
-        let digest: Digest = Sha256::digest(&bytes).into();
+        // Hash and parse side by side: each takes about as long as the other on a large
+        // manifest, and this is the cold path of every page of a workspace.
+        let (digest, parsed) = std::thread::scope(|scope| {
+            let hasher = scope.spawn(|| -> Digest { Sha256::digest(&bytes).into() });
+            let parsed = parse_manifest(&bytes);
+            let digest = hasher
+                .join()
+                .unwrap_or_else(|_| Sha256::digest(&bytes).into());
+            (digest, parsed)
+        });
         let hash = hex::encode(digest);
         // The manifest is also a `metadata/` file: never hash the same version twice.
         self.inner
@@ -289,7 +298,7 @@ impl WorkspaceReader {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(path.to_path_buf(), (identity, digest));
-        let snapshot = match parse_manifest(&bytes) {
+        let snapshot = match parsed {
             Ok(manifest) => {
                 for warning in manifest.warnings() {
                     tracing::warn!(workspace = name, "manifest: {warning}");
