@@ -20,6 +20,16 @@ fn spec(dirs: &[&str]) -> DirRequest {
     }
 }
 
+/// As [`spec`], with context and controls, submitting.
+fn submitting(dirs: &[&str]) -> DirRequest {
+    DirRequest {
+        context: Some("ctx".into()),
+        controls: Some("ctl".into()),
+        submit: true,
+        ..spec(dirs)
+    }
+}
+
 #[test]
 fn ops_2_create_then_extend_updates_changed_files_and_leaves_the_rest() {
     for h in harnesses(Rules::default()) {
@@ -47,16 +57,7 @@ fn ops_2_create_then_extend_updates_changed_files_and_leaves_the_rest() {
         rewrite_output(&h, &shown[0], b"a,b\n1,25\n");
         let again = h
             .store
-            .create_request_from_dirs(
-                &author,
-                testkit::WS,
-                &DirRequest {
-                    context: Some("ctx".into()),
-                    controls: Some("ctl".into()),
-                    submit: true,
-                    ..spec(&[DIR])
-                },
-            )
+            .create_request_from_dirs(&author, testkit::WS, &submitting(&[DIR]))
             .expect("extend and submit");
         assert_eq!(again.request_id.as_deref(), Some(id.as_str()));
         assert_eq!(
@@ -114,16 +115,7 @@ fn ops_2_submit_fails_when_a_file_cannot_be_added() {
         let author = testkit::author();
         let err = h
             .store
-            .create_request_from_dirs(
-                &author,
-                testkit::WS,
-                &DirRequest {
-                    context: Some("ctx".into()),
-                    controls: Some("ctl".into()),
-                    submit: true,
-                    ..spec(&[DIR])
-                },
-            )
+            .create_request_from_dirs(&author, testkit::WS, &submitting(&[DIR]))
             .expect_err("not submitted");
         assert_eq!(err.error_code(), ErrorCode::HashMismatch, "{}", h.name());
         assert!(err.message().contains(&shown[1]), "{}", err.message());
