@@ -239,9 +239,9 @@ pub fn for_each_audit_entry(
     mut f: impl FnMut(&AuditEntry) -> ControlFlow<()>,
 ) -> Result<u64, DbError> {
     let batch = batch.max(1);
-    // Reading and decoding rows on one thread while `f` (typically hashing) runs on this one
+    // Reading rows on one thread while this one decodes them and runs `f` (typically hashing)
     // roughly halves a full-chain walk on two cores. At most two batches wait in between.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<AuditEntry>>(2);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<AuditRow>>(2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<(), DbError> {
             let mut after = i64::MIN;
@@ -256,12 +256,8 @@ pub fn for_each_audit_entry(
                 if let Some(last) = rows.last() {
                     after = last.id;
                 }
-                let entries = rows
-                    .into_iter()
-                    .map(AuditRow::into_entry)
-                    .collect::<Result<Vec<_>, _>>()?;
                 // A closed channel means the caller stopped early.
-                if !entries.is_empty() && sender.send(entries).is_err() {
+                if !rows.is_empty() && sender.send(rows).is_err() {
                     return Ok(());
                 }
                 if !full {
@@ -270,18 +266,23 @@ pub fn for_each_audit_entry(
             }
         });
         let mut seen = 0u64;
-        'batches: for entries in &receiver {
-            for entry in &entries {
-                seen += 1;
-                if f(entry).is_break() {
-                    break 'batches;
+        let walked = (|| -> Result<(), DbError> {
+            for rows in &receiver {
+                for row in rows {
+                    let entry = row.into_entry()?;
+                    seen += 1;
+                    if f(&entry).is_break() {
+                        return Ok(());
+                    }
                 }
             }
-        }
+            Ok(())
+        })();
         drop(receiver);
         reader
             .join()
             .unwrap_or_else(|_| Err(DbError::Corrupt("the audit reader panicked".into())))?;
+        walked?;
         Ok(seen)
     })
 }
