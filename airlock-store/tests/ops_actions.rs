@@ -331,3 +331,57 @@ fn listings_and_current_request() {
         assert_eq!(listed.len(), 1, "{}", h.name());
     }
 }
+
+/// WEB-7: each request's progress on the Reviews page is the checker's own, computed from
+/// aggregates loaded together (no query per request), and equal to loading each alone.
+#[test]
+fn web_7_review_progress_of_many_requests() {
+    for h in harnesses(rules()) {
+        let c1 = testkit::checker("checker1");
+        let mut expected = Vec::new();
+        for (n, files) in [1usize, 3, 5].into_iter().enumerate() {
+            let author = testkit::researcher(&format!("author{n}"));
+            let mut state = pending_with_files(files);
+            state.request.id = format!("01JREQUEST000000000000000{n}");
+            state.request.author = author.username.clone();
+            h.seed(&state);
+            h.store.submit(&author, &state.request.id).expect("submit");
+            for file in state.files.iter().take(n) {
+                h.store
+                    .vote(&c1, &state.request.id, &file.relpath, VoteStatus::Approved)
+                    .expect("vote");
+            }
+            expected.push((state.request.id.clone(), n, files));
+        }
+        let reviews = h.store.reviews(&c1).expect("reviews");
+        let mut got: Vec<(String, usize, usize)> = reviews
+            .under_review
+            .iter()
+            .map(|item| (item.request.id.clone(), item.voted, item.total))
+            .collect();
+        got.sort();
+        assert_eq!(got, expected, "{}", h.name());
+        // The other checker has voted on nothing.
+        let c2 = testkit::checker("checker2");
+        let other = h.store.reviews(&c2).expect("reviews");
+        assert!(other.under_review.iter().all(|i| i.voted == 0));
+
+        let mut conn = h.db.conn().expect("conn");
+        let requests: Vec<_> = expected
+            .iter()
+            .map(|(id, _, _)| {
+                airlock_store::db::load_request(&mut conn, id)
+                    .expect("load")
+                    .expect("exists")
+            })
+            .collect();
+        let together =
+            airlock_store::db::load_request_states(&mut conn, requests).expect("together");
+        for (state, (id, _, _)) in together.iter().zip(&expected) {
+            let alone = airlock_store::db::load_request_state(&mut conn, id)
+                .expect("alone")
+                .expect("exists");
+            assert_eq!(state, &alone, "{}", h.name());
+        }
+    }
+}

@@ -174,13 +174,11 @@ impl Store {
             approved: list(&mut conn, vec![Status::Approved])?,
             ..Reviews::default()
         };
-        for request in list(&mut conn, under_review_statuses)? {
-            let Some(state) = db::load_request_state(&mut conn, &request.id)? else {
-                continue;
-            };
+        let under_review = list(&mut conn, under_review_statuses)?;
+        for state in db::load_request_states(&mut conn, under_review)? {
             let (voted, total) = review_progress(&state, actor.id());
             reviews.under_review.push(ReviewItem {
-                request,
+                request: state.request,
                 voted,
                 total,
             });
