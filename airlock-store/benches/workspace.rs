@@ -98,6 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut warm = Vec::new();
+    let mut open_disk = Vec::new();
     let mut tree_only = Vec::new();
     let runs = std::env::var("AIRLOCK_BENCH_RUNS")
         .ok()
@@ -110,7 +111,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(tree.nodes.len());
         warm.push(started.elapsed());
 
-        // The pure part alone, on the same snapshot.
+        // The snapshot and its disk files alone, then the pure part on the same snapshot.
+        let started = Instant::now();
+        let fresh_snapshot = reader.open("bench")?;
+        std::hint::black_box(fresh_snapshot.disk_files()?.files().len());
+        open_disk.push(started.elapsed());
         let disk = ws.disk_files()?;
         let started = Instant::now();
         let tree = ws.manifest().tree(disk, options, Some(&state), &released);
@@ -120,6 +125,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "warm: open (cached) + disk files + tree + statuses: {}",
         ms(median(warm))
+    );
+    println!(
+        "warm: open (cached) + disk files only: {}",
+        ms(median(open_disk))
     );
     println!(
         "warm: tree + statuses only (airlock-core): {}",
