@@ -152,6 +152,11 @@ pub struct ReleasedHashes {
     digests: Vec<Digest>,
     /// The first 8 bytes of each digest, big-endian, in the same (sorted) order.
     prefixes: Vec<u64>,
+    /// A bit per top-bits value of the prefixes present: a clear bit proves absence with one
+    /// memory read (digests are uniformly distributed, so about 1 in 64 lookups goes further).
+    filter: Vec<u64>,
+    /// How far a prefix is shifted right to index `filter`.
+    filter_shift: u32,
 }
 
 fn digest_prefix(digest: &Digest) -> u64 {
@@ -173,16 +178,40 @@ impl ReleasedHashes {
             .collect();
         digests.sort_unstable();
         digests.dedup();
-        let prefixes = digests.iter().map(digest_prefix).collect();
-        ReleasedHashes { digests, prefixes }
+        let prefixes: Vec<u64> = digests.iter().map(digest_prefix).collect();
+        // At least 64 bits per digest, a power of two, at least one word.
+        let bits = (prefixes.len() * 64).next_power_of_two().max(64);
+        let filter_shift = 64 - bits.trailing_zeros();
+        let mut filter = vec![0u64; bits / 64];
+        for &prefix in &prefixes {
+            let bit = (prefix >> filter_shift) as usize;
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        ReleasedHashes {
+            digests,
+            prefixes,
+            filter,
+            filter_shift,
+        }
+    }
+
+    /// False when no released digest starts with `prefix` (never false for one that does).
+    fn may_contain_prefix(&self, prefix: u64) -> bool {
+        if self.prefixes.is_empty() {
+            return false;
+        }
+        let bit = (prefix >> self.filter_shift) as usize;
+        self.filter
+            .get(bit / 64)
+            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
     }
 
     /// Whether the digest was released: a search over integers, then one full comparison.
     pub fn contains(&self, digest: &Digest) -> bool {
-        if self.prefixes.is_empty() {
+        let prefix = digest_prefix(digest);
+        if !self.may_contain_prefix(prefix) {
             return false;
         }
-        let prefix = digest_prefix(digest);
         let start = self.prefixes.partition_point(|&p| p < prefix);
         self.prefixes[start..]
             .iter()
@@ -459,6 +488,26 @@ impl ManifestEntry {
     }
 }
 
+/// The part of a shown entry that building a tree reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ShownNode {
+    /// The entry's index.
+    entry: u32,
+    /// The shown path: byte range in `Manifest::shown_paths`.
+    path_start: u32,
+    path_end: u32,
+    /// Byte offset of the last segment within the shown path.
+    name_start: u32,
+    /// The entry's parent directory id (see `ManifestEntry::parent_id`).
+    parent_id: u32,
+    /// The first 8 bytes of the current hash, for a quick released check; `None` when the
+    /// hash comes from the disk (message files) or is not valid hex.
+    digest_prefix: Option<u64>,
+    allowed_type: bool,
+    out_of_date_action: bool,
+    message: bool,
+}
+
 /// A parsed manifest: the valid entries in manifest order, a lookup index by path, and the WS-2
 /// order of the shown outputs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -469,6 +518,11 @@ pub struct Manifest {
     by_path: Vec<u32>,
     /// Indices of listed entries in WS-2 order of their shown paths, one per shown path.
     shown: Vec<u32>,
+    /// What the tree needs of each shown entry, in the same order and contiguous, so that
+    /// building a tree walks memory sequentially instead of visiting each large entry.
+    shown_nodes: Vec<ShownNode>,
+    /// The shown paths, concatenated in WS-2 order (`ShownNode::path` indexes it).
+    shown_paths: String,
     out_of_date: usize,
     warnings: Vec<String>,
 }
@@ -499,6 +553,37 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
 fn name_start(path: &str) -> u32 {
     path.rfind('/')
         .map_or(0, |i| u32::try_from(i + 1).unwrap_or(0))
+}
+
+/// The compact tree view of the shown entries, in WS-2 order, and their paths in one string.
+fn shown_nodes(entries: &[ManifestEntry], shown: &[u32]) -> (Vec<ShownNode>, String) {
+    let total: usize = shown
+        .iter()
+        .map(|&i| entries[i as usize].shown_path().len())
+        .sum();
+    let mut paths = String::with_capacity(total);
+    let mut nodes = Vec::with_capacity(shown.len());
+    for &index in shown {
+        let entry = &entries[index as usize];
+        let start = paths.len();
+        paths.push_str(entry.shown_path());
+        let message = entry.message_path.is_some();
+        nodes.push(ShownNode {
+            entry: index,
+            path_start: u32::try_from(start).unwrap_or(u32::MAX),
+            path_end: u32::try_from(paths.len()).unwrap_or(u32::MAX),
+            name_start: entry.name_start,
+            parent_id: entry.parent_id,
+            digest_prefix: match message {
+                true => None,
+                false => entry.digest.as_ref().map(digest_prefix),
+            },
+            allowed_type: entry.allowed_type,
+            out_of_date_action: entry.output.out_of_date_action,
+            message,
+        });
+    }
+    (nodes, paths)
 }
 
 /// Builds the WS-2 sort key of a path: per segment a marker (the top-level `metadata`
@@ -632,12 +717,15 @@ impl Manifest {
             .iter()
             .filter(|&&i| entries[i as usize].output.out_of_date_action)
             .count();
+        let (shown_nodes, shown_paths) = shown_nodes(&entries, &shown);
 
         Manifest {
             workspace: doc.workspace,
             entries,
             by_path,
             shown,
+            shown_nodes,
+            shown_paths,
             out_of_date,
             warnings,
         }
@@ -728,9 +816,13 @@ impl Manifest {
     /// The message file paths of shown excluded outputs (FMT-8): the files whose disk metadata
     /// and hash the caller supplies in [`DiskFiles`].
     pub fn message_paths(&self) -> impl Iterator<Item = &str> {
-        self.shown
+        self.shown_nodes
             .iter()
-            .filter_map(|&i| self.entries[i as usize].message_path.as_deref())
+            .filter(|n| n.message)
+            .filter_map(|n| {
+                self.shown_paths
+                    .get(n.path_start as usize..n.path_end as usize)
+            })
     }
 
     /// WS-5 for one path: `disk` holds the files under `metadata/` and the message files found
@@ -787,31 +879,34 @@ impl Manifest {
                 },
             );
         }
-        for &index in &self.shown {
-            let entry = &self.entries[index as usize];
-            if entry.output.out_of_date_action && !options.show_out_of_date {
+        for node in &self.shown_nodes {
+            if node.out_of_date_action && !options.show_out_of_date {
                 continue;
             }
-            let file = match &entry.message_path {
-                None => TreeFile {
+            let path = self
+                .shown_paths
+                .get(node.path_start as usize..node.path_end as usize)
+                .unwrap_or_default();
+            let entry = &self.entries[node.entry as usize];
+            let file = if node.message {
+                let disk_file = disk.get(path);
+                let hash = disk_file.and_then(|f| f.sha256.as_ref());
+                TreeFile {
+                    source: FileSource::Message {
+                        entry,
+                        disk: disk_file,
+                    },
+                    status: statuses.for_disk_path(path, hash),
+                    allowed_type: node.allowed_type,
+                }
+            } else {
+                TreeFile {
                     source: FileSource::Output(entry),
-                    status: statuses.for_entry(index, entry),
-                    allowed_type: entry.allowed_type,
-                },
-                Some(path) => {
-                    let disk_file = disk.get(path);
-                    let hash = disk_file.and_then(|f| f.sha256.as_ref());
-                    TreeFile {
-                        source: FileSource::Message {
-                            entry,
-                            disk: disk_file,
-                        },
-                        status: statuses.for_disk_path(path, hash),
-                        allowed_type: entry.allowed_type,
-                    }
+                    status: statuses.for_node(node, entry),
+                    allowed_type: node.allowed_type,
                 }
             };
-            builder.push_file(entry.shown_path(), entry.name_start, entry.parent_id, file);
+            builder.push_file(path, node.name_start, node.parent_id, file);
         }
         WorkspaceTree {
             nodes: builder.finish(),
@@ -990,11 +1085,20 @@ impl<'a> StatusIndex<'a> {
         }
     }
 
-    fn for_entry(&self, index: u32, entry: &ManifestEntry) -> WorkspaceFileStatus {
-        let on_request = match (self.current, self.by_entry.get(index as usize)) {
+    /// WS-5 for a shown output: the released check looks at the node's hash prefix first and
+    /// at the entry only when the prefix may be released.
+    fn for_node(&self, node: &ShownNode, entry: &ManifestEntry) -> WorkspaceFileStatus {
+        let on_request = match (self.current, self.by_entry.get(node.entry as usize)) {
             (Some(state), Some(&f)) if f != u32::MAX => state.files.get(f as usize),
             _ => None,
         };
+        if on_request.is_none()
+            && !node
+                .digest_prefix
+                .is_some_and(|p| self.released.may_contain_prefix(p))
+        {
+            return WorkspaceFileStatus::Unreleased;
+        }
         workspace_file_status(true, entry.digest(), self.released, on_request)
     }
 
@@ -2015,6 +2119,54 @@ mod tests {
             if validate_relpath(&path).is_ok() {
                 proptest::prop_assert!(!path.starts_with('/'));
                 proptest::prop_assert!(path.split('/').all(|s| !s.is_empty() && s != "." && s != ".."));
+            }
+        }
+
+        /// WS-5 row 2: the released set (with its prefix filter) answers exactly as a plain
+        /// set, for members, strangers and digests that share a member's first 8 bytes.
+        #[test]
+        fn released_hashes_answer_exactly(
+            members in proptest::collection::vec(proptest::array::uniform32(proptest::num::u8::ANY), 0..300),
+            strangers in proptest::collection::vec(proptest::array::uniform32(proptest::num::u8::ANY), 0..50),
+        ) {
+            let set = ReleasedHashes::from_hex(members.iter().map(digest_hex));
+            let plain: std::collections::HashSet<Digest> = members.iter().copied().collect();
+            proptest::prop_assert_eq!(set.len(), plain.len());
+            for digest in &members {
+                proptest::prop_assert!(set.contains(digest));
+                let mut near = *digest;
+                near[31] ^= 1;
+                proptest::prop_assert_eq!(set.contains(&near), plain.contains(&near));
+            }
+            for digest in &strangers {
+                proptest::prop_assert_eq!(set.contains(digest), plain.contains(digest));
+            }
+        }
+
+        /// WS-5 in the tree equals WS-5 path by path, whatever is released or on the request.
+        #[test]
+        fn tree_statuses_equal_status_of(
+            picks in proptest::collection::vec((proptest::bool::ANY, proptest::bool::ANY), 12),
+        ) {
+            let paths: Vec<String> = (0..12).map(|i| format!("d{}/f{i}.csv", i % 3)).collect();
+            let m = manifest_of(paths.iter().map(|p| ms(p)).collect());
+            let mut current = empty_request("R");
+            let mut released = Vec::new();
+            for (path, (on_request, is_released)) in paths.iter().zip(&picks) {
+                if *on_request {
+                    current.files.push(file(path, "g", FileType::Output));
+                }
+                if *is_released {
+                    released.push(fake_hash(path));
+                }
+            }
+            let released = ReleasedHashes::from_hex(released);
+            let tree = m.tree(&NO_DISK, TreeOptions::default(), Some(&current), &released);
+            for (node, file) in tree.files() {
+                proptest::prop_assert_eq!(
+                    file.status,
+                    m.status_of(node.path, &NO_DISK, Some(&current), &released)
+                );
             }
         }
 
