@@ -1058,8 +1058,10 @@ pub fn workspace_file_status(
 struct StatusIndex<'a> {
     released: &'a ReleasedHashes,
     current: Option<&'a RequestState>,
-    /// For each manifest entry, the index of its file on the current request (or `u32::MAX`).
-    by_entry: Vec<u32>,
+    /// One bit per manifest entry: set when the entry's path is on the current request.
+    on_request: Vec<u64>,
+    /// (entry index, file index on the current request), sorted by entry index.
+    by_entry: Vec<(u32, u32)>,
 }
 
 impl<'a> StatusIndex<'a> {
@@ -1069,29 +1071,43 @@ impl<'a> StatusIndex<'a> {
         released: &'a ReleasedHashes,
     ) -> Self {
         let current = current.filter(|s| !s.files.is_empty());
+        let mut on_request = Vec::new();
         let mut by_entry = Vec::new();
         if let Some(state) = current {
-            by_entry = vec![u32::MAX; manifest.entries.len()];
+            on_request = vec![0u64; manifest.entries.len().div_ceil(64)];
             for (file_index, file) in state.files.iter().enumerate() {
                 if let Some(i) = manifest.index_of(&file.relpath) {
-                    by_entry[i as usize] = file_index as u32;
+                    on_request[i as usize / 64] |= 1 << (i % 64);
+                    by_entry.push((i, file_index as u32));
                 }
             }
+            by_entry.sort_unstable();
         }
         StatusIndex {
             released,
             current,
+            on_request,
             by_entry,
         }
+    }
+
+    /// The current request's file at a manifest entry's path, if any.
+    fn file_of(&self, entry: u32) -> Option<&'a RequestFile> {
+        let word = self.on_request.get(entry as usize / 64)?;
+        if word & (1 << (entry % 64)) == 0 {
+            return None;
+        }
+        let at = self
+            .by_entry
+            .binary_search_by_key(&entry, |&(e, _)| e)
+            .ok()?;
+        self.current?.files.get(self.by_entry[at].1 as usize)
     }
 
     /// WS-5 for a shown output: the released check looks at the node's hash prefix first and
     /// at the entry only when the prefix may be released.
     fn for_node(&self, node: &ShownNode, entry: &ManifestEntry) -> WorkspaceFileStatus {
-        let on_request = match (self.current, self.by_entry.get(node.entry as usize)) {
-            (Some(state), Some(&f)) if f != u32::MAX => state.files.get(f as usize),
-            _ => None,
-        };
+        let on_request = self.file_of(node.entry);
         if on_request.is_none()
             && !node
                 .digest_prefix
@@ -1199,12 +1215,21 @@ pub enum NodeKind<'a> {
 pub struct TreeNode<'a> {
     /// Full relative path.
     pub path: &'a str,
-    /// Last segment.
-    pub name: &'a str,
+    /// Byte offset of the last segment in `path` (see [`TreeNode::name`]).
+    pub name_start: u32,
     /// 0 for top-level nodes.
     pub depth: u32,
     /// Directory or file.
     pub kind: NodeKind<'a>,
+}
+
+impl<'a> TreeNode<'a> {
+    /// The last segment of the path.
+    pub fn name(&self) -> &'a str {
+        self.path
+            .get(self.name_start as usize..)
+            .unwrap_or(self.path)
+    }
 }
 
 impl TreeNode<'_> {
@@ -1340,7 +1365,7 @@ impl<'a> TreeBuilder<'a> {
         if same_dir && name_start <= path.len() {
             self.nodes.push(TreeNode {
                 path,
-                name: &path[name_start..],
+                name_start: name_start as u32,
                 depth: self.open.len() as u32,
                 kind: NodeKind::File(file),
             });
@@ -1361,7 +1386,7 @@ impl<'a> TreeBuilder<'a> {
                 }
                 self.nodes.push(TreeNode {
                     path: dir,
-                    name: &path[name_start..pos],
+                    name_start: name_start as u32,
                     depth: depth as u32,
                     kind: NodeKind::Dir { end: 0 },
                 });
@@ -1375,7 +1400,7 @@ impl<'a> TreeBuilder<'a> {
         }
         self.nodes.push(TreeNode {
             path,
-            name: &path[name_start..],
+            name_start: name_start as u32,
             depth: depth as u32,
             kind: NodeKind::File(file),
         });
@@ -1719,13 +1744,13 @@ mod tests {
                 format!(
                     "{}{}{}",
                     "  ".repeat(n.depth as usize),
-                    n.name,
+                    n.name(),
                     if n.is_dir() { "/" } else { "" }
                 )
             })
             .collect();
         insta::assert_snapshot!(rendered.join("\n"));
-        let roots: Vec<&str> = tree.children(None).map(|i| tree.nodes[i].name).collect();
+        let roots: Vec<&str> = tree.children(None).map(|i| tree.nodes[i].name()).collect();
         assert_eq!(
             roots,
             ["metadata", "Z", "a", "ab", "b", "a.csv", "zeta.csv"]
@@ -1734,7 +1759,7 @@ mod tests {
         let kids: Vec<&str> = tree.children(Some(b)).map(|i| tree.nodes[i].path).collect();
         assert_eq!(kids, ["b/a", "b/b.csv", "b/z.csv"]);
         assert_eq!(
-            tree.find("b/a/deep.csv").map(|i| tree.nodes[i].name),
+            tree.find("b/a/deep.csv").map(|i| tree.nodes[i].name()),
             Some("deep.csv")
         );
         assert_eq!(tree.find("b/nope"), None);
@@ -1751,7 +1776,7 @@ mod tests {
         let tree = m.tree(&d, TreeOptions::default(), None, &ReleasedHashes::default());
         let marks: Vec<(&str, bool)> = tree
             .files()
-            .map(|(n, f)| (n.name, f.allowed_type))
+            .map(|(n, f)| (n.name(), f.allowed_type))
             .collect();
         assert_eq!(marks, [("a.csv", true), ("model.rds", false)]);
     }
