@@ -514,8 +514,9 @@ struct ShownNode {
 pub struct Manifest {
     workspace: Option<String>,
     entries: Vec<ManifestEntry>,
-    /// Entry indices sorted by relpath.
-    by_path: Vec<u32>,
+    /// (hash of the relpath, entry index), sorted: a lookup compares integers in one
+    /// contiguous array and one path at the end.
+    by_path: Vec<(u64, u32)>,
     /// Indices of listed entries in WS-2 order of their shown paths, one per shown path.
     shown: Vec<u32>,
     /// What the tree needs of each shown entry, in the same order and contiguous, so that
@@ -553,6 +554,45 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
 fn name_start(path: &str) -> u32 {
     path.rfind('/')
         .map_or(0, |i| u32::try_from(i + 1).unwrap_or(0))
+}
+
+/// A fixed hash of a path (the same in every process), for the lookup index.
+fn path_hash(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The lookup index: (path hash, entry index) for every entry, sorted.
+fn hashed_index(entries: &[ManifestEntry]) -> Vec<(u64, u32)> {
+    let mut index: Vec<(u64, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (path_hash(&e.relpath), i as u32))
+        .collect();
+    index.sort_unstable();
+    index
+}
+
+/// The entries whose path is listed again later in the manifest (the later one wins).
+fn superseded_entries(entries: &[ManifestEntry], index: &[(u64, u32)]) -> Vec<u32> {
+    let mut dropped = Vec::new();
+    for run in index
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for (n, &(_, i)) in run.iter().enumerate() {
+            let path = &entries[i as usize].relpath;
+            if run[n + 1..]
+                .iter()
+                .any(|&(_, j)| entries[j as usize].relpath == *path)
+            {
+                dropped.push(i);
+            }
+        }
+    }
+    dropped
 }
 
 /// The compact tree view of the shown entries, in WS-2 order, and their paths in one string.
@@ -645,37 +685,28 @@ impl Manifest {
             .collect();
 
         // Duplicate keys: the last one wins, as in a JSON object.
-        let mut by_path: Vec<u32> = (0..entries.len() as u32).collect();
-        by_path.sort_by(|&a, &b| {
-            entries[a as usize]
-                .relpath
-                .cmp(&entries[b as usize].relpath)
-        });
-        let duplicate = by_path
-            .windows(2)
-            .any(|w| entries[w[0] as usize].relpath == entries[w[1] as usize].relpath);
-        if duplicate {
+        let mut by_path = hashed_index(&entries);
+        let mut dropped = superseded_entries(&entries, &by_path);
+        if !dropped.is_empty() {
+            dropped.sort_by(|&a, &b| {
+                entries[a as usize]
+                    .relpath
+                    .cmp(&entries[b as usize].relpath)
+            });
             let mut keep = vec![true; entries.len()];
-            for w in by_path.windows(2) {
-                if entries[w[0] as usize].relpath == entries[w[1] as usize].relpath {
-                    keep[w[0] as usize] = false;
-                    let path = &entries[w[0] as usize].relpath;
-                    warnings.push(format!(
-                        "output {path:?} is listed twice: the last entry is used"
-                    ));
-                }
+            for &index in &dropped {
+                keep[index as usize] = false;
+                let path = &entries[index as usize].relpath;
+                warnings.push(format!(
+                    "output {path:?} is listed twice: the last entry is used"
+                ));
             }
             let mut i = 0;
             entries.retain(|_| {
                 i += 1;
                 keep[i - 1]
             });
-            by_path = (0..entries.len() as u32).collect();
-            by_path.sort_by(|&a, &b| {
-                entries[a as usize]
-                    .relpath
-                    .cmp(&entries[b as usize].relpath)
-            });
+            by_path = hashed_index(&entries);
         }
 
         // WS-1 and WS-2: the shown paths in tree order; a real output wins over a message file
@@ -776,10 +807,13 @@ impl Manifest {
     }
 
     fn index_of(&self, relpath: &str) -> Option<u32> {
-        self.by_path
-            .binary_search_by(|&i| self.entries[i as usize].relpath.as_str().cmp(relpath))
-            .ok()
-            .map(|pos| self.by_path[pos])
+        let hash = path_hash(relpath);
+        let start = self.by_path.partition_point(|&(h, _)| h < hash);
+        self.by_path[start..]
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, i)| i)
+            .find(|&i| self.entries[i as usize].relpath == relpath)
     }
 
     /// The entry whose key is `relpath`, shown or not.
@@ -2192,6 +2226,21 @@ mod tests {
                     file.status,
                     m.status_of(node.path, &NO_DISK, Some(&current), &released)
                 );
+            }
+        }
+
+        /// The path index finds every entry and nothing else.
+        #[test]
+        fn entry_finds_exactly_the_listed_paths(
+            paths in proptest::collection::btree_set("[ab]{1,2}(/[ab]{1,2}){0,2}\\.csv", 0..40),
+            probes in proptest::collection::vec("[ab]{1,2}(/[ab]{1,2}){0,2}\\.csv", 0..20),
+        ) {
+            let m = manifest_of(paths.iter().map(|p| ms(p)).collect());
+            for path in &paths {
+                proptest::prop_assert_eq!(m.entry(path).map(|e| e.relpath()), Some(path.as_str()));
+            }
+            for probe in &probes {
+                proptest::prop_assert_eq!(m.entry(probe).is_some(), paths.contains(probe));
             }
         }
 

@@ -483,13 +483,22 @@ impl Workspace {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(format!("reading {relpath}"))(e)),
         };
-        let sha256 = Some(self.disk_hash(real, &meta)?);
-        Ok(Some(DiskFile {
+        self.disk_file_with(relpath, real, &meta).map(Some)
+    }
+
+    /// The disk file at `real`, a regular file whose metadata is `meta`.
+    fn disk_file_with(
+        &self,
+        relpath: &str,
+        real: &Path,
+        meta: &Metadata,
+    ) -> Result<DiskFile, WorkspaceError> {
+        Ok(DiskFile {
             relpath: relpath.to_string(),
             size: meta.len(),
-            modified: seconds_since_epoch(&meta),
-            sha256,
-        }))
+            modified: seconds_since_epoch(meta),
+            sha256: Some(self.disk_hash(real, meta)?),
+        })
     }
 
     /// One disk file by path, resolved safely; `None` when absent or outside the workspace.
@@ -511,20 +520,12 @@ impl Workspace {
             return Ok(disk);
         }
         let mut files = self.metadata_files()?;
-        // Message files: check each parent directory once, then the file itself.
-        let mut parents: HashMap<&str, bool> = HashMap::new();
+        // Message files: check each directory on the way once, then the file itself.
+        let mut dirs: HashMap<&str, bool> = HashMap::new();
         let manifest = Arc::clone(self.manifest());
         for path in manifest.message_paths() {
             let parent = path.rfind('/').map_or("", |i| &path[..i]);
-            let inside = match parents.get(parent) {
-                Some(&inside) => inside,
-                None => {
-                    let inside = parent.is_empty() || self.dir_inside(parent);
-                    parents.insert(parent, inside);
-                    inside
-                }
-            };
-            if !inside {
+            if !self.dirs_inside(parent, &mut dirs) {
                 continue;
             }
             let full = self.dir.join(path);
@@ -536,7 +537,11 @@ impl Workspace {
                     }
                     Err(_) => continue,
                 },
-                Ok(meta) if meta.is_file() => full,
+                Ok(meta) if meta.is_file() => {
+                    // A regular file: its metadata is already at hand.
+                    files.push(self.disk_file_with(path, &full, &meta)?);
+                    continue;
+                }
                 Ok(_) => continue,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(io_err(format!("reading {path}"))(e)),
@@ -546,6 +551,27 @@ impl Workspace {
             }
         }
         Ok(self.disk.get_or_init(|| DiskFiles::new(files)))
+    }
+
+    /// Whether the directory `relpath` (`""` for the top) resolves inside the workspace,
+    /// checking each directory on the way once per call of [`Workspace::disk_files`]: a real
+    /// directory is inside when its parent is; a symbolic link is resolved and checked.
+    fn dirs_inside<'p>(&self, relpath: &'p str, memo: &mut HashMap<&'p str, bool>) -> bool {
+        if relpath.is_empty() {
+            return true;
+        }
+        if let Some(&inside) = memo.get(relpath) {
+            return inside;
+        }
+        let parent = relpath.rfind('/').map_or("", |i| &relpath[..i]);
+        let inside = self.dirs_inside(parent, memo)
+            && match fs::symlink_metadata(self.dir.join(relpath)) {
+                Ok(meta) if meta.file_type().is_symlink() => self.dir_inside(relpath),
+                Ok(meta) => meta.is_dir(),
+                Err(_) => false,
+            };
+        memo.insert(relpath, inside);
+        inside
     }
 
     /// Whether a directory (relative path) resolves inside the workspace.
