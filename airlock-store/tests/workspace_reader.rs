@@ -441,3 +441,41 @@ fn errors_convert_to_stable_codes_without_machine_paths() {
     let err: airlock_core::AirlockError = ws.resolve("../x").expect_err("x").into();
     assert_eq!(err.code(), "bad_path");
 }
+
+/// FMT-5, FMT-8: a message file is read from the disk only when every directory on its way
+/// stays inside the workspace; a directory link that leads inside is followed.
+#[test]
+fn fmt_8_message_files_behind_directory_links() {
+    use std::os::unix::fs::symlink;
+    let (root, reader) = fixture();
+    let ws_dir = root.path().join("ws");
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(
+        &outside.path().join("deep/gone.csv.txt"),
+        b"outside message",
+    );
+    symlink(outside.path(), ws_dir.join("output/away")).expect("symlink");
+    write(&ws_dir.join("output/real/kept.csv.txt"), b"inside message");
+    symlink(ws_dir.join("output/real"), ws_dir.join("output/alias")).expect("symlink");
+    let mut away = entry(b"x");
+    away["excluded"] = json!(true);
+    let mut kept = entry(b"y");
+    kept["excluded"] = json!(true);
+    write_manifest(
+        &ws_dir,
+        json!({
+            "output/away/deep/gone.csv": away,
+            "output/alias/kept.csv": kept,
+        }),
+    );
+    let ws = reader.open("ws").expect("open");
+    let disk = ws.disk_files().expect("disk files");
+    let paths: Vec<&str> = disk.files().iter().map(|f| f.relpath.as_str()).collect();
+    assert!(paths.contains(&"output/alias/kept.csv.txt"), "{paths:?}");
+    assert!(
+        !paths.contains(&"output/away/deep/gone.csv.txt"),
+        "{paths:?}"
+    );
+    let kept = disk.get("output/alias/kept.csv.txt").expect("kept");
+    assert_eq!(kept.size, b"inside message".len() as u64);
+}
