@@ -15,6 +15,7 @@ use crate::ops::AddCandidate;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A sha256 digest as bytes.
@@ -218,6 +219,11 @@ impl ReleasedHashes {
             .take_while(|&&p| p == prefix)
             .zip(&self.digests[start..])
             .any(|(_, d)| d == digest)
+    }
+
+    /// The released digests, sorted.
+    pub fn iter(&self) -> impl Iterator<Item = &Digest> {
+        self.digests.iter()
     }
 
     /// Whether the hex digest was released.
@@ -500,9 +506,6 @@ struct ShownNode {
     name_start: u32,
     /// The entry's parent directory id (see `ManifestEntry::parent_id`).
     parent_id: u32,
-    /// The first 8 bytes of the current hash, for a quick released check; `None` when the
-    /// hash comes from the disk (message files) or is not valid hex.
-    digest_prefix: Option<u64>,
     allowed_type: bool,
     out_of_date_action: bool,
     message: bool,
@@ -524,6 +527,10 @@ pub struct Manifest {
     shown_nodes: Vec<ShownNode>,
     /// The shown paths, concatenated in WS-2 order (`ShownNode::path` indexes it).
     shown_paths: String,
+    /// Indices into `shown_nodes` of the message files of excluded outputs.
+    shown_messages: Vec<u32>,
+    /// The tree of the shown outputs, built on first use, without and with out-of-date ones.
+    skeletons: SkeletonCache,
     out_of_date: usize,
     warnings: Vec<String>,
 }
@@ -614,10 +621,6 @@ fn shown_nodes(entries: &[ManifestEntry], shown: &[u32]) -> (Vec<ShownNode>, Str
             path_end: u32::try_from(paths.len()).unwrap_or(u32::MAX),
             name_start: entry.name_start,
             parent_id: entry.parent_id,
-            digest_prefix: match message {
-                true => None,
-                false => entry.digest.as_ref().map(digest_prefix),
-            },
             allowed_type: entry.allowed_type,
             out_of_date_action: entry.output.out_of_date_action,
             message,
@@ -755,8 +758,12 @@ impl Manifest {
             entries,
             by_path,
             shown,
+            shown_messages: (0..shown_nodes.len() as u32)
+                .filter(|&i| shown_nodes[i as usize].message)
+                .collect(),
             shown_nodes,
             shown_paths,
+            skeletons: SkeletonCache::default(),
             out_of_date,
             warnings,
         }
@@ -850,9 +857,9 @@ impl Manifest {
     /// The message file paths of shown excluded outputs (FMT-8): the files whose disk metadata
     /// and hash the caller supplies in [`DiskFiles`].
     pub fn message_paths(&self) -> impl Iterator<Item = &str> {
-        self.shown_nodes
+        self.shown_messages
             .iter()
-            .filter(|n| n.message)
+            .filter_map(|&i| self.shown_nodes.get(i as usize))
             .filter_map(|n| {
                 self.shown_paths
                     .get(n.path_start as usize..n.path_end as usize)
@@ -896,13 +903,12 @@ impl Manifest {
         current: Option<&RequestState>,
         released: &ReleasedHashes,
     ) -> WorkspaceTree<'a> {
-        let statuses = StatusIndex::new(self, current, released);
-        let mut builder = TreeBuilder::with_capacity(self.shown.len() + disk.files.len() + 64);
-
+        let on_request = RequestPaths::new(current);
         // `metadata` sorts first (WS-2): its files come from the disk.
+        let mut head = TreeBuilder::with_capacity(disk.files.len() + 4);
         for file in disk.metadata_in_tree_order() {
-            let status = statuses.for_disk_path(&file.relpath, file.sha256.as_ref());
-            builder.push_file(
+            let status = disk_status(&on_request, released, &file.relpath, file.sha256.as_ref());
+            head.push_file(
                 &file.relpath,
                 name_start(&file.relpath),
                 u32::MAX,
@@ -913,40 +919,58 @@ impl Manifest {
                 },
             );
         }
-        for node in &self.shown_nodes {
-            if node.out_of_date_action && !options.show_out_of_date {
-                continue;
-            }
-            let path = self
-                .shown_paths
-                .get(node.path_start as usize..node.path_end as usize)
-                .unwrap_or_default();
-            let entry = &self.entries[node.entry as usize];
-            let file = if node.message {
-                let disk_file = disk.get(path);
-                let hash = disk_file.and_then(|f| f.sha256.as_ref());
-                TreeFile {
-                    source: FileSource::Message {
-                        entry,
-                        disk: disk_file,
-                    },
-                    status: statuses.for_disk_path(path, hash),
-                    allowed_type: node.allowed_type,
-                }
-            } else {
-                TreeFile {
-                    source: FileSource::Output(entry),
-                    status: statuses.for_node(node, entry),
-                    allowed_type: node.allowed_type,
-                }
-            };
-            builder.push_file(path, node.name_start, node.parent_id, file);
-        }
+        let skeleton = self.skeleton(options.show_out_of_date);
         WorkspaceTree {
-            nodes: builder.finish(),
+            manifest: self,
+            disk,
+            head: head.finish(),
+            statuses: self.skeleton_statuses(skeleton, disk, current, &on_request, released),
+            skeleton,
             out_of_date_count: self.out_of_date,
             show_out_of_date: options.show_out_of_date,
         }
+    }
+
+    /// The tree of the shown outputs for this out-of-date choice, built once.
+    fn skeleton(&self, show_out_of_date: bool) -> &Skeleton {
+        self.skeletons.0[usize::from(show_out_of_date)]
+            .get_or_init(|| Skeleton::build(self, show_out_of_date))
+    }
+
+    /// WS-5 for every file of the skeleton. Most files are UNRELEASED; only those on the
+    /// current request, those whose hash was released and message files are looked at.
+    fn skeleton_statuses(
+        &self,
+        skeleton: &Skeleton,
+        disk: &DiskFiles,
+        current: Option<&RequestState>,
+        on_request: &RequestPaths<'_>,
+        released: &ReleasedHashes,
+    ) -> Vec<WorkspaceFileStatus> {
+        let mut statuses = vec![WorkspaceFileStatus::Unreleased; skeleton.nodes.len()];
+        // Rows 2 to 6 for outputs on the current request.
+        for file in current.map(|s| s.files.as_slice()).unwrap_or_default() {
+            let Some(entry) = self.index_of(&file.relpath) else {
+                continue;
+            };
+            if let Some(node) = skeleton.output_node(entry) {
+                let digest = self.entries[entry as usize].digest();
+                statuses[node] = workspace_file_status(true, digest, released, Some(file));
+            }
+        }
+        // Row 2 for the other outputs whose hash was released.
+        for digest in released.iter() {
+            for node in skeleton.output_nodes_with(digest) {
+                statuses[node] = WorkspaceFileStatus::Released;
+            }
+        }
+        // Message files: their hash is the disk's.
+        for &node in &skeleton.messages {
+            let path = skeleton.path(self, node);
+            let hash = disk.get(path).and_then(|f| f.sha256.as_ref());
+            statuses[node as usize] = disk_status(on_request, released, path, hash);
+        }
+        statuses
     }
 }
 
@@ -1088,73 +1112,33 @@ pub fn workspace_file_status(
     }
 }
 
-/// The per-call lookups of WS-5 over a manifest: the current request's files by entry index.
-struct StatusIndex<'a> {
-    released: &'a ReleasedHashes,
-    current: Option<&'a RequestState>,
-    /// One bit per manifest entry: set when the entry's path is on the current request.
-    on_request: Vec<u64>,
-    /// (entry index, file index on the current request), sorted by entry index.
-    by_entry: Vec<(u32, u32)>,
+/// WS-5 for a file whose hash comes from the disk (a `metadata/` file or a message file).
+fn disk_status(
+    on_request: &RequestPaths<'_>,
+    released: &ReleasedHashes,
+    relpath: &str,
+    hash: Option<&Digest>,
+) -> WorkspaceFileStatus {
+    workspace_file_status(true, hash, released, on_request.get(relpath))
 }
 
-impl<'a> StatusIndex<'a> {
-    fn new(
-        manifest: &Manifest,
-        current: Option<&'a RequestState>,
-        released: &'a ReleasedHashes,
-    ) -> Self {
-        let current = current.filter(|s| !s.files.is_empty());
-        let mut on_request = Vec::new();
-        let mut by_entry = Vec::new();
-        if let Some(state) = current {
-            on_request = vec![0u64; manifest.entries.len().div_ceil(64)];
-            for (file_index, file) in state.files.iter().enumerate() {
-                if let Some(i) = manifest.index_of(&file.relpath) {
-                    on_request[i as usize / 64] |= 1 << (i % 64);
-                    by_entry.push((i, file_index as u32));
-                }
-            }
-            by_entry.sort_unstable();
-        }
-        StatusIndex {
-            released,
-            current,
-            on_request,
-            by_entry,
-        }
+/// The current request's files by path, for lookups by path.
+struct RequestPaths<'r>(Vec<(&'r str, &'r RequestFile)>);
+
+impl<'r> RequestPaths<'r> {
+    fn new(current: Option<&'r RequestState>) -> Self {
+        let mut paths: Vec<(&str, &RequestFile)> = current
+            .map(|s| s.files.iter().map(|f| (f.relpath.as_str(), f)).collect())
+            .unwrap_or_default();
+        paths.sort_unstable_by_key(|&(path, _)| path);
+        RequestPaths(paths)
     }
 
-    /// The current request's file at a manifest entry's path, if any.
-    fn file_of(&self, entry: u32) -> Option<&'a RequestFile> {
-        let word = self.on_request.get(entry as usize / 64)?;
-        if word & (1 << (entry % 64)) == 0 {
-            return None;
-        }
-        let at = self
-            .by_entry
-            .binary_search_by_key(&entry, |&(e, _)| e)
-            .ok()?;
-        self.current?.files.get(self.by_entry[at].1 as usize)
-    }
-
-    /// WS-5 for a shown output: the released check looks at the node's hash prefix first and
-    /// at the entry only when the prefix may be released.
-    fn for_node(&self, node: &ShownNode, entry: &ManifestEntry) -> WorkspaceFileStatus {
-        let on_request = self.file_of(node.entry);
-        if on_request.is_none()
-            && !node
-                .digest_prefix
-                .is_some_and(|p| self.released.may_contain_prefix(p))
-        {
-            return WorkspaceFileStatus::Unreleased;
-        }
-        workspace_file_status(true, entry.digest(), self.released, on_request)
-    }
-
-    fn for_disk_path(&self, relpath: &str, hash: Option<&Digest>) -> WorkspaceFileStatus {
-        let on_request = self.current.and_then(|s| s.file(relpath));
-        workspace_file_status(true, hash, self.released, on_request)
+    fn get(&self, relpath: &str) -> Option<&'r RequestFile> {
+        self.0
+            .binary_search_by_key(&relpath, |&(path, _)| path)
+            .ok()
+            .map(|at| self.0[at].1)
     }
 }
 
@@ -1283,10 +1267,18 @@ impl TreeNode<'_> {
 /// WS-1/WS-2: the shown files and their directories as a flat pre-order list: `metadata` first,
 /// then directories before files, each by name. Directories exist only when they contain a
 /// shown file.
+///
+/// The structure of the manifest's part is built once per manifest and shared; a tree holds
+/// only the statuses of its viewer and the `metadata` part, and hands out nodes by index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceTree<'a> {
-    /// Nodes in pre-order.
-    pub nodes: Vec<TreeNode<'a>>,
+    manifest: &'a Manifest,
+    disk: &'a DiskFiles,
+    /// The `metadata` directory and its files.
+    head: Vec<TreeNode<'a>>,
+    skeleton: &'a Skeleton,
+    /// WS-5 status of each skeleton file (directories hold a placeholder).
+    statuses: Vec<WorkspaceFileStatus>,
     /// WS-4: number of out-of-date outputs (shown or hidden).
     pub out_of_date_count: usize,
     /// Whether out-of-date outputs are shown in this tree.
@@ -1294,12 +1286,79 @@ pub struct WorkspaceTree<'a> {
 }
 
 impl<'a> WorkspaceTree<'a> {
+    /// Number of nodes (directories and files).
+    pub fn len(&self) -> usize {
+        self.head.len() + self.skeleton.nodes.len()
+    }
+
+    /// Whether the tree has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The node at a pre-order index.
+    pub fn node(&self, index: usize) -> Option<TreeNode<'a>> {
+        if let Some(node) = self.head.get(index) {
+            return Some(*node);
+        }
+        let at = index - self.head.len();
+        let skel = self.skeleton.nodes.get(at)?;
+        let status = self.statuses.get(at).copied()?;
+        Some(self.skeleton_node(skel, status))
+    }
+
+    /// A node of the manifest part, with its status.
+    fn skeleton_node(&self, skel: &SkelNode, status: WorkspaceFileStatus) -> TreeNode<'a> {
+        let manifest = self.manifest;
+        let path = manifest
+            .shown_paths
+            .get(skel.path_start as usize..skel.path_end as usize)
+            .unwrap_or_default();
+        let kind = match manifest.shown_nodes.get(skel.shown as usize) {
+            None => NodeKind::Dir {
+                end: skel.end + self.head.len() as u32,
+            },
+            Some(shown) => {
+                let entry = &manifest.entries[shown.entry as usize];
+                let source = match shown.message {
+                    true => FileSource::Message {
+                        entry,
+                        disk: self.disk.get(path),
+                    },
+                    false => FileSource::Output(entry),
+                };
+                NodeKind::File(TreeFile {
+                    source,
+                    status,
+                    allowed_type: shown.allowed_type,
+                })
+            }
+        };
+        TreeNode {
+            path,
+            name_start: skel.name_start,
+            depth: skel.depth,
+            kind,
+        }
+    }
+
+    /// Every node in pre-order.
+    pub fn nodes(&self) -> impl Iterator<Item = TreeNode<'a>> + '_ {
+        self.head.iter().copied().chain(
+            self.skeleton
+                .nodes
+                .iter()
+                .zip(&self.statuses)
+                .map(|(skel, &status)| self.skeleton_node(skel, status)),
+        )
+    }
+
     /// Indices of the children of a directory node, or of the top level with `None`.
     pub fn children(&self, parent: Option<usize>) -> Children<'_, 'a> {
         let (next, end) = match parent {
-            None => (0, self.nodes.len()),
-            Some(i) => match self.nodes.get(i) {
-                Some(node) => (i + 1, node.subtree_end(i)),
+            None => (0, self.len()),
+            Some(i) => match self.subtree_end(i) {
+                Some(end) => (i + 1, end),
                 None => (0, 0),
             },
         };
@@ -1307,6 +1366,30 @@ impl<'a> WorkspaceTree<'a> {
             tree: self,
             next,
             end,
+        }
+    }
+
+    /// One past the last descendant of a node.
+    fn subtree_end(&self, index: usize) -> Option<usize> {
+        if let Some(node) = self.head.get(index) {
+            return Some(node.subtree_end(index));
+        }
+        let skel = self.skeleton.nodes.get(index - self.head.len())?;
+        Some(match skel.shown {
+            u32::MAX => skel.end as usize + self.head.len(),
+            _ => index + 1,
+        })
+    }
+
+    /// The path of a node without building it.
+    fn path_of(&self, index: usize) -> Option<&'a str> {
+        match self.head.get(index) {
+            Some(node) => Some(node.path),
+            None => {
+                let at = u32::try_from(index - self.head.len()).ok()?;
+                self.skeleton.nodes.get(at as usize)?;
+                Some(self.skeleton.path(self.manifest, at))
+            }
         }
     }
 
@@ -1320,7 +1403,7 @@ impl<'a> WorkspaceTree<'a> {
             let prefix = &path[..consumed];
             found = self
                 .children(parent)
-                .find(|&i| self.nodes[i].path == prefix);
+                .find(|&i| self.path_of(i) == Some(prefix));
             parent = Some(found?);
             consumed += 1;
         }
@@ -1328,8 +1411,8 @@ impl<'a> WorkspaceTree<'a> {
     }
 
     /// The shown files in tree order.
-    pub fn files(&self) -> impl Iterator<Item = (&TreeNode<'a>, &TreeFile<'a>)> {
-        self.nodes.iter().filter_map(|n| match &n.kind {
+    pub fn files(&self) -> impl Iterator<Item = (TreeNode<'a>, TreeFile<'a>)> + '_ {
+        self.nodes().filter_map(|n| match n.kind {
             NodeKind::File(f) => Some((n, f)),
             NodeKind::Dir { .. } => None,
         })
@@ -1337,7 +1420,186 @@ impl<'a> WorkspaceTree<'a> {
 
     /// Number of shown files.
     pub fn file_count(&self) -> usize {
-        self.files().count()
+        let head = self.head.iter().filter(|n| !n.is_dir()).count();
+        head + self.skeleton.files
+    }
+
+    /// How many files of the tree have each status.
+    pub fn status_counts(&self) -> BTreeMap<WorkspaceFileStatus, usize> {
+        let mut counts = BTreeMap::new();
+        for (_, file) in self.head.iter().filter_map(|n| match n.kind {
+            NodeKind::File(f) => Some((n, f)),
+            NodeKind::Dir { .. } => None,
+        }) {
+            *counts.entry(file.status).or_insert(0) += 1;
+        }
+        for (skel, status) in self.skeleton.nodes.iter().zip(&self.statuses) {
+            if skel.shown != u32::MAX {
+                *counts.entry(*status).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The manifest part of a tree, built once per manifest and out-of-date choice.
+#[derive(Debug, Default, PartialEq)]
+struct Skeleton {
+    nodes: Vec<SkelNode>,
+    /// Number of file nodes.
+    files: usize,
+    /// Node indices of message files.
+    messages: Vec<u32>,
+    /// (entry index, node index) of outputs shown at their own path, sorted.
+    by_entry: Vec<(u32, u32)>,
+    /// (manifest hash, node index) of those outputs with a valid hash, sorted.
+    by_digest: Vec<(Digest, u32)>,
+}
+
+/// One node of a [`Skeleton`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SkelNode {
+    /// The path: a byte range of `Manifest::shown_paths` (a directory's path is a prefix of
+    /// its first file's).
+    path_start: u32,
+    path_end: u32,
+    /// Byte offset of the last segment within the path.
+    name_start: u32,
+    depth: u32,
+    /// A directory: one past its last descendant (skeleton index).
+    end: u32,
+    /// A file: its index in `Manifest::shown_nodes`; `u32::MAX` for a directory.
+    shown: u32,
+}
+
+impl Skeleton {
+    /// Lays out the shown outputs as a pre-order tree (WS-2 order is the order of
+    /// `Manifest::shown_nodes`).
+    fn build(manifest: &Manifest, show_out_of_date: bool) -> Skeleton {
+        let arena = manifest.shown_paths.as_str();
+        let mut skeleton = Skeleton::default();
+        let nodes = &mut skeleton.nodes;
+        // Open directories: node index and path range.
+        let mut open: Vec<(usize, u32, u32)> = Vec::new();
+        let mut last_parent = u32::MAX;
+        let close_to = |nodes: &mut Vec<SkelNode>, open: &mut Vec<(usize, u32, u32)>, depth| {
+            let end = nodes.len() as u32;
+            while open.len() > depth {
+                if let Some((index, _, _)) = open.pop() {
+                    nodes[index].end = end;
+                }
+            }
+        };
+        for (shown_index, node) in manifest.shown_nodes.iter().enumerate() {
+            if node.out_of_date_action && !show_out_of_date {
+                continue;
+            }
+            let (start, end) = (node.path_start, node.path_end);
+            let path = arena.get(start as usize..end as usize).unwrap_or_default();
+            if node.parent_id != last_parent {
+                // Keep the open directories that prefix this path; close and open the others.
+                let mut depth = 0;
+                let mut segment_start = 0;
+                let mut matching = true;
+                for (pos, _) in path.match_indices('/') {
+                    let dir = &path[..pos];
+                    let same = open
+                        .get(depth)
+                        .is_some_and(|&(_, s, e)| arena.get(s as usize..e as usize) == Some(dir));
+                    if matching && same {
+                        depth += 1;
+                    } else {
+                        if matching {
+                            matching = false;
+                            close_to(nodes, &mut open, depth);
+                        }
+                        nodes.push(SkelNode {
+                            path_start: start,
+                            path_end: start + pos as u32,
+                            name_start: segment_start as u32,
+                            depth: depth as u32,
+                            end: 0,
+                            shown: u32::MAX,
+                        });
+                        open.push((nodes.len() - 1, start, start + pos as u32));
+                        depth += 1;
+                    }
+                    segment_start = pos + 1;
+                }
+                if matching {
+                    close_to(nodes, &mut open, depth);
+                }
+                last_parent = node.parent_id;
+            }
+            let index = nodes.len() as u32;
+            nodes.push(SkelNode {
+                path_start: start,
+                path_end: end,
+                name_start: node.name_start,
+                depth: open.len() as u32,
+                end: index + 1,
+                shown: shown_index as u32,
+            });
+            skeleton.files += 1;
+            if node.message {
+                skeleton.messages.push(index);
+            } else {
+                skeleton.by_entry.push((node.entry, index));
+                if let Some(digest) = manifest.entries[node.entry as usize].digest() {
+                    skeleton.by_digest.push((*digest, index));
+                }
+            }
+        }
+        close_to(nodes, &mut open, 0);
+        skeleton.by_entry.sort_unstable();
+        skeleton.by_digest.sort_unstable();
+        skeleton
+    }
+
+    /// The path of a node.
+    fn path<'m>(&self, manifest: &'m Manifest, node: u32) -> &'m str {
+        self.nodes
+            .get(node as usize)
+            .and_then(|n| {
+                manifest
+                    .shown_paths
+                    .get(n.path_start as usize..n.path_end as usize)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The node of the output entry shown at its own path, if it is in this tree.
+    fn output_node(&self, entry: u32) -> Option<usize> {
+        self.by_entry
+            .binary_search_by_key(&entry, |&(e, _)| e)
+            .ok()
+            .map(|at| self.by_entry[at].1 as usize)
+    }
+
+    /// The nodes of outputs whose manifest hash is `digest`.
+    fn output_nodes_with<'s>(&'s self, digest: &'s Digest) -> impl Iterator<Item = usize> + 's {
+        let start = self.by_digest.partition_point(|(d, _)| d < digest);
+        self.by_digest[start..]
+            .iter()
+            .take_while(move |(d, _)| d == digest)
+            .map(|&(_, node)| node as usize)
+    }
+}
+
+/// The built skeletons of a manifest. Not part of its value: clones start empty and every
+/// two caches compare equal.
+#[derive(Debug, Default)]
+struct SkeletonCache([std::sync::OnceLock<Skeleton>; 2]);
+
+impl Clone for SkeletonCache {
+    fn clone(&self) -> Self {
+        SkeletonCache::default()
+    }
+}
+
+impl PartialEq for SkeletonCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 
@@ -1357,7 +1619,7 @@ impl Iterator for Children<'_, '_> {
             return None;
         }
         let index = self.next;
-        self.next = self.tree.nodes.get(index)?.subtree_end(index);
+        self.next = self.tree.subtree_end(index)?;
         Some(index)
     }
 }
@@ -1742,7 +2004,7 @@ mod tests {
             None,
             &ReleasedHashes::default(),
         );
-        assert!(tree.nodes.is_empty(), "no file, so no directory either");
+        assert!(tree.is_empty(), "no file, so no directory either");
     }
 
     #[test]
@@ -1772,8 +2034,7 @@ mod tests {
         let d = disk(&["metadata/z.log", "metadata/sub/a.log", "metadata/a.log"]);
         let tree = m.tree(&d, TreeOptions::default(), None, &ReleasedHashes::default());
         let rendered: Vec<String> = tree
-            .nodes
-            .iter()
+            .nodes()
             .map(|n| {
                 format!(
                     "{}{}{}",
@@ -1784,21 +2045,29 @@ mod tests {
             })
             .collect();
         insta::assert_snapshot!(rendered.join("\n"));
-        let roots: Vec<&str> = tree.children(None).map(|i| tree.nodes[i].name()).collect();
+        let roots: Vec<&str> = tree
+            .children(None)
+            .map(|i| tree.node(i).expect("node").name())
+            .collect();
         assert_eq!(
             roots,
             ["metadata", "Z", "a", "ab", "b", "a.csv", "zeta.csv"]
         );
         let b = tree.find("b").expect("dir b");
-        let kids: Vec<&str> = tree.children(Some(b)).map(|i| tree.nodes[i].path).collect();
+        let kids: Vec<&str> = tree
+            .children(Some(b))
+            .map(|i| tree.node(i).expect("node").path)
+            .collect();
         assert_eq!(kids, ["b/a", "b/b.csv", "b/z.csv"]);
         assert_eq!(
-            tree.find("b/a/deep.csv").map(|i| tree.nodes[i].name()),
+            tree.find("b/a/deep.csv")
+                .map(|i| tree.node(i).expect("node").name()),
             Some("deep.csv")
         );
         assert_eq!(tree.find("b/nope"), None);
         assert_eq!(
-            tree.find("metadata/sub/a.log").map(|i| tree.nodes[i].depth),
+            tree.find("metadata/sub/a.log")
+                .map(|i| tree.node(i).expect("node").depth),
             Some(2)
         );
     }
@@ -1831,7 +2100,7 @@ mod tests {
             released,
         );
         let i = tree.find(path).expect("shown");
-        let NodeKind::File(f) = tree.nodes[i].kind else {
+        let NodeKind::File(f) = tree.node(i).expect("node").kind else {
             panic!("not a file")
         };
         assert_eq!(
@@ -2253,9 +2522,11 @@ mod tests {
             got.sort();
             let want: Vec<String> = paths.iter().cloned().collect();
             proptest::prop_assert_eq!(got, want);
-            for (i, node) in tree.nodes.iter().enumerate() {
+            let nodes: Vec<TreeNode<'_>> = tree.nodes().collect();
+            proptest::prop_assert_eq!(nodes.len(), tree.len());
+            for (i, node) in nodes.iter().enumerate() {
                 if let NodeKind::Dir { end } = node.kind {
-                    for child in &tree.nodes[i + 1..end as usize] {
+                    for child in &nodes[i + 1..end as usize] {
                         proptest::prop_assert!(child.path.starts_with(node.path));
                         proptest::prop_assert!(child.depth > node.depth);
                     }

@@ -275,7 +275,7 @@ fn ws_5_statuses_through_the_reader() {
         assert_eq!(file.status, status(node.path), "{}", node.path);
     }
     let b = tree.find("output/sub/b.png").expect("b");
-    let NodeKind::File(file) = tree.nodes[b].kind else {
+    let NodeKind::File(file) = tree.node(b).expect("node").kind else {
         panic!("file")
     };
     assert_eq!(file.source.size(), Some(3));
@@ -312,7 +312,7 @@ fn fmt_6_missing_manifest_means_no_outputs() {
     let tree = ws
         .tree(TreeOptions::default(), None, &ReleasedHashes::default())
         .expect("tree");
-    assert!(tree.nodes.is_empty());
+    assert!(tree.is_empty());
 }
 
 #[test]

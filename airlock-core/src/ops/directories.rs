@@ -85,7 +85,7 @@ pub fn plan_directories(
         let dir = validate_relpath(given.trim_end_matches('/'))?;
         let node = tree
             .find(&dir)
-            .filter(|&i| tree.nodes[i].is_dir())
+            .filter(|&i| tree.node(i).is_some_and(|n| n.is_dir()))
             .ok_or_else(|| {
                 AirlockError::with_message(
                     ErrorCode::NotFound,
@@ -94,11 +94,11 @@ pub fn plan_directories(
             })?;
         let group = normalise_group_name(&dir.replace('/', "-"))?;
         let mut files = Vec::new();
-        let end = match tree.nodes[node].kind {
-            NodeKind::Dir { end } => end as usize,
-            NodeKind::File(_) => node + 1,
+        let end = match tree.node(node).map(|n| n.kind) {
+            Some(NodeKind::Dir { end }) => end as usize,
+            _ => node + 1,
         };
-        for entry in &tree.nodes[node + 1..end] {
+        for entry in (node + 1..end).filter_map(|i| tree.node(i)) {
             let NodeKind::File(file) = entry.kind else {
                 continue;
             };
