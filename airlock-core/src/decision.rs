@@ -2,10 +2,11 @@
 //! PCR-1, COM-7).
 
 use crate::access::is_reviewer;
+use crate::model::FastMap;
 use crate::model::{Decision, FileType, RequestState, Visibility, Vote, VoteStatus};
 use crate::status::{Phase, Status};
 use crate::user::User;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Vote counts of one file over a counting set: (approved, changes requested, undecided).
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,14 +62,10 @@ pub fn submitted_set(state: &RequestState) -> BTreeSet<String> {
     state.request.submitted_reviews.keys().cloned().collect()
 }
 
-/// Decisions of every file over a counting set, computed in one pass over the votes without
-/// allocating per file.
-pub fn decisions_over<'a>(
-    state: &'a RequestState,
-    counting: &BTreeSet<String>,
-    n: usize,
-) -> HashMap<&'a str, Decision> {
-    let index: HashMap<&str, usize> = state
+/// The vote tally of every file (in `state.files` order) over a counting set, in one pass
+/// over the votes.
+fn tallies_over(state: &RequestState, counting: &BTreeSet<String>) -> Vec<Tally> {
+    let index: FastMap<&str, usize> = state
         .files
         .iter()
         .enumerate()
@@ -84,10 +81,20 @@ pub fn decisions_over<'a>(
             tallies[*i].add(vote.status);
         }
     }
+    tallies
+}
+
+/// Decisions of every file over a counting set, computed in one pass over the votes without
+/// allocating per file.
+pub fn decisions_over<'a>(
+    state: &'a RequestState,
+    counting: &BTreeSet<String>,
+    n: usize,
+) -> FastMap<&'a str, Decision> {
     state
         .files
         .iter()
-        .zip(tallies)
+        .zip(tallies_over(state, counting))
         .map(|(f, t)| (f.relpath.as_str(), t.decision(n)))
         .collect()
 }
@@ -110,7 +117,7 @@ pub fn shown_decisions<'a>(
     viewer: &User,
     state: &'a RequestState,
     n: usize,
-) -> HashMap<&'a str, Decision> {
+) -> FastMap<&'a str, Decision> {
     let mask_conflict = viewer.id() == state.request.author || !viewer.output_checker;
     match shown_counting_set(viewer, state) {
         None => state
@@ -153,10 +160,12 @@ pub fn explanation(decision: Decision, n: usize) -> String {
 /// REV-9: every OUTPUT file is APPROVED over the current `submitted_reviews`.
 pub fn all_files_approved(state: &RequestState, n: usize) -> bool {
     let counting = submitted_set(state);
-    let decisions = decisions_over(state, &counting, n);
     state
-        .output_files()
-        .all(|f| decisions.get(f.relpath.as_str()) == Some(&Decision::Approved))
+        .files
+        .iter()
+        .zip(tallies_over(state, &counting))
+        .filter(|(f, _)| f.filetype == FileType::Output)
+        .all(|(_, t)| t.decision(n) == Decision::Approved)
 }
 
 /// REV-9: REVIEWED and every output file approved.

@@ -5,6 +5,12 @@ use crate::status::Status;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// A hash map with a fast hasher, for the per-evaluation indexes of the rules (keys are paths
+/// and user names from the product's own records).
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A hash set with the hasher of [`FastMap`].
+pub type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 use std::fmt;
 use std::str::FromStr;
 
@@ -321,7 +327,7 @@ impl RequestState {
     }
 
     /// The votes of one reviewer by path, built in one pass (for loops over files).
-    pub fn votes_by(&self, reviewer: &str) -> HashMap<&str, &Vote> {
+    pub fn votes_by(&self, reviewer: &str) -> FastMap<&str, &Vote> {
         self.votes
             .iter()
             .filter(|v| v.reviewer == reviewer)
@@ -330,7 +336,7 @@ impl RequestState {
     }
 
     /// The paths of the OUTPUT files, built in one pass (for loops over votes).
-    pub fn output_paths(&self) -> HashSet<&str> {
+    pub fn output_paths(&self) -> FastSet<&str> {
         self.output_files().map(|f| f.relpath.as_str()).collect()
     }
 

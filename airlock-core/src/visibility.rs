@@ -105,6 +105,11 @@ pub fn activity<'a>(
         .filter(|e| group.is_none_or(|g| e.entry.extra.get("group").map(String::as_str) == Some(g)))
         .filter(|e| can_see(viewer, request, Item::audit(e)))
         .collect();
-    seen.sort_by_key(|e| std::cmp::Reverse(e.id));
+    // Entries usually come in id order: reversing them is enough.
+    if seen.is_sorted_by_key(|e| e.id) {
+        seen.reverse();
+    } else {
+        seen.sort_by_key(|e| std::cmp::Reverse(e.id));
+    }
     seen
 }
