@@ -1478,65 +1478,24 @@ impl Skeleton {
     fn build(manifest: &Manifest, show_out_of_date: bool) -> Skeleton {
         let arena = manifest.shown_paths.as_str();
         let mut skeleton = Skeleton::default();
-        let nodes = &mut skeleton.nodes;
-        // Open directories: node index and path range.
-        let mut open: Vec<(usize, u32, u32)> = Vec::new();
-        let mut last_parent = u32::MAX;
-        let close_to = |nodes: &mut Vec<SkelNode>, open: &mut Vec<(usize, u32, u32)>, depth| {
-            let end = nodes.len() as u32;
-            while open.len() > depth {
-                if let Some((index, _, _)) = open.pop() {
-                    nodes[index].end = end;
-                }
-            }
-        };
+        let mut layout = Layout::default();
         for (shown_index, node) in manifest.shown_nodes.iter().enumerate() {
             if node.out_of_date_action && !show_out_of_date {
                 continue;
             }
             let (start, end) = (node.path_start, node.path_end);
             let path = arena.get(start as usize..end as usize).unwrap_or_default();
-            if node.parent_id != last_parent {
-                // Keep the open directories that prefix this path; close and open the others.
-                let mut depth = 0;
-                let mut segment_start = 0;
-                let mut matching = true;
-                for (pos, _) in path.match_indices('/') {
-                    let dir = &path[..pos];
-                    let same = open
-                        .get(depth)
-                        .is_some_and(|&(_, s, e)| arena.get(s as usize..e as usize) == Some(dir));
-                    if matching && same {
-                        depth += 1;
-                    } else {
-                        if matching {
-                            matching = false;
-                            close_to(nodes, &mut open, depth);
-                        }
-                        nodes.push(SkelNode {
-                            path_start: start,
-                            path_end: start + pos as u32,
-                            name_start: segment_start as u32,
-                            depth: depth as u32,
-                            end: 0,
-                            shown: u32::MAX,
-                        });
-                        open.push((nodes.len() - 1, start, start + pos as u32));
-                        depth += 1;
-                    }
-                    segment_start = pos + 1;
-                }
-                if matching {
-                    close_to(nodes, &mut open, depth);
-                }
-                last_parent = node.parent_id;
-            }
-            let index = nodes.len() as u32;
-            nodes.push(SkelNode {
+            let mut sink = SkeletonSink {
+                nodes: &mut skeleton.nodes,
+                path_start: start,
+            };
+            let depth = layout.enter(&mut sink, path, node.parent_id);
+            let index = skeleton.nodes.len() as u32;
+            skeleton.nodes.push(SkelNode {
                 path_start: start,
                 path_end: end,
                 name_start: node.name_start,
-                depth: open.len() as u32,
+                depth,
                 end: index + 1,
                 shown: shown_index as u32,
             });
@@ -1550,7 +1509,13 @@ impl Skeleton {
                 }
             }
         }
-        close_to(nodes, &mut open, 0);
+        layout.close_to(
+            &mut SkeletonSink {
+                nodes: &mut skeleton.nodes,
+                path_start: 0,
+            },
+            0,
+        );
         skeleton.by_entry.sort_unstable();
         skeleton.by_digest.sort_unstable();
         skeleton
@@ -1627,47 +1592,110 @@ impl Iterator for Children<'_, '_> {
 /// Builds the pre-order node list from file paths given in WS-2 order.
 struct TreeBuilder<'a> {
     nodes: Vec<TreeNode<'a>>,
-    /// Open directories: node index and full path.
-    open: Vec<(usize, &'a str)>,
-    /// Parent directory id of the last file pushed.
-    last_parent: u32,
+    layout: Layout<'a>,
 }
 
 impl<'a> TreeBuilder<'a> {
     fn with_capacity(capacity: usize) -> Self {
         TreeBuilder {
             nodes: Vec::with_capacity(capacity),
-            open: Vec::new(),
-            last_parent: u32::MAX,
-        }
-    }
-
-    fn close_to(&mut self, depth: usize) {
-        let end = self.nodes.len() as u32;
-        while self.open.len() > depth {
-            if let Some((index, _)) = self.open.pop() {
-                self.nodes[index].kind = NodeKind::Dir { end };
-            }
+            layout: Layout::default(),
         }
     }
 
     /// Adds a file; `parent_id` identifies its parent directory (`u32::MAX`: unknown).
     fn push_file(&mut self, path: &'a str, name_start: u32, parent_id: u32, file: TreeFile<'a>) {
-        // Fast path: the file is in the same directory as the previous file (most files are),
-        // which is the innermost open directory.
-        let name_start = name_start as usize;
-        let same_dir = parent_id != u32::MAX && parent_id == self.last_parent;
-        self.last_parent = parent_id;
-        if same_dir && name_start <= path.len() {
-            self.nodes.push(TreeNode {
-                path,
-                name_start: name_start as u32,
-                depth: self.open.len() as u32,
-                kind: NodeKind::File(file),
-            });
-            return;
+        let depth = self.layout.enter(&mut self.nodes, path, parent_id);
+        self.nodes.push(TreeNode {
+            path,
+            name_start,
+            depth,
+            kind: NodeKind::File(file),
+        });
+    }
+
+    fn finish(mut self) -> Vec<TreeNode<'a>> {
+        self.layout.close_to(&mut self.nodes, 0);
+        self.nodes
+    }
+}
+
+/// Where a [`Layout`] writes directory nodes.
+trait DirSink<'p> {
+    /// Number of nodes so far.
+    fn len(&self) -> usize;
+    /// Appends a directory node; its end is set when it closes.
+    fn push_dir(&mut self, dir: &'p str, name_start: u32, depth: u32);
+    /// Sets the end of the directory node at `index`.
+    fn end_dir(&mut self, index: usize, end: u32);
+}
+
+impl<'a> DirSink<'a> for Vec<TreeNode<'a>> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn push_dir(&mut self, dir: &'a str, name_start: u32, depth: u32) {
+        self.push(TreeNode {
+            path: dir,
+            name_start,
+            depth,
+            kind: NodeKind::Dir { end: 0 },
+        });
+    }
+
+    fn end_dir(&mut self, index: usize, end: u32) {
+        self[index].kind = NodeKind::Dir { end };
+    }
+}
+
+/// Skeleton nodes of the file whose path starts at `path_start` in the manifest's path arena.
+struct SkeletonSink<'s> {
+    nodes: &'s mut Vec<SkelNode>,
+    path_start: u32,
+}
+
+impl DirSink<'_> for SkeletonSink<'_> {
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn push_dir(&mut self, dir: &str, name_start: u32, depth: u32) {
+        self.nodes.push(SkelNode {
+            path_start: self.path_start,
+            path_end: self.path_start + dir.len() as u32,
+            name_start,
+            depth,
+            end: 0,
+            shown: u32::MAX,
+        });
+    }
+
+    fn end_dir(&mut self, index: usize, end: u32) {
+        self.nodes[index].end = end;
+    }
+}
+
+/// Lays out file paths given in WS-2 order as a pre-order tree: before each file, opens the
+/// directories on its path and closes the open ones that do not prefix it.
+#[derive(Default)]
+struct Layout<'p> {
+    /// Open directories: node index and full path.
+    open: Vec<(usize, &'p str)>,
+    /// Parent directory id of the last file (`None` before the first).
+    last_parent: Option<u32>,
+}
+
+impl<'p> Layout<'p> {
+    /// Opens the directories of `path` and returns the depth of the file itself.
+    /// `parent_id` identifies the file's parent directory (`u32::MAX`: unknown); a file in the
+    /// same directory as the previous one (most files are) skips the walk.
+    fn enter(&mut self, sink: &mut impl DirSink<'p>, path: &'p str, parent_id: u32) -> u32 {
+        let same_dir = parent_id != u32::MAX && self.last_parent == Some(parent_id);
+        self.last_parent = Some(parent_id);
+        if same_dir {
+            return self.open.len() as u32;
         }
-        // Keep the open directories that prefix this path; close the others.
         let mut depth = 0;
         let mut name_start = 0;
         let mut matching = true;
@@ -1678,33 +1706,28 @@ impl<'a> TreeBuilder<'a> {
             } else {
                 if matching {
                     matching = false;
-                    self.close_to(depth);
+                    self.close_to(sink, depth);
                 }
-                self.nodes.push(TreeNode {
-                    path: dir,
-                    name_start: name_start as u32,
-                    depth: depth as u32,
-                    kind: NodeKind::Dir { end: 0 },
-                });
-                self.open.push((self.nodes.len() - 1, dir));
+                sink.push_dir(dir, name_start as u32, depth as u32);
+                self.open.push((sink.len() - 1, dir));
                 depth += 1;
             }
             name_start = pos + 1;
         }
         if matching {
-            self.close_to(depth);
+            self.close_to(sink, depth);
         }
-        self.nodes.push(TreeNode {
-            path,
-            name_start: name_start as u32,
-            depth: depth as u32,
-            kind: NodeKind::File(file),
-        });
+        depth as u32
     }
 
-    fn finish(mut self) -> Vec<TreeNode<'a>> {
-        self.close_to(0);
-        self.nodes
+    /// Closes the open directories deeper than `depth`.
+    fn close_to(&mut self, sink: &mut impl DirSink<'p>, depth: usize) {
+        let end = sink.len() as u32;
+        while self.open.len() > depth {
+            if let Some((index, _)) = self.open.pop() {
+                sink.end_dir(index, end);
+            }
+        }
     }
 }
 
