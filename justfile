@@ -2,8 +2,7 @@
 
 airlock := "cargo run -q -p airlock-cli -- --config fixtures/airlock.toml"
 
-# Try the operator CLI on the fixtures: database under fixtures/work/, a request made from a
-# fixture workspace, the audit log and its verification.
+# Try the operator CLI on the fixtures: a request from a workspace, the audit log, its check.
 demo:
     {{airlock}} migrate
     {{airlock}} check-config
@@ -22,7 +21,7 @@ bench:
     cargo bench -p airlock-store --bench add_file
     cargo bench -p airlock-store --bench audit_verify
 
-# Run the service on the fixtures with the embedded SQLite database.
+# Run the web service on the fixtures (still a placeholder that exits; see `just demo`).
 run:
     cargo run --release -p airlock-web -- --config fixtures/airlock.toml
 
