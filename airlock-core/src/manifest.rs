@@ -10,13 +10,17 @@
 //! statuses in one linear pass that borrows every path instead of allocating it.
 
 use crate::error::{AirlockError, ErrorCode, Result};
+use crate::model::FastSet;
 use crate::model::{FileType, OutputMeta, RequestFile, RequestState};
 use crate::ops::AddCandidate;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// A sha256 digest as bytes.
 pub type Digest = [u8; 32];
@@ -121,25 +125,35 @@ pub fn is_allowed_file_type(path: &str) -> bool {
 
 /// Parses a 64-character hex sha256 (either case).
 pub fn parse_digest(hex: &str) -> Option<Digest> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
+    let bytes: &[u8; 64] = hex.as_bytes().try_into().ok()?;
+    // Without a branch per character: random hex defeats branch prediction, and a manifest
+    // holds one digest per output.
     let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        out[i] = (hex_val(pair[0])? << 4) | hex_val(pair[1])?;
+    let mut invalid = 0u8;
+    for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (high, low) = (HEX_VALUES[pair[0] as usize], HEX_VALUES[pair[1] as usize]);
+        invalid |= high | low;
+        *byte = (high << 4) | (low & 0x0f);
     }
-    Some(out)
+    (invalid & 0xf0 == 0).then_some(out)
 }
 
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// The value of each hex digit, and 0xff for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// The lowercase hex form of a digest.
 pub fn digest_hex(digest: &Digest) -> String {
@@ -264,26 +278,27 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// FMT-7: one output entry of the manifest. Unknown fields are ignored; missing optional
-/// booleans (and `excluded`) mean false.
+/// booleans (and `excluded`) mean false. The values that many entries repeat (job, action,
+/// user, repository, commit) are shared strings, stored once per parsed manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputEntry {
     /// Privacy level.
     pub level: Level,
     /// Id of the job that wrote it.
-    pub job_id: String,
+    pub job_id: Arc<str>,
     /// Id of the job request (not used).
     #[serde(default)]
-    pub job_request: Option<String>,
+    pub job_request: Option<Arc<str>>,
     /// Action name (not used).
     #[serde(default)]
-    pub action: Option<String>,
+    pub action: Option<Arc<str>>,
     /// Username of whoever started the job.
     #[serde(default)]
-    pub user: Option<String>,
+    pub user: Option<Arc<str>>,
     /// Git URL of the study repository.
-    pub repo: String,
+    pub repo: Arc<str>,
     /// Git commit of the study.
-    pub commit: String,
+    pub commit: Arc<str>,
     /// Size in bytes of the output.
     pub size: i64,
     /// Modification time, seconds since the Unix epoch.
@@ -316,9 +331,9 @@ impl OutputEntry {
         OutputMeta {
             timestamp: self.timestamp,
             size: self.size,
-            job_id: self.job_id.clone(),
-            commit: self.commit.clone(),
-            repo: self.repo.clone(),
+            job_id: self.job_id.to_string(),
+            commit: self.commit.to_string(),
+            repo: self.repo.to_string(),
             row_count: self.row_count,
             col_count: self.col_count,
         }
@@ -330,14 +345,11 @@ impl OutputEntry {
     }
 }
 
-/// The `outputs` object in manifest order. Keys that break FMT-5 are dropped while parsing and
-/// reported in `ignored`.
+/// The `outputs` object in manifest order, for writing a manifest.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outputs {
-    /// Valid entries, in manifest order.
+    /// Entries keyed by relative path, in manifest order.
     pub entries: Vec<(String, OutputEntry)>,
-    /// One message per ignored key.
-    pub ignored: Vec<String>,
 }
 
 impl Serialize for Outputs {
@@ -371,21 +383,119 @@ fn strip_position(message: &str) -> &str {
     }
 }
 
-struct OutputsVisitor;
+/// Stores each distinct repeated value of a manifest once (FMT-7 entries repeat their job,
+/// action, user, repository and commit).
+#[derive(Default)]
+struct Interner(FastSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, value: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(value) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(value);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+
+    fn get_opt(&mut self, value: Option<Cow<'_, str>>) -> Option<Arc<str>> {
+        value.map(|v| self.get(&v))
+    }
+}
+
+/// An output entry as it lies in the manifest bytes: strings are borrowed unless they hold an
+/// escape, so parsing allocates only what the parsed entry keeps. Field names, defaults and
+/// error messages are those of [`OutputEntry`].
+#[derive(Deserialize)]
+struct RawEntry<'a> {
+    level: Level,
+    #[serde(borrow)]
+    job_id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    job_request: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    action: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    user: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    repo: Cow<'a, str>,
+    #[serde(borrow)]
+    commit: Cow<'a, str>,
+    size: i64,
+    timestamp: f64,
+    #[serde(borrow)]
+    content_hash: Cow<'a, str>,
+    #[serde(default)]
+    excluded: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    row_count: Option<i64>,
+    #[serde(default)]
+    col_count: Option<i64>,
+    #[serde(default)]
+    out_of_date_action: bool,
+    #[serde(default)]
+    out_of_date_output: bool,
+}
+
+impl RawEntry<'_> {
+    fn into_entry(self, interner: &mut Interner) -> OutputEntry {
+        OutputEntry {
+            level: self.level,
+            job_id: interner.get(&self.job_id),
+            job_request: interner.get_opt(self.job_request),
+            action: interner.get_opt(self.action),
+            user: interner.get_opt(self.user),
+            repo: interner.get(&self.repo),
+            commit: interner.get(&self.commit),
+            size: self.size,
+            timestamp: self.timestamp,
+            content_hash: self.content_hash.into_owned(),
+            excluded: self.excluded,
+            message: self.message,
+            row_count: self.row_count,
+            col_count: self.col_count,
+            out_of_date_action: self.out_of_date_action,
+            out_of_date_output: self.out_of_date_output,
+        }
+    }
+}
+
+/// A JSON string borrowed from the input when it holds no escape.
+#[derive(Deserialize)]
+struct BorrowedStr<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The `outputs` object as parsed: valid entries in manifest order, and one message per key
+/// that breaks FMT-5 (dropped).
+#[derive(Default)]
+struct ParsedOutputs {
+    entries: Vec<ManifestEntry>,
+    ignored: Vec<String>,
+}
+
+/// Builds [`ManifestEntry`]s straight from the bytes, with a capacity guessed from their length.
+struct OutputsVisitor {
+    capacity: usize,
+}
 
 impl<'de> Visitor<'de> for OutputsVisitor {
-    type Value = Outputs;
+    type Value = ParsedOutputs;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object of output entries keyed by relative path")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Outputs, A::Error> {
-        let mut outputs = Outputs {
-            entries: Vec::with_capacity(map.size_hint().unwrap_or(0)),
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut outputs = ParsedOutputs {
+            entries: Vec::with_capacity(map.size_hint().unwrap_or(self.capacity)),
             ignored: Vec::new(),
         };
-        while let Some(key) = map.next_key::<String>()? {
+        let mut interner = Interner::default();
+        while let Some(BorrowedStr(key)) = map.next_key::<BorrowedStr<'de>>()? {
             if let Err(why) = check_relpath(&key) {
                 map.next_value::<IgnoredAny>()?;
                 outputs.ignored.push(format!(
@@ -393,8 +503,11 @@ impl<'de> Visitor<'de> for OutputsVisitor {
                 ));
                 continue;
             }
-            match map.next_value::<OutputEntry>() {
-                Ok(entry) => outputs.entries.push((key, entry)),
+            match map.next_value::<RawEntry<'de>>() {
+                Ok(raw) => outputs.entries.push(ManifestEntry::new(
+                    key.into_owned(),
+                    raw.into_entry(&mut interner),
+                )),
                 Err(e) => {
                     let inner = e.to_string();
                     return Err(de::Error::custom(format_args!(
@@ -408,24 +521,102 @@ impl<'de> Visitor<'de> for OutputsVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Outputs {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        deserializer.deserialize_map(OutputsVisitor)
+/// Bytes of manifest per output entry, roughly (for the initial capacity).
+const BYTES_PER_ENTRY: usize = 400;
+
+/// The top level of `metadata/manifest.json` as parsed (FMT-6).
+struct ParsedDoc {
+    workspace: Option<String>,
+    outputs: Option<ParsedOutputs>,
+}
+
+/// Deserializes [`ParsedDoc`] with the `outputs` capacity hint.
+struct DocSeed {
+    capacity: usize,
+}
+
+/// The `outputs` value: an object of entries, or null (no outputs).
+struct OutputsSeed {
+    capacity: usize,
+}
+
+impl<'de> de::DeserializeSeed<'de> for OutputsSeed {
+    type Value = Option<ParsedOutputs>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        struct NullOr(usize);
+        impl<'de> Visitor<'de> for NullOr {
+            type Value = Option<ParsedOutputs>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of output entries keyed by relative path")
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<Self::Value, D::Error> {
+                d.deserialize_map(OutputsVisitor { capacity: self.0 })
+                    .map(Some)
+            }
+        }
+        d.deserialize_option(NullOr(self.capacity))
     }
 }
 
-fn ignore_value<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    IgnoredAny::deserialize(d).map(|_| None)
+impl<'de> de::DeserializeSeed<'de> for DocSeed {
+    type Value = ParsedDoc;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
 }
 
-/// FMT-6: the top level of `metadata/manifest.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+impl<'de> Visitor<'de> for DocSeed {
+    type Value = ParsedDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut doc = ParsedDoc {
+            workspace: None,
+            outputs: None,
+        };
+        while let Some(BorrowedStr(key)) = map.next_key::<BorrowedStr<'de>>()? {
+            match &*key {
+                "workspace" => doc.workspace = map.next_value()?,
+                "outputs" => {
+                    doc.outputs = map.next_value_seed(OutputsSeed {
+                        capacity: self.capacity,
+                    })?;
+                }
+                // `repo` is a legacy key, always null; any value, like unknown keys, is ignored.
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(doc)
+    }
+}
+
+/// FMT-6: the top level of `metadata/manifest.json`, for writing one (the generator, tests);
+/// [`parse_manifest`] reads one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ManifestDoc {
     /// Workspace name.
     #[serde(default)]
     pub workspace: Option<String>,
-    /// Legacy key, always null; any value is ignored.
-    #[serde(default, deserialize_with = "ignore_value")]
+    /// Legacy key, always null.
     pub repo: Option<String>,
     /// Every output recorded; `None` when the key is missing or null.
     #[serde(default)]
@@ -551,10 +742,27 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
             format!("{MANIFEST_UNREADABLE}: the top level is not a JSON object"),
         ));
     }
-    let doc: ManifestDoc = serde_json::from_slice(bytes).map_err(|e| {
-        AirlockError::with_message(ErrorCode::Internal, format!("{MANIFEST_UNREADABLE}: {e}"))
+    // JSON is UTF-8 (RFC 8259 §8.1): checking the whole text at once is much quicker than
+    // serde_json checking each string on its own.
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        AirlockError::with_message(
+            ErrorCode::Internal,
+            format!(
+                "{MANIFEST_UNREADABLE}: it is not UTF-8 (at byte {})",
+                e.valid_up_to()
+            ),
+        )
     })?;
-    Ok(Manifest::from_doc(doc))
+    let seed = DocSeed {
+        capacity: bytes.len() / BYTES_PER_ENTRY,
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let doc = de::DeserializeSeed::deserialize(seed, &mut deserializer)
+        .and_then(|doc| deserializer.end().map(|()| doc))
+        .map_err(|e| {
+            AirlockError::with_message(ErrorCode::Internal, format!("{MANIFEST_UNREADABLE}: {e}"))
+        })?;
+    Ok(Manifest::from_parsed(doc))
 }
 
 /// Byte offset of the last segment of a path.
@@ -563,12 +771,10 @@ fn name_start(path: &str) -> u32 {
         .map_or(0, |i| u32::try_from(i + 1).unwrap_or(0))
 }
 
-/// A fixed hash of a path (the same in every process), for the lookup index.
+/// A fixed hash of a path, for the lookup index.
 fn path_hash(path: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    path.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x5eed_a1c0).hash_one(path)
 }
 
 /// The lookup index: (path hash, entry index) for every entry, sorted.
@@ -649,19 +855,28 @@ fn ws2_key(path: &str, out: &mut Vec<u8>) {
     }
 }
 
-fn ws2_sorted<'a, T>(items: impl Iterator<Item = (&'a str, T)>) -> Vec<(Vec<u8>, T)>
+/// Sorts items by the WS-2 order of their paths (ties by the item). The keys are built into
+/// one buffer, so that sorting a large manifest allocates twice instead of once per path.
+fn ws2_sorted<'a, T>(items: impl Iterator<Item = (&'a str, T)>) -> Vec<T>
 where
     T: Ord,
 {
-    let mut keyed: Vec<(Vec<u8>, T)> = items
+    let mut buffer = Vec::new();
+    let mut key = Vec::new();
+    let mut keyed: Vec<(Range<usize>, T)> = items
         .map(|(path, t)| {
-            let mut key = Vec::with_capacity(path.len() + 8);
             ws2_key(path, &mut key);
-            (key, t)
+            let start = buffer.len();
+            buffer.extend_from_slice(&key);
+            (start..buffer.len(), t)
         })
         .collect();
-    keyed.sort_unstable();
-    keyed
+    keyed.sort_unstable_by(|(a, ta), (b, tb)| {
+        buffer[a.clone()]
+            .cmp(&buffer[b.clone()])
+            .then_with(|| ta.cmp(tb))
+    });
+    keyed.into_iter().map(|(_, t)| t).collect()
 }
 
 impl Manifest {
@@ -671,21 +886,17 @@ impl Manifest {
     }
 
     /// Builds the manifest from its parsed document.
-    pub fn from_doc(doc: ManifestDoc) -> Self {
+    fn from_parsed(doc: ParsedDoc) -> Self {
         let mut warnings = Vec::new();
         let outputs = match doc.outputs {
             Some(outputs) => outputs,
             None => {
                 warnings.push("the manifest has no \"outputs\" key: no outputs".to_string());
-                Outputs::default()
+                ParsedOutputs::default()
             }
         };
         warnings.extend(outputs.ignored);
-        let mut entries: Vec<ManifestEntry> = outputs
-            .entries
-            .into_iter()
-            .map(|(relpath, output)| ManifestEntry::new(relpath, output))
-            .collect();
+        let mut entries = outputs.entries;
 
         // Duplicate keys: the last one wins, as in a JSON object.
         let mut by_path = hashed_index(&entries);
@@ -722,17 +933,18 @@ impl Manifest {
                 .map(|(i, e)| (e.shown_path(), (e.output.excluded, i as u32))),
         );
         let mut shown = Vec::with_capacity(keyed.len());
-        let mut last: Option<&[u8]> = None;
-        for (key, (_, index)) in &keyed {
-            if last == Some(key.as_slice()) {
-                let path = entries[*index as usize].shown_path();
+        // Equal paths are neighbours in WS-2 order.
+        let mut last: Option<&str> = None;
+        for &(_, index) in &keyed {
+            let path = entries[index as usize].shown_path();
+            if last == Some(path) {
                 warnings.push(format!(
                     "path {path:?} is shown by two outputs: the first is used"
                 ));
                 continue;
             }
-            last = Some(key.as_slice());
-            shown.push(*index);
+            last = Some(path);
+            shown.push(index);
         }
         // Files directly in one directory are contiguous in WS-2 order, so numbering parent
         // directories as they change gives each directory one id: the tree compares integers.
@@ -801,7 +1013,7 @@ impl Manifest {
 
     /// FMT-9, WEB-8: the `repo` of the first entry in manifest order.
     pub fn first_repo(&self) -> Option<&str> {
-        self.entries.first().map(|e| e.output.repo.as_str())
+        self.entries.first().map(|e| &*e.output.repo)
     }
 
     /// OPS-2: the `user` of the most recently written output (greatest timestamp).
@@ -1036,7 +1248,7 @@ impl DiskFiles {
                 .map(|(i, f)| (f.relpath.as_str(), i)),
         )
         .into_iter()
-        .map(|(_, i)| &self.files[i])
+        .map(|i| &self.files[i])
         .collect()
     }
 }
@@ -2462,6 +2674,17 @@ mod tests {
         #[test]
         fn parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
             let _ = parse_manifest(&bytes);
+        }
+
+        /// The table-driven hex parser agrees with the `hex` crate on every 64-character
+        /// string of hex digits of either case and near misses.
+        #[test]
+        fn parse_digest_agrees_with_hex(text in "[0-9a-fA-FgG/: \\x{ff}]{64}|[0-9a-f]{60,66}") {
+            let expected = (text.len() == 64)
+                .then(|| hex::decode(&text).ok())
+                .flatten()
+                .and_then(|v| <Digest>::try_from(v).ok());
+            proptest::prop_assert_eq!(parse_digest(&text), expected);
         }
 
         /// FMT-5: anything validate_relpath accepts has no traversal segment.

@@ -24,10 +24,27 @@ const FORBIDDEN: &[&str] = &[
     "airlock-uploader",
 ];
 
-/// The names of every package airlock-core depends on at run time, transitively.
+/// The target triple of the toolchain running the tests.
+fn host_triple() -> String {
+    let output = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_string()
+}
+
+/// The names of every package airlock-core depends on at run time on this platform,
+/// transitively. (Filtering by platform keeps `--offline` from needing the sources of other
+/// platforms' dependencies.)
 fn core_dependency_tree() -> BTreeSet<String> {
+    let host = host_triple();
     let output = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");

@@ -203,12 +203,12 @@ pub fn generate_workspace(
                     OutputKind::HighlySensitive => Level::HighlySensitive,
                     _ => Level::ModeratelySensitive,
                 },
-                job_id: format!("job{:012x}", (i % ACTIONS) as u64 ^ seed),
-                job_request: Some(format!("jr{seed:08x}")),
-                action: Some(action),
-                user: Some(USER.to_string()),
-                repo: REPO.to_string(),
-                commit: commit.clone(),
+                job_id: format!("job{:012x}", (i % ACTIONS) as u64 ^ seed).into(),
+                job_request: Some(format!("jr{seed:08x}").into()),
+                action: Some(action.into()),
+                user: Some(USER.into()),
+                repo: REPO.into(),
+                commit: commit.as_str().into(),
                 size: bytes.len() as i64,
                 timestamp,
                 content_hash: hex::encode(Sha256::digest(&bytes)),
@@ -238,10 +238,7 @@ pub fn generate_workspace(
     let doc = ManifestDoc {
         workspace: Some(name.to_string()),
         repo: None,
-        outputs: Some(Outputs {
-            entries,
-            ignored: Vec::new(),
-        }),
+        outputs: Some(Outputs { entries }),
     };
     let temp = metadata.join(".manifest.json.tmp");
     let mut writer = BufWriter::new(File::create(&temp)?);
