@@ -71,11 +71,17 @@ fn check_relpath(path: &str) -> std::result::Result<(), &'static str> {
     if path.starts_with('/') {
         return Err("it is absolute");
     }
-    if path.contains('\\') {
-        return Err("it contains a backslash");
-    }
-    if path.chars().any(char::is_control) {
-        return Err("it contains a control character");
+    // One pass over the bytes: C0 controls and DEL are single bytes, and C1 controls
+    // (U+0080 to U+009F) are 0xC2 followed by 0x80 to 0x9F.
+    let bytes = path.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\\' {
+            return Err("it contains a backslash");
+        }
+        let c1 = b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n));
+        if b < 0x20 || b == 0x7f || c1 {
+            return Err("it contains a control character");
+        }
     }
     for segment in path.split('/') {
         match segment {
@@ -527,7 +533,13 @@ const BYTES_PER_ENTRY: usize = 400;
 /// The top level of `metadata/manifest.json` as parsed (FMT-6).
 struct ParsedDoc {
     workspace: Option<String>,
+    /// The object has a `workspace` key (null included).
+    workspace_key: bool,
     outputs: Option<ParsedOutputs>,
+    /// How many `outputs` keys the object holds.
+    outputs_keys: u32,
+    /// The last key was `outputs` and its value an object (a split parse checks this).
+    ends_with_outputs: bool,
 }
 
 /// Deserializes [`ParsedDoc`] with the `outputs` capacity hint.
@@ -589,15 +601,24 @@ impl<'de> Visitor<'de> for DocSeed {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut doc = ParsedDoc {
             workspace: None,
+            workspace_key: false,
             outputs: None,
+            outputs_keys: 0,
+            ends_with_outputs: false,
         };
         while let Some(BorrowedStr(key)) = map.next_key::<BorrowedStr<'de>>()? {
+            doc.ends_with_outputs = false;
             match &*key {
-                "workspace" => doc.workspace = map.next_value()?,
+                "workspace" => {
+                    doc.workspace = map.next_value()?;
+                    doc.workspace_key = true;
+                }
                 "outputs" => {
                     doc.outputs = map.next_value_seed(OutputsSeed {
                         capacity: self.capacity,
                     })?;
+                    doc.outputs_keys += 1;
+                    doc.ends_with_outputs = doc.outputs.is_some();
                 }
                 // `repo` is a legacy key, always null; any value, like unknown keys, is ignored.
                 _ => {
@@ -636,9 +657,6 @@ pub struct ManifestEntry {
     allowed_type: bool,
     /// Byte offset of the last segment of the shown path.
     name_start: u32,
-    /// Identifies the parent directory of the shown path among shown entries (`u32::MAX` for
-    /// entries that are not shown).
-    parent_id: u32,
 }
 
 impl ManifestEntry {
@@ -655,7 +673,6 @@ impl ManifestEntry {
             digest,
             allowed_type,
             name_start,
-            parent_id: u32::MAX,
         }
     }
 
@@ -695,7 +712,7 @@ struct ShownNode {
     path_end: u32,
     /// Byte offset of the last segment within the shown path.
     name_start: u32,
-    /// The entry's parent directory id (see `ManifestEntry::parent_id`).
+    /// Identifies the parent directory of the shown path among shown entries.
     parent_id: u32,
     allowed_type: bool,
     out_of_date_action: bool,
@@ -742,27 +759,85 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
             format!("{MANIFEST_UNREADABLE}: the top level is not a JSON object"),
         ));
     }
+    let doc = parse_doc(bytes, bytes.len()).map_err(|e| {
+        AirlockError::with_message(ErrorCode::Internal, format!("{MANIFEST_UNREADABLE}: {e}"))
+    })?;
+    Ok(Manifest::from_parsed(doc))
+}
+
+/// Parses a whole JSON object with [`DocSeed`], with room for the outputs of `len` bytes.
+fn parse_doc(bytes: &[u8], len: usize) -> std::result::Result<ParsedDoc, String> {
     // JSON is UTF-8 (RFC 8259 §8.1): checking the whole text at once is much quicker than
     // serde_json checking each string on its own.
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        AirlockError::with_message(
-            ErrorCode::Internal,
-            format!(
-                "{MANIFEST_UNREADABLE}: it is not UTF-8 (at byte {})",
-                e.valid_up_to()
-            ),
-        )
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("it is not UTF-8 (at byte {})", e.valid_up_to()))?;
     let seed = DocSeed {
-        capacity: bytes.len() / BYTES_PER_ENTRY,
+        capacity: len / BYTES_PER_ENTRY,
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let doc = de::DeserializeSeed::deserialize(seed, &mut deserializer)
+    de::DeserializeSeed::deserialize(seed, &mut deserializer)
         .and_then(|doc| deserializer.end().map(|()| doc))
-        .map_err(|e| {
-            AirlockError::with_message(ErrorCode::Internal, format!("{MANIFEST_UNREADABLE}: {e}"))
-        })?;
-    Ok(Manifest::from_parsed(doc))
+        .map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing a large manifest on two threads
+
+/// What goes before the second part of a split manifest: it reopens the `outputs` object.
+pub const SECOND_PART_PREFIX: &[u8] = br#"{"outputs":{"#;
+
+/// What goes after the first part of a split manifest: it closes `outputs` and the top level.
+pub const FIRST_PART_SUFFIX: &[u8] = b"}}";
+
+/// A candidate place to split a manifest for [`parse_manifest_part`]: the offset of the first
+/// `,` in `bytes` that follows a `}` and precedes a `"`, as between two output entries. Only a
+/// candidate: [`join_manifest_parts`] proves it.
+///
+/// The first part is the manifest's bytes before the comma followed by [`FIRST_PART_SUFFIX`];
+/// the second is [`SECOND_PART_PREFIX`] followed by the bytes after the comma.
+pub fn manifest_split_candidate(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(3).position(|w| w == b"},\"").map(|at| at + 1)
+}
+
+/// One part of a manifest split at a [`manifest_split_candidate`], parsed on its own thread.
+pub struct ManifestPart(ParsedDoc);
+
+/// Parses one part of a split manifest; `None` when it is not a JSON object (the caller then
+/// parses the whole manifest with [`parse_manifest`], which names the error). `whole_len`, the
+/// length of the whole manifest, sizes the entries of the first part to hold the second's too.
+pub fn parse_manifest_part(bytes: &[u8], whole_len: usize) -> Option<ManifestPart> {
+    parse_doc(bytes, whole_len).ok().map(ManifestPart)
+}
+
+/// Joins the two parts of a split manifest into the manifest [`parse_manifest`] would give for
+/// the whole, or `None` when the split was not between two output entries.
+///
+/// The first part is parsed from the start of the manifest, so its parse is the whole parse up
+/// to the split. If it succeeds with the appended `}}` closing first an `outputs` object that is
+/// its last key and then the top level, the split lay between two entries of that object, and
+/// the second part, which reopens it, parses exactly the rest of the manifest.
+pub fn join_manifest_parts(first: ManifestPart, second: ManifestPart) -> Option<Manifest> {
+    let (first, second) = (first.0, second.0);
+    if !first.ends_with_outputs || second.outputs_keys != 1 {
+        return None;
+    }
+    let (Some(mut outputs), Some(rest)) = (first.outputs, second.outputs) else {
+        return None;
+    };
+    outputs.entries.extend(rest.entries);
+    outputs.ignored.extend(rest.ignored);
+    Some(Manifest::from_parsed(ParsedDoc {
+        // A key repeated in a JSON object: the last one wins.
+        workspace: if second.workspace_key {
+            second.workspace
+        } else {
+            first.workspace
+        },
+        workspace_key: true,
+        outputs: Some(outputs),
+        outputs_keys: 1,
+        ends_with_outputs: false,
+    }))
 }
 
 /// Byte offset of the last segment of a path.
@@ -809,6 +884,9 @@ fn superseded_entries(entries: &[ManifestEntry], index: &[(u64, u32)]) -> Vec<u3
 }
 
 /// The compact tree view of the shown entries, in WS-2 order, and their paths in one string.
+///
+/// Files directly in one directory are contiguous in WS-2 order, so numbering parent
+/// directories as they change gives each directory one id: the tree compares integers.
 fn shown_nodes(entries: &[ManifestEntry], shown: &[u32]) -> (Vec<ShownNode>, String) {
     let total: usize = shown
         .iter()
@@ -816,20 +894,31 @@ fn shown_nodes(entries: &[ManifestEntry], shown: &[u32]) -> (Vec<ShownNode>, Str
         .sum();
     let mut paths = String::with_capacity(total);
     let mut nodes = Vec::with_capacity(shown.len());
+    let mut parent_id = 0u32;
+    // The previous parent directory, as a byte range of `paths`.
+    let mut previous_parent: Option<Range<usize>> = None;
     for &index in shown {
         let entry = &entries[index as usize];
         let start = paths.len();
-        paths.push_str(entry.shown_path());
-        let message = entry.message_path.is_some();
+        let path = entry.shown_path();
+        let parent = &path[..(entry.name_start as usize).saturating_sub(1)];
+        if previous_parent
+            .as_ref()
+            .is_none_or(|range| &paths[range.clone()] != parent)
+        {
+            parent_id += 1;
+            previous_parent = Some(start..start + parent.len());
+        }
+        paths.push_str(path);
         nodes.push(ShownNode {
             entry: index,
             path_start: u32::try_from(start).unwrap_or(u32::MAX),
             path_end: u32::try_from(paths.len()).unwrap_or(u32::MAX),
             name_start: entry.name_start,
-            parent_id: entry.parent_id,
+            parent_id,
             allowed_type: entry.allowed_type,
             out_of_date_action: entry.output.out_of_date_action,
-            message,
+            message: entry.message_path.is_some(),
         });
     }
     (nodes, paths)
@@ -945,19 +1034,6 @@ impl Manifest {
             }
             last = Some(path);
             shown.push(index);
-        }
-        // Files directly in one directory are contiguous in WS-2 order, so numbering parent
-        // directories as they change gives each directory one id: the tree compares integers.
-        let mut parent_id = 0u32;
-        let mut previous_parent: Option<String> = None;
-        for &index in &shown {
-            let entry = &entries[index as usize];
-            let parent = &entry.shown_path()[..(entry.name_start as usize).saturating_sub(1)];
-            if previous_parent.as_deref() != Some(parent) {
-                parent_id += 1;
-                previous_parent = Some(parent.to_string());
-            }
-            entries[index as usize].parent_id = parent_id;
         }
         let out_of_date = shown
             .iter()
@@ -2687,6 +2763,20 @@ mod tests {
             proptest::prop_assert_eq!(parse_digest(&text), expected);
         }
 
+        /// The byte scan of FMT-5 refuses exactly the paths with a backslash or a control
+        /// character.
+        #[test]
+        fn relpath_scan_matches_char_rules(path in "[a-z/\\\\\u{0}-\u{1f}\u{7f}-\u{a0}\u{c2}\u{100}]{1,8}") {
+            // Not absolute, so that the character rules are the first to apply.
+            let path = format!("a{path}");
+            let bad_char = path.contains('\\') || path.chars().any(char::is_control);
+            let refused_for_char = matches!(
+                check_relpath(&path),
+                Err("it contains a backslash" | "it contains a control character")
+            );
+            proptest::prop_assert_eq!(refused_for_char, bad_char);
+        }
+
         /// FMT-5: anything validate_relpath accepts has no traversal segment.
         #[test]
         fn validated_paths_are_safe(path in "[a-z./\\\\]{0,12}") {
@@ -2779,5 +2869,118 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    //! The two-thread parse gives exactly the whole parse, wherever the split lands.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Splits like the workspace reader does, at the first candidate at or after `mid`.
+    fn split_parse(bytes: &[u8], mid: usize) -> Option<Manifest> {
+        let comma = mid + manifest_split_candidate(bytes.get(mid..)?)?;
+        let mut first = bytes[..comma].to_vec();
+        first.extend_from_slice(FIRST_PART_SUFFIX);
+        let mut second = SECOND_PART_PREFIX.to_vec();
+        second.extend_from_slice(&bytes[comma + 1..]);
+        join_manifest_parts(
+            parse_manifest_part(&first, bytes.len())?,
+            parse_manifest_part(&second, 0)?,
+        )
+    }
+
+    /// A JSON string that often holds what a split looks for, quotes and escapes included.
+    fn tricky_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{1,6}(/[a-z]{1,6}){0,2}\\.(csv|txt|png)",
+            Just("a},\"b\":{".to_string()),
+            Just("x\"},\"outputs\":{\"y".to_string()),
+            "[a-z},\":{\\\\é]{0,12}",
+        ]
+    }
+
+    fn entry_json() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![Just("moderately_sensitive"), Just("highly_sensitive")],
+            tricky_string(),
+            any::<bool>(),
+            any::<bool>(),
+            prop_oneof![
+                Just(String::new()),
+                Just(r#","extra":{"a":{},"b":[1,{"c":"},\""}]}"#.to_string()),
+                Just(r#","message":"too big},\"x\":{""#.to_string()),
+                Just(r#","size":"wrong type""#.to_string()),
+            ],
+        )
+            .prop_map(|(level, job, excluded, ood, extra)| {
+                let job = serde_json::to_string(&job).unwrap_or_default();
+                format!(
+                    r#"{{"level":"{level}","job_id":{job},"repo":"r","commit":"c","size":1,"timestamp":1.5,"content_hash":"{}","excluded":{excluded},"out_of_date_action":{ood}{extra}}}"#,
+                    "ab".repeat(32)
+                )
+            })
+    }
+
+    fn manifest_json() -> impl Strategy<Value = String> {
+        (
+            proptest::collection::vec((tricky_string(), entry_json()), 0..12),
+            prop_oneof![Just(""), Just(r#""workspace":"w","#)],
+            prop_oneof![
+                Just(""),
+                Just(r#","workspace":null"#),
+                Just(r#","workspace":"late""#),
+                Just(r#","outputs":{}"#),
+                Just(r#","outputs":null"#),
+                Just(r#","other":{"x":"},\"y\":{"}"#),
+            ],
+            prop_oneof![Just(""), Just(" "), Just("x")],
+        )
+            .prop_map(|(entries, before, after, trailer)| {
+                let body: Vec<String> = entries
+                    .iter()
+                    .map(|(key, value)| {
+                        format!("{}:{value}", serde_json::to_string(key).unwrap_or_default())
+                    })
+                    .collect();
+                format!(
+                    r#"{{{before}"repo":null,"outputs":{{{}}}{after}}}{trailer}"#,
+                    body.join(",")
+                )
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn split_parse_equals_whole_parse(json in manifest_json(), at in 0.0..1.0f64) {
+            let bytes = json.as_bytes();
+            let mid = (bytes.len() as f64 * at) as usize;
+            let whole = parse_manifest(bytes);
+            match (split_parse(bytes, mid), whole) {
+                (Some(split), Ok(whole)) => prop_assert_eq!(split, whole),
+                (Some(_), Err(e)) => prop_assert!(false, "split parsed what the whole refuses: {}", e.message()),
+                (None, _) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_split_between_entries_is_taken() {
+        let json = r#"{"workspace":"w","outputs":{"a.csv":{"level":"moderately_sensitive","job_id":"j","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"x"},"b.csv":{"level":"moderately_sensitive","job_id":"j","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"x"}}}"#;
+        let split = split_parse(json.as_bytes(), 10);
+        assert_eq!(split.as_ref().map(Manifest::len), Some(2));
+        assert_eq!(split, parse_manifest(json.as_bytes()).ok());
+        // A candidate inside a string value is refused, never misread.
+        let tricky = r#"{"outputs":{"a.csv":{"level":"moderately_sensitive","job_id":"a},","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"x"}}}"#;
+        assert_eq!(
+            manifest_split_candidate(tricky.as_bytes()),
+            tricky.find(r#"},","#).map(|i| i + 1)
+        );
+        assert_eq!(split_parse(tricky.as_bytes(), 0), None);
+        assert_eq!(
+            parse_manifest(tricky.as_bytes()).map(|m| m.len()).ok(),
+            Some(1)
+        );
     }
 }
