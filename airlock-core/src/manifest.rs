@@ -1219,6 +1219,12 @@ impl Manifest {
         }
     }
 
+    /// Lays out the tree of the shown outputs for these options now instead of on the first
+    /// [`Manifest::tree`] (a reader does it while another thread hashes the manifest).
+    pub fn prepare_tree(&self, options: TreeOptions) {
+        self.skeleton(options.show_out_of_date);
+    }
+
     /// The tree of the shown outputs for this out-of-date choice, built once.
     fn skeleton(&self, show_out_of_date: bool) -> &Skeleton {
         self.skeletons.0[usize::from(show_out_of_date)]

@@ -253,11 +253,14 @@ fn read_and_parse_split(
         (first_part, other.join().ok().flatten())
     });
     Ok(hash_beside(&[&first[..mid], &head, rest], || {
-        match (first_part, second_part) {
+        let manifest = match (first_part, second_part) {
             (Some(a), Some(b)) => manifest::join_manifest_parts(a, b).ok_or(()),
             _ => Err(()),
         }
-        .or_else(|()| parse_manifest(&[&first[..mid], &head, rest].concat()))
+        .or_else(|()| parse_manifest(&[&first[..mid], &head, rest].concat()))?;
+        // The default view's layout fits in the hash's time.
+        manifest.prepare_tree(TreeOptions::default());
+        Ok(manifest)
     }))
 }
 
