@@ -24,6 +24,7 @@ pub mod notification;
 pub mod ops;
 pub mod regular;
 pub mod rules;
+pub mod session;
 pub mod status;
 pub mod testkit;
 pub mod transitions;

@@ -9,5 +9,6 @@ pub mod blobstore;
 pub mod config;
 pub mod db;
 pub mod generate;
+pub mod jobsite;
 pub mod ops;
 pub mod workspace;

@@ -19,6 +19,7 @@ pub mod pool;
 pub mod queries;
 pub mod rows;
 pub mod schema;
+pub mod sessions;
 pub mod testing;
 pub mod tx;
 

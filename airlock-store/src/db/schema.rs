@@ -12,6 +12,7 @@ diesel::table! {
         fullname -> Nullable<Text>,
         record -> Text,
         last_refresh -> Timestamp,
+        refresh_failed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -145,6 +146,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        ended_reason -> Nullable<Text>,
     }
 }
 

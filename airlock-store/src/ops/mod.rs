@@ -20,6 +20,7 @@ pub mod directories;
 pub mod files;
 pub mod open;
 pub mod reads;
+pub mod sessions;
 pub mod users;
 
 use crate::blobstore::{BlobStore, RequestBlobs};
