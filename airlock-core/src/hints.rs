@@ -60,6 +60,8 @@ pub struct Hint {
     pub value: Option<i64>,
     /// How many values the hint covers: 1 for a cell, the number of unrounded values for HNT-3.
     pub count: u64,
+    /// For a cell hint, the cell's text as written (`api.md` §5).
+    pub text: Option<String>,
 }
 
 /// The REN-3 statistics and §15 hints of one CSV file.
@@ -140,7 +142,8 @@ pub fn analyse_with<R: Read>(reader: R, thresholds: Thresholds) -> Result<CsvAna
     let mut summariser = Summariser::new(header);
     for (index, row) in rows.enumerate() {
         let row_number = index as u64 + 1;
-        let values: Vec<Value> = row?.iter().map(|c| Value::classify(c)).collect();
+        let record = row?;
+        let values: Vec<Value> = record.iter().map(|c| Value::classify(c)).collect();
         for (column, value) in values.iter().enumerate() {
             if let Some(n) = low_count(value, thresholds.low_count) {
                 cell_hints.push(Hint {
@@ -151,6 +154,7 @@ pub fn analyse_with<R: Read>(reader: R, thresholds: Thresholds) -> Result<CsvAna
                     row: Some(row_number),
                     value: Some(n),
                     count: 1,
+                    text: record.get(column).cloned(),
                 });
             }
             if let (Some(base), Some(n), Some(slot)) =
@@ -176,6 +180,7 @@ pub fn analyse_with<R: Read>(reader: R, thresholds: Thresholds) -> Result<CsvAna
             row: None,
             value: None,
             count: unrounded[i],
+            text: None,
         })
         .collect();
     hints.append(&mut cell_hints);

@@ -30,6 +30,7 @@ pub mod testkit;
 pub mod transitions;
 pub mod user;
 pub mod users_file;
+pub mod view;
 pub mod visibility;
 
 pub use error::{AirlockError, ErrorCode, Result};

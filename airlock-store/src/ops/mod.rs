@@ -21,6 +21,7 @@ pub mod files;
 pub mod open;
 pub mod reads;
 pub mod sessions;
+pub mod views;
 pub mod users;
 
 use crate::blobstore::{BlobStore, RequestBlobs};

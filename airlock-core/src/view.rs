@@ -1,0 +1,301 @@
+//! What one user is shown of a request (`api.md` §4 `<request>`), with the visibility and
+//! blinding rules of `behaviour.md` §12 applied to every field: decisions as REV-7 shows them,
+//! only the viewer's own vote, and only the comments VIS-1 lets them see. Every surface that
+//! shows a request builds it here.
+
+use crate::decision::shown_decisions;
+use crate::model::{
+    Comment, Decision, FileType, Request, RequestState, Timestamp, Visibility, VoteStatus,
+};
+use crate::status::Status;
+use crate::user::User;
+use crate::visibility::visible_comments;
+use serde::Serialize;
+
+/// A request as one viewer may see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestView {
+    /// Request id.
+    pub id: String,
+    /// Workspace name.
+    pub workspace: String,
+    /// Author's username.
+    pub author: String,
+    /// Status.
+    pub status: Status,
+    /// Current turn.
+    pub review_turn: i64,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Reviews submitted in this turn.
+    pub submitted_reviews: usize,
+    /// Groups in creation order.
+    pub groups: Vec<GroupView>,
+    /// Disclosure hints on CSV outputs, when the viewer is shown them (§15); filled in by the
+    /// caller, which reads the files.
+    pub hints: Vec<HintView>,
+}
+
+/// A group as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupView {
+    /// Name.
+    pub name: String,
+    /// Context text.
+    pub context: String,
+    /// Controls text.
+    pub controls: String,
+    /// Files of the group, in the order they were added.
+    pub files: Vec<FileView>,
+    /// Comments the viewer may see, newest first.
+    pub comments: Vec<CommentView>,
+}
+
+/// A request file as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileView {
+    /// Path in the workspace.
+    pub path: String,
+    /// OUTPUT, SUPPORTING or WITHDRAWN.
+    pub filetype: FileType,
+    /// sha256 of the stored content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// The decision as REV-7 shows it to the viewer.
+    pub decision: Decision,
+    /// The viewer's own vote, when they have one.
+    pub my_vote: Option<VoteStatus>,
+    /// Released to the Jobs site.
+    pub released: bool,
+    /// Uploaded to the Jobs site.
+    pub uploaded: bool,
+}
+
+/// A comment as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommentView {
+    /// Comment id.
+    pub id: String,
+    /// Writer.
+    pub author: String,
+    /// Text.
+    pub text: String,
+    /// PUBLIC or PRIVATE.
+    pub visibility: Visibility,
+    /// Turn it was written in.
+    pub review_turn: i64,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// The file it is about; comments belong to groups, so always null here.
+    pub file: Option<String>,
+}
+
+impl CommentView {
+    /// The view of one comment.
+    pub fn of(comment: &Comment) -> CommentView {
+        CommentView {
+            id: comment.id.clone(),
+            author: comment.author.clone(),
+            text: comment.text.clone(),
+            visibility: comment.visibility,
+            review_turn: comment.review_turn,
+            created_at: comment.created_at,
+            file: None,
+        }
+    }
+}
+
+/// A disclosure hint on one cell (§15; `api.md` §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HintView {
+    /// The file.
+    pub path: String,
+    /// LOW_COUNT or NOT_ROUNDED.
+    pub kind: &'static str,
+    /// Data row, from 1 (the header is not a row); null for a column hint (NOT_ROUNDED).
+    pub row: Option<u64>,
+    /// The header's name.
+    pub column: String,
+    /// The cell's text as written; null for a column hint.
+    pub value: Option<String>,
+    /// The text shown with it, e.g. `Low count: 3 is below 10`.
+    pub message: String,
+}
+
+impl HintView {
+    /// The view of one hint of the file at `path`.
+    pub fn of(path: &str, hint: crate::hints::Hint) -> HintView {
+        HintView {
+            path: path.to_string(),
+            kind: match hint.code {
+                crate::hints::HintCode::LowCount => "LOW_COUNT",
+                crate::hints::HintCode::NotRounded => "NOT_ROUNDED",
+            },
+            row: hint.row,
+            column: hint.column_name.unwrap_or_else(|| hint.column.to_string()),
+            value: hint.text,
+            message: hint.message,
+        }
+    }
+}
+
+/// A request in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestSummary {
+    /// Request id.
+    pub id: String,
+    /// Author.
+    pub author: String,
+    /// Status.
+    pub status: Status,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+impl RequestSummary {
+    /// The summary of a request.
+    pub fn of(request: &Request) -> RequestSummary {
+        RequestSummary {
+            id: request.id.clone(),
+            author: request.author.clone(),
+            status: request.status,
+            created_at: request.created_at,
+        }
+    }
+}
+
+/// §15 and `api.md` §5: whether the viewer is shown hints. The author sees them while the
+/// request is editable; reviewers (checkers other than the author) while it is under review
+/// and after.
+pub fn shows_hints(viewer: &User, request: &Request) -> bool {
+    if viewer.id() == request.author {
+        request.status.is_editable()
+    } else {
+        viewer.output_checker && !request.status.is_editable()
+    }
+}
+
+/// The request as `viewer` may see it; `n` is the number of reviews required (REV-7).
+pub fn request_view(viewer: &User, state: &RequestState, n: usize) -> RequestView {
+    let request = &state.request;
+    let decisions = shown_decisions(viewer, state, n);
+    let my_votes = state.votes_by(viewer.id());
+    let groups = state
+        .groups
+        .iter()
+        .map(|group| GroupView {
+            name: group.name.clone(),
+            context: group.context.clone(),
+            controls: group.controls.clone(),
+            files: state
+                .files_in_group(&group.name)
+                .map(|f| FileView {
+                    path: f.relpath.clone(),
+                    filetype: f.filetype,
+                    sha256: f.file_id.clone(),
+                    size: f.meta.size,
+                    decision: decisions
+                        .get(f.relpath.as_str())
+                        .copied()
+                        .unwrap_or(Decision::Incomplete),
+                    my_vote: my_votes.get(f.relpath.as_str()).map(|v| v.status),
+                    released: f.upload.released_at.is_some(),
+                    uploaded: f.upload.uploaded,
+                })
+                .collect(),
+            comments: visible_comments(viewer, request, &state.comments, &group.name)
+                .into_iter()
+                .map(CommentView::of)
+                .collect(),
+        })
+        .collect();
+    RequestView {
+        id: request.id.clone(),
+        workspace: request.workspace.clone(),
+        author: request.author.clone(),
+        status: request.status,
+        review_turn: request.review_turn,
+        created_at: request.created_at,
+        submitted_reviews: request.submitted_reviews.len(),
+        groups,
+        hints: Vec::new(),
+    }
+}
+
+/// How a user reaches a workspace (`api.md` §3): a role, a copilot grant, the checker role or
+/// tech-support read access, in that order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WorkspaceAccess {
+    /// A role on the workspace.
+    #[serde(rename = "ROLE")]
+    Role,
+    /// A copilot of its project.
+    #[serde(rename = "COPILOT")]
+    Copilot,
+    /// An output checker.
+    #[serde(rename = "CHECKER")]
+    Checker,
+    /// Tech-support read access.
+    #[serde(rename = "READONLY")]
+    Readonly,
+}
+
+/// A workspace in the caller's list (`api.md` §3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkspaceSummary {
+    /// Workspace name.
+    pub name: String,
+    /// Its project, when the user's grant names it (null for a checker or tech-support user
+    /// without a grant: the project is only known from grants).
+    pub project: Option<crate::user::ProjectDetails>,
+    /// Archived, by the grant (false without one).
+    pub archived: bool,
+    /// How the user reaches it.
+    pub access: WorkspaceAccess,
+}
+
+/// `api.md` §3: the workspaces a user can view, sorted by name. `directories` are the
+/// workspace directories on disk; checkers and tech support see every one of them, others see
+/// those of their grants that exist.
+pub fn workspaces_of(user: &User, directories: &[String]) -> Vec<WorkspaceSummary> {
+    directories
+        .iter()
+        .filter_map(|name| {
+            let (grant, access) = if let Some(g) = user.workspaces.get(name) {
+                (Some(g), WorkspaceAccess::Role)
+            } else if let Some(g) = user.copiloted_workspaces.get(name) {
+                (Some(g), WorkspaceAccess::Copilot)
+            } else if user.output_checker {
+                (None, WorkspaceAccess::Checker)
+            } else if user.readonly_access {
+                (None, WorkspaceAccess::Readonly)
+            } else {
+                return None;
+            };
+            Some(WorkspaceSummary {
+                name: name.clone(),
+                project: grant.map(|g| g.project_details.clone()),
+                archived: grant.is_some_and(|g| g.archived),
+                access,
+            })
+        })
+        .collect()
+}
+
+/// A shown workspace file with its status (`api.md` §3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkspaceFileView {
+    /// Path in the workspace.
+    pub path: String,
+    /// Size in bytes, when known.
+    pub size: Option<u64>,
+    /// sha256 hex, when known.
+    pub sha256: Option<String>,
+    /// Modification time, when known.
+    pub timestamp: Option<Timestamp>,
+    /// The job that wrote it (outputs only).
+    pub job_id: Option<String>,
+    /// WS-5 status relative to the viewer's current request.
+    pub status: crate::manifest::WorkspaceFileStatus,
+}

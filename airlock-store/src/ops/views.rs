@@ -1,0 +1,136 @@
+//! Reads shaped as the JSON API shows them (`api.md` §3, §4), with their permission checks and
+//! the visibility rules of `airlock_core::view`.
+
+use super::Store;
+use super::files::released_hashes;
+use crate::db;
+use airlock_core::access::require_view;
+use airlock_core::manifest::{TreeOptions, digest_hex};
+use airlock_core::view::{
+    HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
+    workspaces_of,
+};
+use airlock_core::{AirlockError, ErrorCode, FileType, RequestState, User};
+use chrono::{DateTime, Utc};
+use std::io::Read;
+
+/// CSV files larger than this are not scanned for hints (the page says so instead).
+pub const MAX_HINT_SCAN_BYTES: u64 = 16 * 1024 * 1024;
+
+impl Store {
+    /// `api.md` §3: the workspaces the user can view.
+    pub fn workspaces_for(&self, actor: &User) -> airlock_core::Result<Vec<WorkspaceSummary>> {
+        let directories = self.workspaces.list()?;
+        Ok(workspaces_of(actor, &directories))
+    }
+
+    /// `api.md` §3: the shown files of a workspace with their statuses relative to the user's
+    /// current request, sorted by path.
+    pub fn workspace_files(
+        &self,
+        actor: &User,
+        workspace: &str,
+    ) -> airlock_core::Result<Vec<WorkspaceFileView>> {
+        if !self.workspaces.exists(workspace) {
+            return Err(AirlockError::not_found());
+        }
+        require_view(actor, workspace)?;
+        let ws = self.workspaces.open(workspace)?;
+        let (current, released) = {
+            let mut conn = self.conn()?;
+            let current = match db::current_request_id(&mut conn, workspace, actor.id())? {
+                Some(id) => db::load_request_state(&mut conn, &id)?,
+                None => None,
+            };
+            (current, released_hashes(&mut conn, workspace)?)
+        };
+        let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
+        let mut files: Vec<WorkspaceFileView> = tree
+            .files()
+            .map(|(node, file)| WorkspaceFileView {
+                path: node.path.to_string(),
+                size: file.source.size(),
+                sha256: file.source.digest().map(digest_hex),
+                timestamp: file.source.timestamp().and_then(time_of),
+                job_id: file.source.output().map(|e| e.output().job_id.to_string()),
+                status: file.status,
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// `api.md` §4: the request as the user may see it, hints included when they are shown.
+    pub fn request_view(&self, actor: &User, request_id: &str) -> airlock_core::Result<RequestView> {
+        let state = self.get_request_state(actor, request_id)?;
+        Ok(self.view_of(actor, &state))
+    }
+
+    /// The view of a request already read for this user.
+    pub fn view_of(&self, actor: &User, state: &RequestState) -> RequestView {
+        let mut view = request_view(actor, state, self.rules.required_reviews);
+        if shows_hints(actor, &state.request) {
+            view.hints = self.hints(state);
+        }
+        view
+    }
+
+    /// §15: the disclosure hints of the request's CSV outputs, read from the stored blobs.
+    fn hints(&self, state: &RequestState) -> Vec<HintView> {
+        let mut out = Vec::new();
+        let Ok(blobs) = self.request_blobs(&state.request.workspace, &state.request.id) else {
+            return out;
+        };
+        for file in state
+            .files
+            .iter()
+            .filter(|f| f.filetype == FileType::Output && f.relpath.ends_with(".csv"))
+        {
+            let Ok(mut reader) = blobs.open(&file.file_id) else {
+                tracing::warn!(request = %state.request.id, path = %file.relpath, "stored file missing");
+                continue;
+            };
+            let mut bytes = Vec::new();
+            if (&mut reader)
+                .take(MAX_HINT_SCAN_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .is_err()
+                || bytes.len() as u64 > MAX_HINT_SCAN_BYTES
+            {
+                continue;
+            }
+            if let Ok(hints) = airlock_core::hints::hints(&bytes, &self.rules) {
+                out.extend(hints.into_iter().map(|h| HintView::of(&file.relpath, h)));
+            }
+        }
+        out
+    }
+
+    /// The comment's group, when the request has a comment with this id the user may see.
+    pub fn comment_group(
+        &self,
+        actor: &User,
+        request_id: &str,
+        comment_id: &str,
+    ) -> airlock_core::Result<String> {
+        let state = self.get_request_state(actor, request_id)?;
+        state
+            .comment(comment_id)
+            .filter(|c| {
+                airlock_core::visibility::can_see(
+                    actor,
+                    &state.request,
+                    airlock_core::visibility::Item::comment(c),
+                )
+            })
+            .map(|c| c.group.clone())
+            .ok_or_else(|| AirlockError::with_message(ErrorCode::NotFound, "No such comment."))
+    }
+}
+
+/// Seconds since the epoch as a UTC time.
+fn time_of(seconds: f64) -> Option<DateTime<Utc>> {
+    let whole = seconds.floor();
+    let nanos = ((seconds - whole) * 1e9).round() as u32;
+    DateTime::from_timestamp(whole as i64, nanos.min(999_999_999))
+}
