@@ -1,8 +1,85 @@
-//! Placeholder binary: the web service is not implemented yet.
+//! `airlock-web`: the Airlock service.
 
-fn main() -> anyhow::Result<()> {
-    anyhow::bail!(
-        "{} is not available yet; use the `airlock` operator CLI",
-        airlock_web::SERVICE_NAME
-    )
+use airlock_store::config::{Config, ENV_PREFIX};
+use airlock_store::db;
+use airlock_store::ops::Store;
+use airlock_store::ops::sessions::Directory;
+use airlock_web::{App, server};
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+
+/// The Airlock service: the JSON API over the store.
+///
+/// Runs the database migrations, then serves on `bind_address:port` until SIGTERM or Ctrl-C.
+/// Logs one line per request (set RUST_LOG to change the level; default `info`).
+#[derive(Debug, Parser)]
+#[command(name = "airlock-web", version)]
+struct Args {
+    /// The configuration file (TOML).
+    #[arg(long, env = "AIRLOCK_CONFIG", value_name = "FILE")]
+    config: PathBuf,
+    /// Do not run migrations; refuse to start when the schema is not current.
+    #[arg(long)]
+    no_migrate: bool,
+    /// Do not run the background worker in this process (run `airlock-uploader` instead).
+    #[arg(long)]
+    no_worker: bool,
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+#[rocket::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_tracing();
+    let config = Config::load(&args.config)
+        .with_context(|| format!("configuration {} refused", args.config.display()))?;
+    config.validate().context("configuration refused")?;
+    let directory = Directory::from_config(&config).context("configuration refused")?;
+    config.create_dirs().context("configuration refused")?;
+    if !args.no_migrate {
+        let pool = db::connect(config.database_url.as_str(), 2)
+            .context("cannot connect to the database")?;
+        let mut conn = pool.get().context("cannot connect to the database")?;
+        let applied = db::run_migrations(&mut conn).context("migrations failed")?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = applied.len(), "database migrated");
+        }
+    }
+    let store = Store::open(&config).context("cannot open the store")?;
+    if args.no_worker {
+        tracing::info!("the background worker runs elsewhere (--no-worker)");
+    } else {
+        // The release and notification worker (airlock-uploader) starts here once it exists.
+        tracing::info!("no background worker in this version");
+    }
+    let app = App::new(store, directory, &config);
+    let rocket = server::build(app, server::figment(&config))
+        .ignite()
+        .await
+        .context("the server could not start")?;
+    let url = format!("http://{}:{}", config.bind_address, rocket.config().port);
+    tracing::info!(%url, "{} listening; configuration keys can be overridden with {ENV_PREFIX}<KEY>", airlock_web::SERVICE_NAME);
+    if let Some(users) = config.load_users()? {
+        let names: Vec<&str> = users.usernames().collect();
+        println!(
+            "Airlock is running at {url}/api/v1 (test mode: logins come from the users file)."
+        );
+        println!(
+            "Log in with POST {url}/api/v1/session {{\"user\": ..., \"token\": ...}} as one of: {}",
+            names.join(", ")
+        );
+        if let Some(file) = &config.dev_users_file {
+            println!("Each user's token is in {}.", file.display());
+        }
+    } else {
+        println!("Airlock is running at {url}/api/v1");
+    }
+    rocket.launch().await.context("the server failed")?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Files and groups on a request (`behaviour.md` §8 FIL-0 to FIL-11, §9 GRP-1 to GRP-3).
 
 use super::{Outcome, audit, file_audit, reset_votes_for_author_change, touched};
-use crate::access::{can_action, require_add, require_edit};
+use crate::access::{can_action, require_add, require_download, require_edit};
 use crate::audit::AuditType;
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
@@ -293,6 +293,27 @@ pub fn withdraw_file(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Resu
         ctx.actor.id(),
     )));
     Ok(Outcome::of(effects))
+}
+
+/// REN-9: a download of a request file by a reviewer of a request submitted at least once,
+/// with its REQUEST_FILE_DOWNLOAD entry. Any type may be downloaded, withdrawn included.
+pub fn download_file(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    relpath: &str,
+) -> Result<Outcome<RequestFile>> {
+    require_download(ctx.actor, &state.request)?;
+    let file = on_request(state, relpath)?;
+    Ok(Outcome {
+        effects: vec![Effect::Audit(file_audit(
+            ctx,
+            &state.request,
+            AuditType::RequestFileDownload,
+            file,
+            ctx.actor.id(),
+        ))],
+        value: file.clone(),
+    })
 }
 
 /// FIL-10: move a file to another group and/or change its type. `released` says whether the

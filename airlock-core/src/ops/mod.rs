@@ -16,8 +16,8 @@ pub use directories::{
     plan_directories, precheck_directories,
 };
 pub use files::{
-    AddCandidate, GroupTarget, add_file, change_properties, check_add_batch, edit_group,
-    normalise_group_name, update_file, withdraw_file,
+    AddCandidate, GroupTarget, add_file, change_properties, check_add_batch, download_file,
+    edit_group, normalise_group_name, update_file, withdraw_file,
 };
 pub use lifecycle::{
     force_status, reject, return_request, submit, submit_review, withdraw_request,

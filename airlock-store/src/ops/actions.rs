@@ -23,6 +23,35 @@ pub struct CommentInput {
 }
 
 impl Store {
+    /// REL-1 to REL-5 from the API: the permission and status checks of the release action.
+    /// Creating the release on the Jobs site (REL-2) comes with the release worker; until then
+    /// an allowed release is refused with `release_failed` and changes nothing (REL-3), as in
+    /// test mode (API-8).
+    pub fn release_via_jobs_site(
+        &self,
+        actor: &User,
+        request_id: &str,
+    ) -> airlock_core::Result<()> {
+        let state = self.get_request_state(actor, request_id)?;
+        airlock_core::access::require_release(actor, &state.request)?;
+        Err(AirlockError::with_message(
+            ErrorCode::ReleaseFailed,
+            "Releasing to the Jobs site is not available in this version of Airlock.",
+        ))
+    }
+
+    /// REN-9: the request file to download, after writing its REQUEST_FILE_DOWNLOAD entry.
+    pub fn download_file(
+        &self,
+        actor: &User,
+        request_id: &str,
+        relpath: &str,
+    ) -> airlock_core::Result<airlock_core::RequestFile> {
+        self.act(actor, request_id, |ctx, state| {
+            ops::download_file(ctx, state, relpath)
+        })
+    }
+
     /// GRP-3: edit a group's context and controls.
     pub fn edit_group(
         &self,

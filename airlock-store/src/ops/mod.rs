@@ -21,8 +21,8 @@ pub mod files;
 pub mod open;
 pub mod reads;
 pub mod sessions;
-pub mod views;
 pub mod users;
+pub mod views;
 
 use crate::blobstore::{BlobStore, RequestBlobs};
 use crate::db::{self, DbConnection, DbError, Pool, PooledConn};

@@ -39,4 +39,18 @@ impl Store {
         )
         .with_org_repo(org_repo))
     }
+
+    /// `api.md` §5: the database is reachable and its schema is current.
+    pub fn health(&self) -> airlock_core::Result<()> {
+        let mut conn = self.conn()?;
+        let pending = db::pending_migrations(&mut conn).map_err(super::OpError::Db)?;
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(airlock_core::AirlockError::with_message(
+                airlock_core::ErrorCode::Internal,
+                format!("{} pending migration(s)", pending.len()),
+            ))
+        }
+    }
 }

@@ -61,7 +61,11 @@ impl Store {
     }
 
     /// `api.md` §4: the request as the user may see it, hints included when they are shown.
-    pub fn request_view(&self, actor: &User, request_id: &str) -> airlock_core::Result<RequestView> {
+    pub fn request_view(
+        &self,
+        actor: &User,
+        request_id: &str,
+    ) -> airlock_core::Result<RequestView> {
         let state = self.get_request_state(actor, request_id)?;
         Ok(self.view_of(actor, &state))
     }

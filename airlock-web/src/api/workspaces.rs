@@ -1,0 +1,268 @@
+//! `api.md` §3: workspaces, their files, and adding files to the caller's current request.
+
+use super::ApiResult;
+use super::error::ApiError;
+use super::guards::{Body, Caller};
+use crate::app::App;
+use airlock_core::ops::GroupTarget;
+use airlock_core::view::{RequestSummary, RequestView, WorkspaceFileView, WorkspaceSummary};
+use airlock_core::{AirlockError, FileType, Status};
+use airlock_store::ops::AddItem;
+use airlock_store::ops::reads::Page;
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// `GET /workspaces`: the workspaces the caller can view.
+#[get("/workspaces")]
+pub async fn list(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+) -> ApiResult<Vec<WorkspaceSummary>> {
+    let caller = caller?;
+    Ok(Json(
+        app.run(move |app| app.store().workspaces_for(&caller.user))
+            .await?,
+    ))
+}
+
+/// `GET /workspaces/<ws>/files`: the shown files with their statuses (WS rules).
+#[get("/workspaces/<ws>/files")]
+pub async fn files(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    ws: &str,
+) -> ApiResult<Vec<WorkspaceFileView>> {
+    let caller = caller?;
+    let ws = ws.to_string();
+    Ok(Json(
+        app.run(move |app| app.store().workspace_files(&caller.user, &ws))
+            .await?,
+    ))
+}
+
+/// `GET /workspaces/<ws>/request`: the caller's current request (ONE-3), or `not_found`.
+#[get("/workspaces/<ws>/request")]
+pub async fn current(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    ws: &str,
+) -> ApiResult<RequestView> {
+    let caller = caller?;
+    let ws = ws.to_string();
+    let view = app
+        .run(move |app| {
+            let store = app.store();
+            let state = store.current_request(&caller.user, &ws)?.ok_or_else(|| {
+                AirlockError::with_message(
+                    airlock_core::ErrorCode::NotFound,
+                    format!("You have no current request in workspace {ws}."),
+                )
+            })?;
+            Ok(store.view_of(&caller.user, &state))
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+/// One file to add.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddFile {
+    /// Path in the workspace.
+    pub path: String,
+    /// OUTPUT or SUPPORTING.
+    pub filetype: FileType,
+}
+
+/// The body of the add action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddBody {
+    /// The group to add to (created when missing).
+    pub group: String,
+    /// The files.
+    pub files: Vec<AddFile>,
+}
+
+/// The outcome of one path.
+#[derive(Debug, Serialize)]
+pub struct PathResult {
+    /// The path.
+    pub path: String,
+    /// It succeeded.
+    pub ok: bool,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// A per-path error.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    /// The stable code.
+    pub code: &'static str,
+    /// The human message.
+    pub message: String,
+}
+
+impl PathResult {
+    fn of(path: String, result: &airlock_core::Result<()>) -> PathResult {
+        PathResult {
+            path,
+            ok: result.is_ok(),
+            error: result.as_ref().err().map(|e| ErrorBody {
+                code: e.code(),
+                message: e.message().to_string(),
+            }),
+        }
+    }
+}
+
+/// The answer of the add and update actions.
+#[derive(Debug, Serialize)]
+pub struct BatchAnswer {
+    /// The current request after the batch, or null when there is none.
+    pub request: Option<RequestView>,
+    /// One result per path, in the order given.
+    pub results: Vec<PathResult>,
+}
+
+/// `POST /workspaces/<ws>/request/files`: FIL-4 and FIL-5.
+#[post("/workspaces/<ws>/request/files", data = "<body>")]
+pub async fn add(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    ws: &str,
+    body: Result<Body<AddBody>, ApiError>,
+) -> ApiResult<BatchAnswer> {
+    let (caller, Body(body)) = (caller?, body?);
+    let ws = ws.to_string();
+    let answer = app
+        .run(move |app| {
+            let store = app.store();
+            let items: Vec<AddItem> = body
+                .files
+                .iter()
+                .map(|f| AddItem::new(f.path.clone(), f.filetype))
+                .collect();
+            let report =
+                store.add_files(&caller.user, &ws, GroupTarget::Named(&body.group), &items)?;
+            let request = match &report.request_id {
+                Some(id) => Some(store.request_view(&caller.user, id)?),
+                None => None,
+            };
+            Ok(BatchAnswer {
+                request,
+                results: report
+                    .results
+                    .into_iter()
+                    .map(|(path, result)| PathResult::of(path, &result))
+                    .collect(),
+            })
+        })
+        .await?;
+    Ok(Json(answer))
+}
+
+/// The body of the update action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBody {
+    /// The paths to update.
+    pub paths: Vec<String>,
+}
+
+/// `POST /workspaces/<ws>/request/files/update`: FIL-7 for each path.
+#[post("/workspaces/<ws>/request/files/update", data = "<body>")]
+pub async fn update(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    ws: &str,
+    body: Result<Body<UpdateBody>, ApiError>,
+) -> ApiResult<BatchAnswer> {
+    let (caller, Body(body)) = (caller?, body?);
+    let ws = ws.to_string();
+    let answer = app
+        .run(move |app| {
+            let store = app.store();
+            let current = store.current_request(&caller.user, &ws)?.ok_or_else(|| {
+                AirlockError::with_message(
+                    airlock_core::ErrorCode::NotFound,
+                    format!("You have no current request in workspace {ws}."),
+                )
+            })?;
+            let id = current.request.id;
+            let results = body
+                .paths
+                .into_iter()
+                .map(|path| {
+                    let result = store.update_file(&caller.user, &id, &path);
+                    PathResult::of(path, &result)
+                })
+                .collect();
+            Ok(BatchAnswer {
+                request: Some(store.request_view(&caller.user, &id)?),
+                results,
+            })
+        })
+        .await?;
+    Ok(Json(answer))
+}
+
+/// `GET /workspaces/<ws>/requests?status=&offset=&limit=`: the workspace's requests, newest
+/// first. An unknown status answers `bad_request`.
+#[get("/workspaces/<ws>/requests?<status>&<offset>&<limit>")]
+pub async fn requests(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    ws: &str,
+    status: Option<&str>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> ApiResult<Vec<RequestSummary>> {
+    let caller = caller?;
+    let statuses = match status {
+        None => Vec::new(),
+        Some(text) => text
+            .split(',')
+            .map(|s| {
+                Status::from_str(s.trim())
+                    .map_err(|_| ApiError::bad_request(format!("Unknown status {s:?}.")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let page = page_of(offset, limit)?;
+    let ws = ws.to_string();
+    let list = app
+        .run(move |app| {
+            app.store()
+                .workspace_requests(&caller.user, &ws, &statuses, page)
+        })
+        .await?;
+    Ok(Json(list.iter().map(RequestSummary::of).collect()))
+}
+
+/// A page from `offset` and `limit` query values (`limit` at most 1000).
+pub fn page_of(offset: Option<i64>, limit: Option<i64>) -> Result<Page, ApiError> {
+    let mut page = Page::default();
+    if let Some(offset) = offset {
+        if offset < 0 {
+            return Err(ApiError::bad_request("offset must not be negative."));
+        }
+        page.offset = offset;
+    }
+    if let Some(limit) = limit {
+        if !(1..=1000).contains(&limit) {
+            return Err(ApiError::bad_request("limit must be between 1 and 1000."));
+        }
+        page.limit = limit;
+    }
+    Ok(page)
+}
+
+/// The routes of this module.
+pub fn routes() -> Vec<Route> {
+    routes![list, files, current, add, update, requests]
+}

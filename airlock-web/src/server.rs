@@ -1,0 +1,62 @@
+//! Assembling the service: Rocket's settings from the configuration, the API routes and
+//! catchers, `/healthz`, request logging and security headers.
+
+use crate::api;
+use crate::app::App;
+use crate::logging::RequestLog;
+use airlock_store::config::Config;
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::http::Status;
+use rocket::{Build, Rocket, State, get, routes};
+
+/// Rocket's settings for the configured address and port: Rocket's own logging off (the
+/// service logs with tracing), a clean shutdown on SIGTERM and Ctrl-C, and `secret_key` when set.
+pub fn figment(config: &Config) -> Figment {
+    let mut figment = rocket::Config::figment()
+        .merge(("address", config.bind_address))
+        .merge(("port", config.port))
+        .merge(("log_level", "off"))
+        .merge(("cli_colors", false))
+        .merge(("ident", crate::SERVICE_NAME))
+        .merge(("shutdown.ctrlc", true))
+        .merge(("shutdown.grace", 5))
+        .merge(("shutdown.mercy", 5));
+    if let Some(key) = &config.secret_key {
+        figment = figment.merge(("secret_key", key.expose()));
+    }
+    figment
+}
+
+/// `GET /healthz`: 200 once the database is reachable and migrated (`api.md` §5).
+#[get("/healthz")]
+async fn healthz(app: &State<App>) -> (Status, &'static str) {
+    match app.run(|app| app.store().health()).await {
+        Ok(()) => (Status::Ok, "ok\n"),
+        Err(e) => {
+            tracing::warn!("health check failed: {}", e.message);
+            (Status::ServiceUnavailable, "unavailable\n")
+        }
+    }
+}
+
+/// The service over `app`, with Rocket settings `figment`.
+pub fn build(app: App, figment: Figment) -> Rocket<Build> {
+    rocket::custom(figment)
+        .manage(app)
+        .attach(RequestLog)
+        .attach(AdHoc::on_response("security headers", |_, response| {
+            Box::pin(async move {
+                response.set_raw_header("X-Content-Type-Options", "nosniff");
+                response.set_raw_header("Referrer-Policy", "same-origin");
+                response.set_raw_header(
+                    "Content-Security-Policy",
+                    "default-src 'none'; frame-ancestors 'none'",
+                );
+                response.set_raw_header("Cache-Control", "no-store");
+            })
+        }))
+        .mount("/", routes![healthz])
+        .mount(api::BASE, api::routes())
+        .register("/", api::error::api_catchers())
+}
