@@ -1,0 +1,195 @@
+//! A real server per test database on 127.0.0.1 port 0 (test mode, the fixture users and
+//! workspaces, a fresh request file store), and a small HTTP client for it.
+
+#![allow(dead_code)]
+
+use airlock_core::users_file::parse_users_file;
+use airlock_store::blobstore::BlobStore;
+use airlock_store::config::Config;
+use airlock_store::db::testing::{TestDb, test_databases};
+use airlock_store::ops::Store;
+use airlock_store::ops::sessions::Directory;
+use airlock_store::workspace::WorkspaceReader;
+use airlock_web::{App, server};
+use rocket::fairing::AdHoc;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The repository's fixtures directory.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// A running server.
+pub struct Server {
+    pub url: String,
+    pub db: TestDb,
+    shutdown: Option<rocket::Shutdown>,
+    thread: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.notify();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts a server over `db` in test mode.
+pub fn start(db: TestDb) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workspaces = fixtures().join("workspaces");
+    let mut config = Config::new(dir.path(), &workspaces);
+    config.dev_users_file = Some(fixtures().join("users.json"));
+    let users = std::fs::read(fixtures().join("users.json")).expect("users file");
+    let directory = Directory::UsersFile(Arc::new(parse_users_file(&users).expect("valid")));
+    let store = Store::new(
+        db.pool.clone(),
+        config.rules(),
+        WorkspaceReader::new(&workspaces),
+        BlobStore::new(dir.path().join("requests")),
+    );
+    let app = App::new(store, directory, &config);
+    let figment = server::figment(&config)
+        .merge(("port", 0))
+        .merge(("address", "127.0.0.1"))
+        .merge(("shutdown.ctrlc", false));
+    let (tx, rx) = mpsc::channel();
+    let rocket = server::build(app, figment).attach(AdHoc::on_liftoff("port", move |rocket| {
+        let tx = tx.clone();
+        Box::pin(async move {
+            let _ = tx.send((rocket.config().port, rocket.shutdown()));
+        })
+    }));
+    let thread = std::thread::spawn(move || {
+        let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _ = runtime.block_on(rocket.launch());
+    });
+    let (port, shutdown) = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server starts");
+    Server {
+        url: format!("http://127.0.0.1:{port}"),
+        db,
+        shutdown: Some(shutdown),
+        thread: Some(thread),
+        _dir: dir,
+    }
+}
+
+/// One server per test database (SQLite, and PostgreSQL when configured).
+pub fn servers() -> Vec<Server> {
+    test_databases().into_iter().map(start).collect()
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The error code of an error answer.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Server {
+    /// A raw call: `path` is appended to the server URL as is (no normalisation).
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Answer {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(30))
+            .build();
+        let mut request = agent.request(method, &format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let result = match body {
+            Some(body) => request
+                .set("Content-Type", "application/json")
+                .send_bytes(body),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|n| response.header(&n).map(|v| (n.clone(), v.to_string())))
+            .collect();
+        let mut body = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut response.into_reader(), &mut body);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A JSON call to the API.
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let bytes = body.map(|b| b.to_string().into_bytes());
+        self.raw(method, &format!("/api/v1{path}"), token, bytes.as_deref())
+    }
+
+    /// Logs a fixture user in (their token is their name) and answers the bearer token.
+    pub fn login(&self, user: &str) -> String {
+        let answer = self.api(
+            "POST",
+            "/session",
+            None,
+            Some(serde_json::json!({"user": user, "token": user})),
+        );
+        assert_eq!(answer.status, 201, "login {user}: {:?}", answer.json());
+        answer.json()["token"]
+            .as_str()
+            .expect("a token")
+            .to_string()
+    }
+}
