@@ -414,3 +414,56 @@ fn copilots_tech_support_and_outsiders_are_refused_where_the_spec_says() {
         assert!(download.header("content-disposition").is_some_and(|d| d.starts_with("attachment; filename=\"tables/output/table1.csv\"")));
     }
 }
+
+#[test]
+fn snapshots_of_representative_answers() {
+    for s in servers() {
+        let author = s.login("researcher_1");
+        let c1 = s.login("output_checker_1");
+        let c2 = s.login("output_checker_2");
+        let id = submitted_request(&s, &author);
+        vote(&s, &c1, &id, TABLE1, "APPROVED");
+        vote(&s, &c2, &id, TABLE1, "APPROVED");
+        vote(&s, &c1, &id, HBA1C, "APPROVED");
+        vote(&s, &c2, &id, HBA1C, "CHANGES_REQUESTED");
+        comment(
+            &s,
+            &c2,
+            &id,
+            "Small counts in the North East row",
+            "PRIVATE",
+        );
+        action(&s, &c1, &id, "review");
+        action(&s, &c2, &id, "review");
+        let redactions = |value: Value| {
+            let mut text = value.to_string();
+            text = text.replace(&id, "[request id]");
+            serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)
+        };
+        insta::assert_json_snapshot!("request_in_consolidation_seen_by_a_checker", redactions(view(&s, &c1, &id)), {
+            ".created_at" => "[time]",
+            ".groups[].comments[].id" => "[comment id]",
+            ".groups[].comments[].created_at" => "[time]",
+        });
+        insta::assert_json_snapshot!("request_in_consolidation_seen_by_the_author", redactions(view(&s, &author, &id)), {
+            ".created_at" => "[time]",
+        });
+        // Files read from the disk (job logs, message files) carry the checkout's times.
+        let mut files = s
+            .api(
+                "GET",
+                &format!("/workspaces/{WS}/files"),
+                Some(&author),
+                None,
+            )
+            .json();
+        for entry in files.as_array_mut().into_iter().flatten() {
+            if entry["job_id"].is_null() {
+                entry["timestamp"] = json!("[disk mtime]");
+            }
+        }
+        insta::assert_json_snapshot!("workspace_files_seen_by_the_author", files);
+        let error = s.api("POST", &format!("/requests/{id}/return"), Some(&c1), None);
+        insta::assert_json_snapshot!("refused_return", error.json());
+    }
+}

@@ -132,9 +132,12 @@ impl Store {
     }
 }
 
-/// Seconds since the epoch as a UTC time.
+/// Seconds since the epoch as a UTC time, to the microsecond (an f64 of today's times holds
+/// no more: finer digits would be rounding noise).
 fn time_of(seconds: f64) -> Option<DateTime<Utc>> {
-    let whole = seconds.floor();
-    let nanos = ((seconds - whole) * 1e9).round() as u32;
-    DateTime::from_timestamp(whole as i64, nanos.min(999_999_999))
+    let micros = (seconds * 1e6).round();
+    if !micros.is_finite() {
+        return None;
+    }
+    DateTime::from_timestamp_micros(micros as i64)
 }

@@ -1,0 +1,200 @@
+//! Authentication over HTTP (`api.md` §2) and bad input (`api.md` §1): every malformed body,
+//! path, method or route answers a clear 4xx with a code, changes nothing, and nothing answers
+//! 500.
+
+mod support;
+
+use proptest::prelude::*;
+use serde_json::json;
+use support::{Server, servers, start};
+
+#[test]
+fn api_2_login_tokens_and_logout() {
+    for s in servers() {
+        let failed = s.api(
+            "POST",
+            "/session",
+            None,
+            Some(json!({"user": "researcher_1", "token": "wrong"})),
+        );
+        assert_eq!(
+            (failed.status, failed.code().as_str()),
+            (401, "login_failed")
+        );
+        let missing = s.api("GET", "/me", None, None);
+        assert_eq!(
+            (missing.status, missing.code().as_str()),
+            (401, "unauthenticated")
+        );
+        let unknown = s.api("GET", "/me", Some("0123456789abcdef"), None);
+        assert_eq!(
+            (unknown.status, unknown.code().as_str()),
+            (401, "unauthenticated")
+        );
+
+        let token = s.login("researcher_1");
+        let me = s.api("GET", "/me", Some(&token), None);
+        assert_eq!(me.status, 200);
+        assert_eq!(me.json()["username"], "researcher_1");
+        assert!(
+            me.json()["workspaces"]["diabetes-outcomes"]["project_details"]["ongoing"].is_boolean()
+        );
+        // Never from a cookie (api.md §2).
+        let cookie = s.raw("GET", "/api/v1/me", None, None);
+        assert_eq!(cookie.status, 401);
+        assert_eq!(s.api("DELETE", "/session", Some(&token), None).status, 204);
+        let revoked = s.api("GET", "/me", Some(&token), None);
+        assert_eq!(
+            (revoked.status, revoked.code().as_str()),
+            (401, "unauthenticated")
+        );
+    }
+}
+
+#[test]
+fn api_1_malformed_bodies_answer_bad_request_and_change_nothing() {
+    for s in servers() {
+        let token = s.login("researcher_1");
+        let add = "/api/v1/workspaces/diabetes-outcomes/request/files";
+        for body in [
+            &b"{not json"[..],
+            br#"{"group": 3, "files": []}"#,
+            br#"{"group": "g", "files": [{"path": "output/table1.csv", "filetype": "EXECUTABLE"}]}"#,
+            br#"{"files": []}"#,
+            br#"{"group": "g", "files": [], "extra": true}"#,
+            br#"[1, 2]"#,
+        ] {
+            let answer = s.raw("POST", add, Some(&token), Some(body));
+            assert_eq!((answer.status, answer.code().as_str()), (400, "bad_request"), "{}", String::from_utf8_lossy(body));
+            assert!(answer.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+        let huge = format!(
+            r#"{{"group": "g", "files": [], "pad": "{}"}}"#,
+            "x".repeat(1024 * 1024)
+        );
+        let answer = s.raw("POST", add, Some(&token), Some(huge.as_bytes()));
+        assert_eq!(answer.status, 413);
+        assert_eq!(answer.code(), "bad_request");
+        // Nothing was created.
+        let current = s.api(
+            "GET",
+            "/workspaces/diabetes-outcomes/request",
+            Some(&token),
+            None,
+        );
+        assert_eq!(
+            (current.status, current.code().as_str()),
+            (404, "not_found")
+        );
+    }
+}
+
+#[test]
+fn api_1_unknown_routes_methods_and_traversal_paths_answer_4xx_with_a_code() {
+    for s in servers() {
+        let token = s.login("output_checker_1");
+        let unknown = s.api("GET", "/nope", Some(&token), None);
+        assert_eq!(
+            (unknown.status, unknown.code().as_str()),
+            (404, "not_found")
+        );
+        let wrong_method = s.api("PATCH", "/workspaces", Some(&token), None);
+        assert!(
+            (400..500).contains(&wrong_method.status),
+            "{}",
+            wrong_method.status
+        );
+        assert!(!wrong_method.code().is_empty());
+        for path in [
+            "/api/v1/requests/r1/files/output/%2e%2e/etc/passwd/content",
+            "/api/v1/requests/r1/files/output/..%2Fsecret.csv/content",
+            "/api/v1/requests/r1/files/%2Fetc%2Fpasswd/content",
+            "/api/v1/requests/r1/files/output%5Ca.csv/content",
+            "/api/v1/requests/r1/files/output/a%00.csv/content",
+        ] {
+            let answer = s.exact_get(path, Some(&token));
+            assert_eq!(
+                (answer.status, answer.code().as_str()),
+                (400, "bad_path"),
+                "{path}"
+            );
+        }
+        let bad_status = s.api(
+            "GET",
+            "/workspaces/diabetes-outcomes/requests?status=DONE",
+            Some(&token),
+            None,
+        );
+        assert_eq!(
+            (bad_status.status, bad_status.code().as_str()),
+            (400, "bad_request")
+        );
+        let bad_page = s.api(
+            "GET",
+            "/workspaces/diabetes-outcomes/requests?limit=0",
+            Some(&token),
+            None,
+        );
+        assert_eq!(bad_page.status, 400);
+        let none = s.api("GET", "/workspaces/no-such-ws/files", Some(&token), None);
+        assert_eq!((none.status, none.code().as_str()), (404, "not_found"));
+    }
+}
+
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let s = servers().remove(0);
+    let answer = s.raw("GET", "/healthz", None, None);
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer
+            .header("content-security-policy")
+            .is_some_and(|v| v.contains("default-src 'none'"))
+    );
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+}
+
+/// One server for the fuzz test, started once.
+fn fuzz_server() -> &'static (Server, String) {
+    static SERVER: std::sync::OnceLock<(Server, String)> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        let db = airlock_store::db::testing::test_databases().remove(0);
+        let server = start(db);
+        let token = server.login("output_checker_1");
+        (server, token)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// api.md §1: random methods, paths and bodies never produce a 500 (or a panic).
+    #[test]
+    fn random_requests_never_answer_500(
+        method in prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("PATCH"), Just("DELETE")],
+        segments in proptest::collection::vec(
+            prop_oneof![
+                Just("requests".to_string()), Just("workspaces".to_string()),
+                Just("files".to_string()), Just("vote".to_string()), Just("groups".to_string()),
+                Just("diabetes-outcomes".to_string()), Just("%2e%2e".to_string()),
+                Just("%00".to_string()), "[a-zA-Z0-9._%-]{1,12}",
+            ],
+            0..6,
+        ),
+        body in proptest::option::of(prop_oneof![
+            Just(b"{}".to_vec()),
+            Just(br#"{"vote": "APPROVED"}"#.to_vec()),
+            Just(br#"{"group": "g", "files": [{"path": "../x", "filetype": "OUTPUT"}]}"#.to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ]),
+        authenticated in any::<bool>(),
+    ) {
+        let (server, token) = fuzz_server();
+        let path = format!("/api/v1/{}", segments.join("/"));
+        let answer = server.raw(method, &path, authenticated.then_some(token.as_str()), body.as_deref());
+        prop_assert!(answer.status < 500, "{method} {path} answered {}: {}", answer.status, String::from_utf8_lossy(&answer.body));
+        if answer.status >= 400 {
+            prop_assert!(!answer.code().is_empty(), "{method} {path}: no code");
+        }
+    }
+}
