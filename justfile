@@ -3,7 +3,7 @@
 airlock := "cargo run -q -p airlock-cli -- --config fixtures/airlock.toml"
 
 # Try the operator CLI on the fixtures: a request from a workspace, the audit log, its check.
-demo:
+cli-demo:
     {{airlock}} migrate
     {{airlock}} check-config
     {{airlock}} create-request vaccine-uptake output/uptake --username researcher_1 --supporting output/uptake/uptake_by_age.csv
@@ -21,7 +21,7 @@ bench:
     cargo bench -p airlock-store --bench add_file
     cargo bench -p airlock-store --bench audit_verify
 
-# Run the web service on the fixtures (still a placeholder that exits; see `just demo`).
+# Run the service on the fixtures (SQLite under fixtures/work/); prints its URL and the users.
 run:
     cargo run --release -p airlock-web -- --config fixtures/airlock.toml
 

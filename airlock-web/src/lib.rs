@@ -8,6 +8,8 @@
 //! [`api`] is the JSON API (its errors, guards and routes); [`logging`] writes one line per
 //! request; [`server`] assembles and launches Rocket.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod logging;

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod guards;
+pub mod openapi;
 pub mod requests;
 pub mod session;
 pub mod workspaces;
@@ -22,5 +23,6 @@ pub fn routes() -> Vec<Route> {
     let mut routes = session::routes();
     routes.extend(workspaces::routes());
     routes.extend(requests::routes());
+    routes.extend(openapi::routes());
     routes
 }
