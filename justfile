@@ -20,6 +20,11 @@ bench:
     cargo bench -p airlock-store --bench workspace
     cargo bench -p airlock-store --bench add_file
     cargo bench -p airlock-store --bench audit_verify
+    cargo bench -p airlock-web --bench load
+
+# Load benchmark of the service: 16 connections on a 10 000-output workspace (release build).
+load:
+    cargo bench -p airlock-web --bench load
 
 # Run the service on the fixtures (SQLite under fixtures/work/); prints its URL and the users.
 run:

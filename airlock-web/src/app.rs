@@ -1,6 +1,8 @@
 //! The state every handler shares, and the one way handlers call the store.
 
 use crate::api::error::ApiError;
+use crate::api::guards::Caller;
+use airlock_core::User;
 use airlock_store::config::Config;
 use airlock_store::ops::Store;
 use airlock_store::ops::sessions::{Auth, Directory};
@@ -35,6 +37,20 @@ impl App {
     /// Authentication.
     pub fn auth(&self) -> &Auth {
         &self.inner.auth
+    }
+
+    /// Runs a store call for the user of `caller`'s bearer token (re-authorised when due,
+    /// AUTH-5 to AUTH-7) on a blocking thread.
+    pub async fn run_as<T, F>(&self, caller: Caller, call: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App, &User) -> airlock_core::Result<T> + Send + 'static,
+    {
+        self.run(move |app| {
+            let user = app.auth().user_of_token(&caller.token)?;
+            call(app, &user)
+        })
+        .await
     }
 
     /// Runs a store call on a blocking thread (database and file I/O never block the async

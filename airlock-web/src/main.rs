@@ -33,10 +33,23 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
-#[rocket::main]
-async fn main() -> anyhow::Result<()> {
+/// Threads that run store calls (database and file I/O): as many as the pool has connections,
+/// since more would only wait for one.
+const BLOCKING_THREADS: usize = airlock_store::ops::open::POOL_SIZE as usize;
+
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_tracing();
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .thread_name("airlock-web")
+        .max_blocking_threads(BLOCKING_THREADS)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
     let config = Config::load(&args.config)
         .with_context(|| format!("configuration {} refused", args.config.display()))?;
     config.validate().context("configuration refused")?;

@@ -18,6 +18,12 @@ use diesel::result::Error as DieselError;
 
 type Manager = <DbConnection as Connection>::TransactionManager;
 
+/// Serialises this process's SQLite write transactions. SQLite admits one writer at a time;
+/// without this, concurrent writers wait in SQLite's busy handler, which sleeps in growing
+/// steps (up to 100 ms) and makes tail latencies of concurrent actions long. Waiting here is
+/// a plain queue. Other processes (the CLI) still wait through `busy_timeout`.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction: commits when it returns `Ok`, rolls back on `Err`.
 pub fn write_tx<T, E>(
     conn: &mut DbConnection,
@@ -26,6 +32,14 @@ pub fn write_tx<T, E>(
 where
     E: From<DieselError>,
 {
+    let outermost = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_none();
+    let _writer = (outermost && matches!(conn, DbConnection::Sqlite(_))).then(|| {
+        SQLITE_WRITER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     begin(conn)?;
     match f(conn) {
         Ok(value) => {

@@ -59,6 +59,7 @@ pub struct Store {
     org_repo: Option<OrgRepo>,
     clock: Clock,
     automated: bool,
+    hints: views::HintCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -126,6 +127,7 @@ impl Store {
             org_repo: None,
             clock: Arc::new(system_clock),
             automated: false,
+            hints: views::HintCache::default(),
         }
     }
 

@@ -3,8 +3,10 @@
 
 use super::Store;
 use super::files::released_hashes;
+use super::reads::Page;
 use crate::db;
 use airlock_core::access::require_view;
+use airlock_core::hints::Hint;
 use airlock_core::manifest::{TreeOptions, digest_hex};
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
@@ -12,7 +14,9 @@ use airlock_core::view::{
 };
 use airlock_core::{AirlockError, ErrorCode, FileType, RequestState, User};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 
 /// CSV files larger than this are not scanned for hints (the page says so instead).
 pub const MAX_HINT_SCAN_BYTES: u64 = 16 * 1024 * 1024;
@@ -25,11 +29,12 @@ impl Store {
     }
 
     /// `api.md` §3: the shown files of a workspace with their statuses relative to the user's
-    /// current request, sorted by path.
+    /// current request, sorted by path; one page of them when `page` is given.
     pub fn workspace_files(
         &self,
         actor: &User,
         workspace: &str,
+        page: Option<Page>,
     ) -> airlock_core::Result<Vec<WorkspaceFileView>> {
         if !self.workspaces.exists(workspace) {
             return Err(AirlockError::not_found());
@@ -45,8 +50,21 @@ impl Store {
             (current, released_hashes(&mut conn, workspace)?)
         };
         let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
-        let mut files: Vec<WorkspaceFileView> = tree
-            .files()
+        // Sorted by path (byte order), not in tree order: sort the borrowed paths, then build
+        // only the page's views.
+        let mut files: Vec<_> = tree.files().collect();
+        files.sort_unstable_by(|(a, _), (b, _)| a.path.cmp(b.path));
+        let (skip, take) = match page {
+            Some(page) => (
+                usize::try_from(page.offset).unwrap_or(usize::MAX),
+                usize::try_from(page.limit).unwrap_or(0),
+            ),
+            None => (0, usize::MAX),
+        };
+        Ok(files
+            .into_iter()
+            .skip(skip)
+            .take(take)
             .map(|(node, file)| WorkspaceFileView {
                 path: node.path.to_string(),
                 size: file.source.size(),
@@ -55,9 +73,7 @@ impl Store {
                 job_id: file.source.output().map(|e| e.output().job_id.to_string()),
                 status: file.status,
             })
-            .collect();
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+            .collect())
     }
 
     /// `api.md` §4: the request as the user may see it, hints included when they are shown.
@@ -80,6 +96,7 @@ impl Store {
     }
 
     /// §15: the disclosure hints of the request's CSV outputs, read from the stored blobs.
+    /// Blobs are content-addressed and never change, so each one's hints are computed once.
     fn hints(&self, state: &RequestState) -> Vec<HintView> {
         let mut out = Vec::new();
         let Ok(blobs) = self.request_blobs(&state.request.workspace, &state.request.id) else {
@@ -90,21 +107,28 @@ impl Store {
             .iter()
             .filter(|f| f.filetype == FileType::Output && f.relpath.ends_with(".csv"))
         {
-            let Ok(mut reader) = blobs.open(&file.file_id) else {
-                tracing::warn!(request = %state.request.id, path = %file.relpath, "stored file missing");
-                continue;
-            };
-            let mut bytes = Vec::new();
-            if (&mut reader)
-                .take(MAX_HINT_SCAN_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .is_err()
-                || bytes.len() as u64 > MAX_HINT_SCAN_BYTES
-            {
-                continue;
-            }
-            if let Ok(hints) = airlock_core::hints::hints(&bytes, &self.rules) {
-                out.extend(hints.into_iter().map(|h| HintView::of(&file.relpath, h)));
+            let hints = self.hints.get_or_compute(&file.file_id, || {
+                let mut reader = blobs.open(&file.file_id).ok()?;
+                let mut bytes = Vec::new();
+                (&mut reader)
+                    .take(MAX_HINT_SCAN_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .ok()?;
+                if bytes.len() as u64 > MAX_HINT_SCAN_BYTES {
+                    return Some(Vec::new());
+                }
+                Some(airlock_core::hints::hints(&bytes, &self.rules).unwrap_or_default())
+            });
+            match hints {
+                Some(hints) => out.extend(
+                    hints
+                        .iter()
+                        .cloned()
+                        .map(|h| HintView::of(&file.relpath, h)),
+                ),
+                None => {
+                    tracing::warn!(request = %state.request.id, path = %file.relpath, "stored file missing");
+                }
             }
         }
         out
@@ -140,4 +164,39 @@ fn time_of(seconds: f64) -> Option<DateTime<Utc>> {
         return None;
     }
     DateTime::from_timestamp_micros(micros as i64)
+}
+
+/// The hints of stored blobs by content hash, bounded: when full it starts again (hints are
+/// cheap to recompute, and a bounded map keeps memory flat).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct HintCache(Arc<Mutex<HashMap<String, Arc<Vec<Hint>>>>>);
+
+/// Blobs whose hints are kept at most.
+const HINT_CACHE_ENTRIES: usize = 4096;
+
+impl HintCache {
+    /// The hints of blob `hash`, computing them with `compute` when unknown; `None` when
+    /// `compute` cannot read the blob (not cached).
+    fn get_or_compute(
+        &self,
+        hash: &str,
+        compute: impl FnOnce() -> Option<Vec<Hint>>,
+    ) -> Option<Arc<Vec<Hint>>> {
+        if let Some(hit) = self.lock().get(hash) {
+            return Some(Arc::clone(hit));
+        }
+        let hints = Arc::new(compute()?);
+        let mut map = self.lock();
+        if map.len() >= HINT_CACHE_ENTRIES {
+            map.clear();
+        }
+        map.insert(hash.to_string(), Arc::clone(&hints));
+        Some(hints)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<Hint>>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }

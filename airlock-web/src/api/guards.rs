@@ -4,34 +4,25 @@
 //! error with the JSON shape of `api.md` §1.
 
 use super::error::ApiError;
-use crate::app::App;
+use airlock_core::ErrorCode;
 use airlock_core::manifest::validate_relpath;
-use airlock_core::{ErrorCode, User};
+use rocket::async_trait;
 use rocket::data::{ByteUnit, Data, FromData, ToByteUnit};
 use rocket::http::uri::Segments;
 use rocket::http::uri::fmt::Path;
 use rocket::request::{FromRequest, FromSegments, Outcome, Request};
-use rocket::{State, async_trait};
 use serde::de::DeserializeOwned;
 
 /// The largest JSON body accepted (`api.md` §1: larger answers 413).
 pub const BODY_LIMIT: ByteUnit = ByteUnit::Mebibyte(1);
 
-/// The user a valid bearer token stands for, after re-authorisation (AUTH-5 to AUTH-7).
+/// The bearer token of the call (`Authorization: Bearer <token>`, never a cookie: `api.md`
+/// §2). Which user it stands for is decided on the blocking thread that runs the store call
+/// ([`App::run_as`]), so that a call costs one hand-off between threads, not two.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The user.
-    pub user: User,
-    /// The bearer token, to revoke on logout.
+    /// The bearer token.
     pub token: String,
-}
-
-/// The bearer token of `Authorization: Bearer <token>` (never a cookie, `api.md` §2).
-fn bearer<'r>(request: &'r Request<'_>) -> Option<&'r str> {
-    let value = request.headers().get_one("Authorization")?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[async_trait]
@@ -39,25 +30,20 @@ impl<'r> FromRequest<'r> for Caller {
     type Error = ApiError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        let result = match (bearer(request), request.guard::<&State<App>>().await) {
-            (None, _) => Err(ApiError::of(
-                ErrorCode::Unauthenticated,
-                "A bearer token is required.",
+        let token = request
+            .headers()
+            .get_one("Authorization")
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, token)| {
+                scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
+            })
+            .map(|(_, token)| token.trim().to_string());
+        match token {
+            Some(token) => Outcome::Success(Caller { token }),
+            None => Outcome::Error((
+                rocket::http::Status::Unauthorized,
+                ApiError::of(ErrorCode::Unauthenticated, "A bearer token is required."),
             )),
-            (Some(token), Outcome::Success(app)) => {
-                let token = token.to_string();
-                app.run(move |app| {
-                    let user = app.auth().user_of_token(&token)?;
-                    Ok(Caller { user, token })
-                })
-                .await
-            }
-            (Some(_), _) => Err(ApiError::internal("the application state is missing")),
-        };
-        match result {
-            Ok(caller) => Outcome::Success(caller),
-            // Forwarding the error as a value: the handler answers it (see the module doc).
-            Err(e) => Outcome::Error((rocket::http::Status::Unauthorized, e)),
         }
     }
 }

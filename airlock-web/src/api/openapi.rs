@@ -72,13 +72,16 @@ pub const OPERATIONS: &[Operation] = &[
         None,
         (200, Some("WorkspaceList")),
     ),
-    op(
-        "GET",
-        "/workspaces/{ws}/files",
-        "The shown files of a workspace with their statuses.",
-        None,
-        (200, Some("WorkspaceFileList")),
-    ),
+    Operation {
+        query: &["offset", "limit"],
+        ..op(
+            "GET",
+            "/workspaces/{ws}/files",
+            "The shown files of a workspace with their statuses, sorted by path; all of them unless limit asks for a page.",
+            None,
+            (200, Some("WorkspaceFileList")),
+        )
+    },
     op(
         "GET",
         "/workspaces/{ws}/request",

@@ -31,9 +31,9 @@ async fn act_then_view(
     let caller = caller?;
     let id = id.to_string();
     let view = app
-        .run(move |app| {
-            action(app, &caller.user, &id)?;
-            app.store().request_view(&caller.user, &id)
+        .run_as(caller, move |app, user| {
+            action(app, user, &id)?;
+            app.store().request_view(user, &id)
         })
         .await?;
     Ok(Json(view))
@@ -49,7 +49,7 @@ pub async fn get_request(
     let caller = caller?;
     let id = id.to_string();
     Ok(Json(
-        app.run(move |app| app.store().request_view(&caller.user, &id))
+        app.run_as(caller, move |app, user| app.store().request_view(user, &id))
             .await?,
     ))
 }
@@ -161,14 +161,14 @@ pub async fn create_comment(
     let (caller, Body(body)) = (caller?, body?);
     let (id, group) = (id.to_string(), group.to_string());
     let comment = app
-        .run(move |app| {
+        .run_as(caller, move |app, user| {
             let input = CommentInput {
                 group,
                 text: body.text,
                 visibility: body.visibility,
                 file: body.file,
             };
-            app.store().create_comment(&caller.user, &id, &input)
+            app.store().create_comment(user, &id, &input)
         })
         .await?;
     Ok((HttpStatus::Created, Json(CommentView::of(&comment))))
@@ -184,10 +184,10 @@ pub async fn delete_comment(
 ) -> Result<HttpStatus, ApiError> {
     let caller = caller?;
     let (id, comment) = (id.to_string(), comment.to_string());
-    app.run(move |app| {
+    app.run_as(caller, move |app, user| {
         let store = app.store();
-        let group = store.comment_group(&caller.user, &id, &comment)?;
-        store.delete_comment(&caller.user, &id, &group, &comment)
+        let group = store.comment_group(user, &id, &comment)?;
+        store.delete_comment(user, &id, &group, &comment)
     })
     .await?;
     Ok(HttpStatus::NoContent)
@@ -328,10 +328,10 @@ pub async fn content(
     let caller = caller?;
     let id = id.to_string();
     let (blob, name) = app
-        .run(move |app| {
+        .run_as(caller, move |app, user| {
             let store = app.store();
-            let file = store.download_file(&caller.user, &id, &path)?;
-            let request = store.get_request_state(&caller.user, &id)?.request;
+            let file = store.download_file(user, &id, &path)?;
+            let request = store.get_request_state(user, &id)?.request;
             let blobs = store.request_blobs(&request.workspace, &request.id)?;
             let blob = blobs.path(&file.file_id)?;
             Ok((blob, format!("{}/{}", file.group, file.relpath)))
@@ -441,7 +441,9 @@ pub async fn audit(
     let caller = caller?;
     let id = id.to_string();
     let entries = app
-        .run(move |app| app.store().request_activity(&caller.user, &id, None))
+        .run_as(caller, move |app, user| {
+            app.store().request_activity(user, &id, None)
+        })
         .await?;
     Ok(Json(entries.iter().map(ActivityEntry::of).collect()))
 }
@@ -499,7 +501,7 @@ pub async fn reviews(
 ) -> ApiResult<ReviewsAnswer> {
     let caller = caller?;
     let lists = app
-        .run(move |app| app.store().reviews(&caller.user))
+        .run_as(caller, move |app, user| app.store().reviews(user))
         .await?;
     Ok(Json(ReviewsAnswer {
         outstanding: lists

@@ -55,14 +55,17 @@ pub async fn logout(
     caller: Result<Caller, ApiError>,
 ) -> Result<Status, ApiError> {
     let caller = caller?;
-    app.run(move |app| app.auth().logout(&caller.token)).await?;
+    let token = caller.token.clone();
+    // The token must be valid (api.md §2), then it is revoked.
+    app.run_as(caller, move |app, _| app.auth().logout(&token))
+        .await?;
     Ok(Status::NoContent)
 }
 
 /// `GET /me`: the caller's user record (USR-1).
 #[get("/me")]
-pub async fn me(caller: Result<Caller, ApiError>) -> ApiResult<User> {
-    Ok(Json(caller?.user))
+pub async fn me(app: &State<App>, caller: Result<Caller, ApiError>) -> ApiResult<User> {
+    Ok(Json(app.run_as(caller?, |_, user| Ok(user.clone())).await?))
 }
 
 /// The routes of this module.

@@ -22,23 +22,32 @@ pub async fn list(
 ) -> ApiResult<Vec<WorkspaceSummary>> {
     let caller = caller?;
     Ok(Json(
-        app.run(move |app| app.store().workspaces_for(&caller.user))
+        app.run_as(caller, move |app, user| app.store().workspaces_for(user))
             .await?,
     ))
 }
 
-/// `GET /workspaces/<ws>/files`: the shown files with their statuses (WS rules).
-#[get("/workspaces/<ws>/files")]
+/// `GET /workspaces/<ws>/files?offset=&limit=`: the shown files with their statuses (WS
+/// rules), sorted by path; all of them unless `limit` (at most 1000) asks for a page.
+#[get("/workspaces/<ws>/files?<offset>&<limit>")]
 pub async fn files(
     app: &State<App>,
     caller: Result<Caller, ApiError>,
     ws: &str,
+    offset: Option<i64>,
+    limit: Option<i64>,
 ) -> ApiResult<Vec<WorkspaceFileView>> {
     let caller = caller?;
+    let page = match (offset, limit) {
+        (None, None) => None,
+        _ => Some(page_of(offset, limit)?),
+    };
     let ws = ws.to_string();
     Ok(Json(
-        app.run(move |app| app.store().workspace_files(&caller.user, &ws))
-            .await?,
+        app.run_as(caller, move |app, user| {
+            app.store().workspace_files(user, &ws, page)
+        })
+        .await?,
     ))
 }
 
@@ -52,15 +61,15 @@ pub async fn current(
     let caller = caller?;
     let ws = ws.to_string();
     let view = app
-        .run(move |app| {
+        .run_as(caller, move |app, user| {
             let store = app.store();
-            let state = store.current_request(&caller.user, &ws)?.ok_or_else(|| {
+            let state = store.current_request(user, &ws)?.ok_or_else(|| {
                 AirlockError::with_message(
                     airlock_core::ErrorCode::NotFound,
                     format!("You have no current request in workspace {ws}."),
                 )
             })?;
-            Ok(store.view_of(&caller.user, &state))
+            Ok(store.view_of(user, &state))
         })
         .await?;
     Ok(Json(view))
@@ -140,17 +149,16 @@ pub async fn add(
     let (caller, Body(body)) = (caller?, body?);
     let ws = ws.to_string();
     let answer = app
-        .run(move |app| {
+        .run_as(caller, move |app, user| {
             let store = app.store();
             let items: Vec<AddItem> = body
                 .files
                 .iter()
                 .map(|f| AddItem::new(f.path.clone(), f.filetype))
                 .collect();
-            let report =
-                store.add_files(&caller.user, &ws, GroupTarget::Named(&body.group), &items)?;
+            let report = store.add_files(user, &ws, GroupTarget::Named(&body.group), &items)?;
             let request = match &report.request_id {
-                Some(id) => Some(store.request_view(&caller.user, id)?),
+                Some(id) => Some(store.request_view(user, id)?),
                 None => None,
             };
             Ok(BatchAnswer {
@@ -185,9 +193,9 @@ pub async fn update(
     let (caller, Body(body)) = (caller?, body?);
     let ws = ws.to_string();
     let answer = app
-        .run(move |app| {
+        .run_as(caller, move |app, user| {
             let store = app.store();
-            let current = store.current_request(&caller.user, &ws)?.ok_or_else(|| {
+            let current = store.current_request(user, &ws)?.ok_or_else(|| {
                 AirlockError::with_message(
                     airlock_core::ErrorCode::NotFound,
                     format!("You have no current request in workspace {ws}."),
@@ -198,12 +206,12 @@ pub async fn update(
                 .paths
                 .into_iter()
                 .map(|path| {
-                    let result = store.update_file(&caller.user, &id, &path);
+                    let result = store.update_file(user, &id, &path);
                     PathResult::of(path, &result)
                 })
                 .collect();
             Ok(BatchAnswer {
-                request: Some(store.request_view(&caller.user, &id)?),
+                request: Some(store.request_view(user, &id)?),
                 results,
             })
         })
@@ -236,9 +244,8 @@ pub async fn requests(
     let page = page_of(offset, limit)?;
     let ws = ws.to_string();
     let list = app
-        .run(move |app| {
-            app.store()
-                .workspace_requests(&caller.user, &ws, &statuses, page)
+        .run_as(caller, move |app, user| {
+            app.store().workspace_requests(user, &ws, &statuses, page)
         })
         .await?;
     Ok(Json(list.iter().map(RequestSummary::of).collect()))
