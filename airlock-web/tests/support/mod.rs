@@ -46,12 +46,17 @@ impl Drop for Server {
 
 /// Starts a server over `db` in test mode.
 pub fn start(db: TestDb) -> Server {
+    let users = std::fs::read(fixtures().join("users.json")).expect("users file");
+    let directory = Directory::UsersFile(Arc::new(parse_users_file(&users).expect("valid")));
+    start_with(db, directory)
+}
+
+/// Starts a server over `db` whose logins go to `directory`.
+pub fn start_with(db: TestDb, directory: Directory) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = fixtures().join("workspaces");
     let mut config = Config::new(dir.path(), &workspaces);
     config.dev_users_file = Some(fixtures().join("users.json"));
-    let users = std::fs::read(fixtures().join("users.json")).expect("users file");
-    let directory = Directory::UsersFile(Arc::new(parse_users_file(&users).expect("valid")));
     let store = Store::new(
         db.pool.clone(),
         config.rules(),

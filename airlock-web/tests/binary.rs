@@ -1,0 +1,170 @@
+//! The `airlock-web` binary: it refuses a bad configuration before answering `/healthz`, runs
+//! or refuses migrations, serves, and stops cleanly on SIGTERM. Also: login through the Jobs
+//! site (its double) over HTTP.
+
+mod support;
+
+use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, JobSite};
+use airlock_store::config::Secret;
+use airlock_store::jobsite::JobSiteClient;
+use airlock_store::ops::sessions::Directory;
+use serde_json::json;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A configuration over the fixtures with everything written under `dir`, on `port`.
+fn write_config(dir: &Path, port: u16, extra: &str) -> std::path::PathBuf {
+    let fixtures = support::fixtures();
+    let work = dir.join("work");
+    let text = format!(
+        "workspace_dir = \"{ws}\"\nwork_dir = \"{work}\"\nrequest_dir = \"{work}/requests\"\n\
+         repo_cache_dir = \"{work}/repos\"\ndatabase_url = \"{work}/airlock.db\"\n\
+         regular_requests_file = \"{regular}\"\ndev_users_file = \"{users}\"\n\
+         bind_address = \"127.0.0.1\"\nport = {port}\n{extra}",
+        ws = fixtures.join("workspaces").display(),
+        work = work.display(),
+        regular = fixtures.join("regular-requests.json").display(),
+        users = fixtures.join("users.json").display(),
+    );
+    let path = dir.join("airlock.toml");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_airlock-web"));
+    command
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("AIRLOCK_CONFIG");
+    command
+}
+
+#[test]
+fn a_bad_configuration_is_refused_before_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), free_port(), "required_reviews = 1\n");
+    let output = binary()
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("required_reviews"), "{stderr}");
+    let config = write_config(dir.path(), free_port(), "colour = \"blue\"\n");
+    let output = binary()
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("colour"));
+}
+
+#[test]
+fn no_migrate_refuses_an_old_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), free_port(), "");
+    let output = binary()
+        .arg("--config")
+        .arg(&config)
+        .arg("--no-migrate")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pending migration"), "{stderr}");
+}
+
+#[test]
+fn the_service_migrates_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let config = write_config(dir.path(), port, "");
+    let mut child = binary()
+        .arg("--config")
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(2))
+        .build();
+    while agent.get(&format!("{url}/healthz")).call().is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never became ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let login = agent
+        .post(&format!("{url}/api/v1/session"))
+        .send_json(json!({"user": "researcher_1", "token": "researcher_1"}))
+        .expect("logs in");
+    assert_eq!(login.status(), 201);
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("exits");
+    assert!(exit.success(), "exit status {exit:?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+        .expect("read");
+    assert!(stdout.contains(&format!("{url}/api/v1")), "{stdout}");
+    assert!(stdout.contains("researcher_1"), "{stdout}");
+}
+
+#[test]
+fn auth_1_login_through_the_jobs_site_over_http() {
+    for db in airlock_store::db::testing::test_databases() {
+        let site = JobSite::start(
+            DoubleConfig::new("backend-token").with_user(DoubleUser::new(
+                json!({"username": "jsmith", "output_checker": true}),
+                "three words here",
+                &[],
+            )),
+        )
+        .expect("double");
+        let client = JobSiteClient::new(
+            &site.endpoint(),
+            Secret::new("backend-token"),
+            Duration::from_secs(2),
+            Duration::from_secs(5),
+        );
+        let s = support::start_with(db, Directory::JobSite(client));
+        let login = s.api(
+            "POST",
+            "/session",
+            None,
+            Some(json!({"user": "jsmith@example.org", "token": "three words here"})),
+        );
+        assert_eq!(login.status, 201, "{}", login.json());
+        let token = login.json()["token"].as_str().expect("token").to_string();
+        let me = s.api("GET", "/me", Some(&token), None);
+        assert_eq!(me.json()["output_checker"], true);
+        // Single use: the same token again is login_failed.
+        let again = s.api(
+            "POST",
+            "/session",
+            None,
+            Some(json!({"user": "jsmith", "token": "three words here"})),
+        );
+        assert_eq!((again.status, again.code().as_str()), (401, "login_failed"));
+        assert_eq!(site.calls_to(Endpoint::Authenticate).len(), 2);
+        assert!(site.contract_failures().is_empty());
+    }
+}
