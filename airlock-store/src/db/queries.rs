@@ -31,7 +31,9 @@ pub fn load_request_state(
     let Some(request) = load_request(conn, request_id)? else {
         return Ok(None);
     };
-    Ok(load_request_states(conn, vec![request])?.pop())
+    let mut states = vec![RequestState::new(request)];
+    load_children(conn, &mut states, RequestIds::One(request_id))?;
+    Ok(states.pop())
 }
 
 /// Ids per `IN (...)` list, well under every backend's parameter limit.
@@ -44,56 +46,74 @@ pub fn load_request_states(
     requests: Vec<Request>,
 ) -> Result<Vec<RequestState>, DbError> {
     let mut states: Vec<RequestState> = requests.into_iter().map(RequestState::new).collect();
+    let ids: Vec<String> = states.iter().map(|s| s.request.id.clone()).collect();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        load_children(conn, &mut states, RequestIds::Many(chunk))?;
+    }
+    Ok(states)
+}
+
+/// Which requests' rows to load: one (an `=` query, whose prepared statement is cached) or a
+/// chunk of a listing (an `IN` list).
+#[derive(Clone, Copy)]
+enum RequestIds<'a> {
+    One(&'a str),
+    Many(&'a [String]),
+}
+
+/// The rows of `$table` whose `request_id` is among `$ids`, as `$row`s in `$order`.
+macro_rules! child_rows {
+    ($conn:expr, $ids:expr, $table:ident, $row:ty, $order:expr) => {
+        match $ids {
+            RequestIds::One(id) => $table::table
+                .filter($table::request_id.eq(id))
+                .order($order)
+                .select(<$row>::as_select())
+                .load::<$row>($conn)?,
+            RequestIds::Many(chunk) => $table::table
+                .filter($table::request_id.eq_any(chunk))
+                .order($order)
+                .select(<$row>::as_select())
+                .load::<$row>($conn)?,
+        }
+    };
+}
+
+/// Adds the groups, files, votes and comments of `ids` to their states.
+fn load_children(
+    conn: &mut DbConnection,
+    states: &mut [RequestState],
+    ids: RequestIds<'_>,
+) -> Result<(), DbError> {
     let position: std::collections::HashMap<String, usize> = states
         .iter()
         .enumerate()
         .map(|(i, s)| (s.request.id.clone(), i))
         .collect();
-    let ids: Vec<String> = states.iter().map(|s| s.request.id.clone()).collect();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let at = |id: &str| position.get(id).copied();
-        for row in request_groups::table
-            .filter(request_groups::request_id.eq_any(chunk))
-            .order((request_groups::created_at, request_groups::id))
-            .select(GroupRow::as_select())
-            .load(conn)?
-        {
-            if let Some(i) = at(&row.request_id) {
-                states[i].groups.push(row.into_group());
-            }
-        }
-        for row in request_files::table
-            .filter(request_files::request_id.eq_any(chunk))
-            .order(request_files::id)
-            .select(FileRow::as_select())
-            .load(conn)?
-        {
-            if let Some(i) = at(&row.request_id) {
-                states[i].files.push(row.into_file()?);
-            }
-        }
-        for row in votes::table
-            .filter(votes::request_id.eq_any(chunk))
-            .order(votes::id)
-            .select(VoteRow::as_select())
-            .load(conn)?
-        {
-            if let Some(i) = at(&row.request_id) {
-                states[i].votes.push(row.into_vote()?);
-            }
-        }
-        for row in comments::table
-            .filter(comments::request_id.eq_any(chunk))
-            .order((comments::created_at, comments::id))
-            .select(CommentRow::as_select())
-            .load(conn)?
-        {
-            if let Some(i) = at(&row.request_id) {
-                states[i].comments.push(row.into_comment()?);
-            }
+    let at = |id: &str| position.get(id).copied();
+    let order = (request_groups::created_at, request_groups::id);
+    for row in child_rows!(conn, ids, request_groups, GroupRow, order) {
+        if let Some(i) = at(&row.request_id) {
+            states[i].groups.push(row.into_group());
         }
     }
-    Ok(states)
+    for row in child_rows!(conn, ids, request_files, FileRow, request_files::id) {
+        if let Some(i) = at(&row.request_id) {
+            states[i].files.push(row.into_file()?);
+        }
+    }
+    for row in child_rows!(conn, ids, votes, VoteRow, votes::id) {
+        if let Some(i) = at(&row.request_id) {
+            states[i].votes.push(row.into_vote()?);
+        }
+    }
+    let order = (comments::created_at, comments::id);
+    for row in child_rows!(conn, ids, comments, CommentRow, order) {
+        if let Some(i) = at(&row.request_id) {
+            states[i].comments.push(row.into_comment()?);
+        }
+    }
+    Ok(())
 }
 
 /// The id of the user's current request in a workspace: their active request (ONE-3).

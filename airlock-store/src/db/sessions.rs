@@ -3,7 +3,7 @@
 
 use super::DbError;
 use super::pool::DbConnection;
-use super::rows::{from_naive, to_naive};
+use super::rows::{UserRow, from_naive, to_naive};
 use super::schema::{api_tokens, users};
 use airlock_core::Timestamp;
 use diesel::prelude::*;
@@ -29,6 +29,50 @@ impl TokenRow {
     }
 }
 
+/// A token with its user's stored record, in one query (every authenticated call reads it).
+#[derive(Debug, Clone)]
+pub struct TokenWithUser {
+    /// The token.
+    pub token: TokenRow,
+    /// The user's record, when stored.
+    pub user: Option<UserRow>,
+    /// When the user's last re-authorisation failed, if it did.
+    pub refresh_failed_at: Option<Timestamp>,
+}
+
+/// A user row with its re-authorisation failure time.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserAuthRow {
+    #[diesel(embed)]
+    user: UserRow,
+    refresh_failed_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The token with this hash and its user's record.
+pub fn token_with_user(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<TokenWithUser>, DbError> {
+    let row = api_tokens::table
+        .left_join(users::table.on(users::username.eq(api_tokens::username)))
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .select((TokenRow::as_select(), Option::<UserAuthRow>::as_select()))
+        .first::<(TokenRow, Option<UserAuthRow>)>(conn)
+        .optional()?;
+    Ok(row.map(|(token, user)| {
+        let refresh_failed_at = user
+            .as_ref()
+            .and_then(|u| u.refresh_failed_at)
+            .map(from_naive);
+        TokenWithUser {
+            token,
+            user: user.map(|u| u.user),
+            refresh_failed_at,
+        }
+    }))
+}
+
 /// Stores a new token.
 pub fn insert_token(
     conn: &mut DbConnection,
@@ -46,15 +90,6 @@ pub fn insert_token(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// The token with this hash, if any.
-pub fn token(conn: &mut DbConnection, token_hash: &str) -> Result<Option<TokenRow>, DbError> {
-    Ok(api_tokens::table
-        .find(token_hash)
-        .select(TokenRow::as_select())
-        .first(conn)
-        .optional()?)
 }
 
 /// Moves a token's expiry (AUTH-4).
@@ -114,18 +149,4 @@ pub fn set_refresh_failed(
         .set(users::refresh_failed_at.eq(Some(to_naive(now))))
         .execute(conn)?;
     Ok(())
-}
-
-/// When the last re-authorisation of a user failed, if it did.
-pub fn refresh_failed_at(
-    conn: &mut DbConnection,
-    username: &str,
-) -> Result<Option<Timestamp>, DbError> {
-    Ok(users::table
-        .find(username)
-        .select(users::refresh_failed_at)
-        .first::<Option<chrono::NaiveDateTime>>(conn)
-        .optional()?
-        .flatten()
-        .map(from_naive))
 }

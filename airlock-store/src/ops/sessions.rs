@@ -136,18 +136,18 @@ impl Auth {
         let now = self.store.now();
         let row = {
             let mut conn = self.store.conn()?;
-            db::token(&mut conn, &hash).map_err(OpError::Db)?
+            db::token_with_user(&mut conn, &hash).map_err(OpError::Db)?
         };
         let Some(row) = row else {
             return Err(refused(ErrorCode::Unauthenticated));
         };
-        if row.revoked_at.is_some() {
-            return Err(refused(match row.ended_reason.as_deref() {
+        if row.token.revoked_at.is_some() {
+            return Err(refused(match row.token.ended_reason.as_deref() {
                 Some(ENDED_BY_REAUTHORISATION) => ErrorCode::SessionExpired,
                 _ => ErrorCode::Unauthenticated,
             }));
         }
-        let expires = row.expires().unwrap_or(now);
+        let expires = row.token.expires().unwrap_or(now);
         if session::token_expired(now, expires) {
             return Err(refused(ErrorCode::Unauthenticated));
         }
@@ -155,19 +155,23 @@ impl Auth {
             let mut conn = self.store.conn()?;
             db::set_token_expiry(&mut conn, &hash, renewed).map_err(OpError::Db)?;
         }
-        self.current_user(&row.username)
+        let Some(user_row) = row.user else {
+            return Err(refused(ErrorCode::Unauthenticated));
+        };
+        let (stored, last_refresh) = user_row.into_user().map_err(OpError::Db)?;
+        self.current_user(stored, last_refresh, row.refresh_failed_at)
     }
 
     /// The user's record, refreshed when due; ends their sessions when re-authorisation says so.
-    fn current_user(&self, username: &str) -> airlock_core::Result<User> {
+    fn current_user(
+        &self,
+        stored: User,
+        last_refresh: chrono::DateTime<chrono::Utc>,
+        failed_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> airlock_core::Result<User> {
         let now = self.store.now();
-        let Some((stored, last_refresh)) = self.store.user(username)? else {
-            return Err(refused(ErrorCode::Unauthenticated));
-        };
-        let failed_at = {
-            let mut conn = self.store.conn()?;
-            db::refresh_failed_at(&mut conn, username).map_err(OpError::Db)?
-        };
+        let username = stored.username.clone();
+        let username = username.as_str();
         let mut user = stored;
         let answer = if session::refresh_due(now, last_refresh, failed_at, self.settings) {
             Some(match self.refresh(username) {
