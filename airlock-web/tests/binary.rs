@@ -168,3 +168,49 @@ fn auth_1_login_through_the_jobs_site_over_http() {
         assert!(site.contract_failures().is_empty());
     }
 }
+
+#[test]
+fn auth_6_a_session_ended_by_re_authorisation_answers_session_expired() {
+    for db in airlock_store::db::testing::test_databases() {
+        let site = JobSite::start(
+            DoubleConfig::new("backend-token").with_user(DoubleUser::new(
+                json!({"username": "jsmith", "workspaces": {}}),
+                "three words here",
+                &[],
+            )),
+        )
+        .expect("double");
+        let client = JobSiteClient::new(
+            &site.endpoint(),
+            Secret::new("backend-token"),
+            Duration::from_secs(2),
+            Duration::from_secs(5),
+        );
+        // Re-authorise on every call.
+        let s = support::start_configured(db, Directory::JobSite(client), |config| {
+            config.authz_refresh_interval = Duration::ZERO;
+        });
+        let login = s.api(
+            "POST",
+            "/session",
+            None,
+            Some(json!({"user": "jsmith", "token": "three words here"})),
+        );
+        let token = login.json()["token"].as_str().expect("token").to_string();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(s.api("GET", "/me", Some(&token), None).status, 200);
+        assert!(
+            !site.calls_to(Endpoint::Authorise).is_empty(),
+            "re-authorised"
+        );
+        site.set_disabled("jsmith", true);
+        std::thread::sleep(Duration::from_millis(5));
+        for _ in 0..2 {
+            let ended = s.api("GET", "/workspaces", Some(&token), None);
+            assert_eq!(
+                (ended.status, ended.code().as_str()),
+                (401, "session_expired")
+            );
+        }
+    }
+}

@@ -53,10 +53,21 @@ pub fn start(db: TestDb) -> Server {
 
 /// Starts a server over `db` whose logins go to `directory`.
 pub fn start_with(db: TestDb, directory: Directory) -> Server {
+    start_configured(db, directory, |_| {})
+}
+
+/// Starts a server over `db` whose logins go to `directory`, with `adjust` applied to the
+/// configuration.
+pub fn start_configured(
+    db: TestDb,
+    directory: Directory,
+    adjust: impl FnOnce(&mut Config),
+) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = fixtures().join("workspaces");
     let mut config = Config::new(dir.path(), &workspaces);
     config.dev_users_file = Some(fixtures().join("users.json"));
+    adjust(&mut config);
     let store = Store::new(
         db.pool.clone(),
         config.rules(),
