@@ -7,7 +7,7 @@ use super::reads::Page;
 use crate::db;
 use airlock_core::access::require_view;
 use airlock_core::hints::Hint;
-use airlock_core::manifest::{TreeOptions, digest_hex};
+use airlock_core::manifest::{NodeKind, TreeOptions, digest_hex};
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
     workspaces_of,
@@ -50,10 +50,15 @@ impl Store {
             (current, released_hashes(&mut conn, workspace)?)
         };
         let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
-        // Sorted by path (byte order), not in tree order: sort the borrowed paths, then build
-        // only the page's views.
-        let mut files: Vec<_> = tree.files().collect();
-        files.sort_unstable_by(|(a, _), (b, _)| a.path.cmp(b.path));
+        // Sorted by path (byte order), not in tree order: sort (path, node index) pairs, then
+        // build only the page's views.
+        let mut order: Vec<(&str, usize)> = tree
+            .nodes()
+            .enumerate()
+            .filter(|(_, node)| !node.is_dir())
+            .map(|(index, node)| (node.path, index))
+            .collect();
+        order.sort_unstable();
         let (skip, take) = match page {
             Some(page) => (
                 usize::try_from(page.offset).unwrap_or(usize::MAX),
@@ -61,17 +66,20 @@ impl Store {
             ),
             None => (0, usize::MAX),
         };
-        Ok(files
+        Ok(order
             .into_iter()
             .skip(skip)
             .take(take)
-            .map(|(node, file)| WorkspaceFileView {
-                path: node.path.to_string(),
-                size: file.source.size(),
-                sha256: file.source.digest().map(digest_hex),
-                timestamp: file.source.timestamp().and_then(time_of),
-                job_id: file.source.output().map(|e| e.output().job_id.to_string()),
-                status: file.status,
+            .filter_map(|(path, index)| match tree.node(index)?.kind {
+                NodeKind::File(file) => Some(WorkspaceFileView {
+                    path: path.to_string(),
+                    size: file.source.size(),
+                    sha256: file.source.digest().map(digest_hex),
+                    timestamp: file.source.timestamp().and_then(time_of),
+                    job_id: file.source.output().map(|e| e.output().job_id.to_string()),
+                    status: file.status,
+                }),
+                NodeKind::Dir { .. } => None,
             })
             .collect())
     }
