@@ -116,6 +116,20 @@ impl Store {
         }
     }
 
+    /// ONE-3: the user's current request in a workspace, or `not_found` naming the workspace.
+    pub fn require_current_request(
+        &self,
+        actor: &User,
+        workspace: &str,
+    ) -> airlock_core::Result<RequestState> {
+        self.current_request(actor, workspace)?.ok_or_else(|| {
+            AirlockError::with_message(
+                airlock_core::ErrorCode::NotFound,
+                format!("You have no current request in workspace {workspace}."),
+            )
+        })
+    }
+
     /// WEB-6: the user's own requests, newest first, archived workspaces included.
     pub fn my_requests(&self, actor: &User, page: Page) -> airlock_core::Result<Vec<Request>> {
         let mut conn = self.conn()?;

@@ -6,7 +6,7 @@ use super::guards::{Body, Caller};
 use crate::app::App;
 use airlock_core::ops::GroupTarget;
 use airlock_core::view::{RequestSummary, RequestView, WorkspaceFileView, WorkspaceSummary};
-use airlock_core::{AirlockError, FileType, Status};
+use airlock_core::{FileType, Status};
 use airlock_store::ops::AddItem;
 use airlock_store::ops::reads::Page;
 use rocket::serde::json::Json;
@@ -63,12 +63,7 @@ pub async fn current(
     let view = app
         .run_as(caller, move |app, user| {
             let store = app.store();
-            let state = store.current_request(user, &ws)?.ok_or_else(|| {
-                AirlockError::with_message(
-                    airlock_core::ErrorCode::NotFound,
-                    format!("You have no current request in workspace {ws}."),
-                )
-            })?;
+            let state = store.require_current_request(user, &ws)?;
             Ok(store.view_of(user, &state))
         })
         .await?;
@@ -195,12 +190,7 @@ pub async fn update(
     let answer = app
         .run_as(caller, move |app, user| {
             let store = app.store();
-            let current = store.current_request(user, &ws)?.ok_or_else(|| {
-                AirlockError::with_message(
-                    airlock_core::ErrorCode::NotFound,
-                    format!("You have no current request in workspace {ws}."),
-                )
-            })?;
+            let current = store.require_current_request(user, &ws)?;
             let id = current.request.id;
             let results = body
                 .paths
