@@ -36,6 +36,25 @@ impl Store {
         workspace: &str,
         page: Option<Page>,
     ) -> airlock_core::Result<Vec<WorkspaceFileView>> {
+        let mut files = Vec::new();
+        self.for_each_workspace_file(actor, workspace, page, usize::MAX, |batch| {
+            files.append(batch);
+            true
+        })?;
+        Ok(files)
+    }
+
+    /// [`Store::workspace_files`] in batches of at most `batch` files, so that a caller can
+    /// stream a large listing without holding it whole; `sink` may take the batch's views and
+    /// answers false to stop. The permission checks happen before the first batch.
+    pub fn for_each_workspace_file(
+        &self,
+        actor: &User,
+        workspace: &str,
+        page: Option<Page>,
+        batch: usize,
+        mut sink: impl FnMut(&mut Vec<WorkspaceFileView>) -> bool,
+    ) -> airlock_core::Result<()> {
         if !self.workspaces.exists(workspace) {
             return Err(AirlockError::not_found());
         }
@@ -51,7 +70,7 @@ impl Store {
         };
         let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
         // Sorted by path (byte order), not in tree order: sort (path, node index) pairs, then
-        // build only the page's views.
+        // build only the views asked for, a batch at a time.
         let mut order: Vec<(&str, usize)> = tree
             .nodes()
             .enumerate()
@@ -66,22 +85,30 @@ impl Store {
             ),
             None => (0, usize::MAX),
         };
-        Ok(order
-            .into_iter()
-            .skip(skip)
-            .take(take)
-            .filter_map(|(path, index)| match tree.node(index)?.kind {
-                NodeKind::File(file) => Some(WorkspaceFileView {
-                    path: path.to_string(),
-                    size: file.source.size(),
-                    sha256: file.source.digest().map(digest_hex),
-                    timestamp: file.source.timestamp().and_then(time_of),
-                    job_id: file.source.output().map(|e| e.output().job_id.to_string()),
-                    status: file.status,
-                }),
-                NodeKind::Dir { .. } => None,
-            })
-            .collect())
+        let mut views = Vec::with_capacity(batch.min(order.len()));
+        for (path, index) in order.into_iter().skip(skip).take(take) {
+            let Some(NodeKind::File(file)) = tree.node(index).map(|n| n.kind) else {
+                continue;
+            };
+            views.push(WorkspaceFileView {
+                path: path.to_string(),
+                size: file.source.size(),
+                sha256: file.source.digest().map(digest_hex),
+                timestamp: file.source.timestamp().and_then(time_of),
+                job_id: file.source.output().map(|e| e.output().job_id.to_string()),
+                status: file.status,
+            });
+            if views.len() >= batch {
+                if !sink(&mut views) {
+                    return Ok(());
+                }
+                views.clear();
+            }
+        }
+        if !views.is_empty() {
+            sink(&mut views);
+        }
+        Ok(())
     }
 
     /// `api.md` §4: the request as the user may see it, hints included when they are shown.

@@ -5,10 +5,13 @@ use super::error::ApiError;
 use super::guards::{Body, Caller};
 use crate::app::App;
 use airlock_core::ops::GroupTarget;
-use airlock_core::view::{RequestSummary, RequestView, WorkspaceFileView, WorkspaceSummary};
+use airlock_core::view::{RequestSummary, RequestView, WorkspaceSummary};
 use airlock_core::{FileType, Status};
 use airlock_store::ops::AddItem;
 use airlock_store::ops::reads::Page;
+use rocket::futures::Stream;
+use rocket::http::ContentType;
+use rocket::response::stream::{ByteStream, stream};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
 use serde::{Deserialize, Serialize};
@@ -27,8 +30,22 @@ pub async fn list(
     ))
 }
 
+/// Files per streamed chunk of the workspace file listing.
+const FILES_PER_CHUNK: usize = 256;
+
+/// What the blocking thread that lists a workspace sends to the response.
+enum Listing {
+    /// The checks passed; chunks follow.
+    Start,
+    /// The JSON of some files, each preceded by `,` except the first.
+    Chunk(Vec<u8>),
+    /// Refused before the first file.
+    Refused(ApiError),
+}
+
 /// `GET /workspaces/<ws>/files?offset=&limit=`: the shown files with their statuses (WS
-/// rules), sorted by path; all of them unless `limit` (at most 1000) asks for a page.
+/// rules), sorted by path; all of them unless `limit` (at most 1000) asks for a page. The
+/// answer is streamed in chunks, so a listing of many files is never held whole.
 #[get("/workspaces/<ws>/files?<offset>&<limit>")]
 pub async fn files(
     app: &State<App>,
@@ -36,19 +53,61 @@ pub async fn files(
     ws: &str,
     offset: Option<i64>,
     limit: Option<i64>,
-) -> ApiResult<Vec<WorkspaceFileView>> {
+) -> Result<(ContentType, ByteStream<impl Stream<Item = Vec<u8>>>), ApiError> {
     let caller = caller?;
     let page = match (offset, limit) {
         (None, None) => None,
         _ => Some(page_of(offset, limit)?),
     };
     let ws = ws.to_string();
-    Ok(Json(
-        app.run_as(caller, move |app, user| {
-            app.store().workspace_files(user, &ws, page)
-        })
-        .await?,
-    ))
+    let app = App::clone(app);
+    let (tx, mut rx) = rocket::tokio::sync::mpsc::channel::<Listing>(2);
+    rocket::tokio::task::spawn_blocking(move || {
+        let mut first = true;
+        let result = app.auth().user_of_token(&caller.token).and_then(|user| {
+            app.store()
+                .for_each_workspace_file(&user, &ws, page, FILES_PER_CHUNK, |batch| {
+                    let mut bytes = Vec::with_capacity(batch.len() * 200);
+                    if first && tx.blocking_send(Listing::Start).is_err() {
+                        return false;
+                    }
+                    for view in batch.drain(..) {
+                        if !first {
+                            bytes.push(b',');
+                        }
+                        first = false;
+                        if serde_json::to_writer(&mut bytes, &view).is_err() {
+                            return false;
+                        }
+                    }
+                    tx.blocking_send(Listing::Chunk(bytes)).is_ok()
+                })
+        });
+        let _ = match result {
+            Err(e) => tx.blocking_send(Listing::Refused(ApiError::from(e))),
+            Ok(()) if first => tx.blocking_send(Listing::Start),
+            Ok(()) => Ok(()),
+        };
+    });
+    match rx.recv().await {
+        Some(Listing::Start) => {}
+        Some(Listing::Refused(e)) => return Err(e),
+        Some(Listing::Chunk(_)) | None => {
+            return Err(ApiError::internal(
+                "the workspace listing stopped before it began",
+            ));
+        }
+    }
+    let body = stream! {
+        yield b"[".to_vec();
+        while let Some(message) = rx.recv().await {
+            if let Listing::Chunk(bytes) = message {
+                yield bytes;
+            }
+        }
+        yield b"]".to_vec();
+    };
+    Ok((ContentType::JSON, ByteStream(body)))
 }
 
 /// `GET /workspaces/<ws>/request`: the caller's current request (ONE-3), or `not_found`.
