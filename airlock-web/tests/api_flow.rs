@@ -84,6 +84,9 @@ fn vote(s: &Server, token: &str, id: &str, path: &str, vote: &str) {
         Some(json!({"vote": vote})),
     );
     assert_eq!(answer.status, 200, "vote {path}: {}", answer.json());
+    // The answer is built from the state the action left, without reading it again: it must
+    // be exactly what a fresh read shows.
+    assert_eq!(answer.json(), view(s, token, id), "vote {path}");
 }
 
 fn comment(s: &Server, token: &str, id: &str, text: &str, visibility: &str) -> String {
@@ -108,6 +111,11 @@ fn action(s: &Server, token: &str, id: &str, name: &str) -> Value {
         Some(json!({})),
     );
     assert_eq!(answer.status, 200, "{name}: {}", answer.json());
+    assert_eq!(
+        answer.json(),
+        view(s, token, id),
+        "{name}: the answer equals a fresh read"
+    );
     answer.json()
 }
 

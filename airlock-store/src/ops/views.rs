@@ -8,6 +8,7 @@ use crate::db;
 use airlock_core::access::require_view;
 use airlock_core::hints::Hint;
 use airlock_core::manifest::{NodeKind, TreeOptions, digest_hex};
+use airlock_core::ops::Outcome;
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
     workspaces_of,
@@ -118,6 +119,28 @@ impl Store {
         request_id: &str,
     ) -> airlock_core::Result<RequestView> {
         let state = self.get_request_state(actor, request_id)?;
+        Ok(self.view_of(actor, &state))
+    }
+
+    /// Runs an action on an existing request, as every action method does (lock, load, ask
+    /// core, write), and answers the request as the actor now sees it. The view is built from
+    /// the loaded aggregate with the action's effects applied in memory
+    /// (`airlock_core::effect::apply`), so the request is not read again.
+    pub fn act_view<T>(
+        &self,
+        actor: &User,
+        request_id: &str,
+        rule: impl Fn(&airlock_core::Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
+    ) -> airlock_core::Result<RequestView> {
+        let state = self.transaction(|conn| {
+            let mut state = Self::locked_state(conn, request_id)?;
+            let ctx = self.ctx(actor);
+            let outcome = rule(&ctx, &state)?;
+            airlock_core::effect::apply(&mut state, &outcome.effects);
+            self.write(conn, request_id, outcome)?;
+            Ok(state)
+        })?;
+        require_view(actor, &state.request.workspace)?;
         Ok(self.view_of(actor, &state))
     }
 

@@ -6,9 +6,11 @@ use super::error::ApiError;
 use super::guards::{Body, Caller, RelPath};
 use crate::app::App;
 use airlock_core::audit::AuditEntry;
-use airlock_core::ops::GroupTarget;
+use airlock_core::ops::{self, GroupTarget, Outcome};
 use airlock_core::view::{CommentView, RequestView};
-use airlock_core::{ErrorCode, FileType, Request, Status, Timestamp, Visibility, VoteStatus};
+use airlock_core::{
+    Ctx, ErrorCode, FileType, Request, RequestState, Status, Timestamp, Visibility, VoteStatus,
+};
 use airlock_store::ops::actions::CommentInput;
 use rocket::http::{ContentType, Header, Status as HttpStatus};
 use rocket::serde::json::Json;
@@ -39,6 +41,24 @@ async fn act_then_view(
     Ok(Json(view))
 }
 
+/// Runs a core rule on the request for the caller in one transaction, and answers the request
+/// as they now see it, without reading it again (`Store::act_view`).
+async fn rule_then_view<T: 'static>(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    id: &str,
+    rule: impl Fn(&Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>> + Send + 'static,
+) -> ApiResult<RequestView> {
+    let caller = caller?;
+    let id = id.to_string();
+    let view = app
+        .run_as(caller, move |app, user| {
+            app.store().act_view(user, &id, &rule)
+        })
+        .await?;
+    Ok(Json(view))
+}
+
 /// `GET /requests/<id>`.
 #[get("/requests/<id>")]
 pub async fn get_request(
@@ -55,7 +75,7 @@ pub async fn get_request(
 }
 
 macro_rules! lifecycle_action {
-    ($name:ident, $path:literal, $doc:literal, |$app:ident, $user:ident, $id:ident| $body:expr) => {
+    ($name:ident, $path:literal, $doc:literal, $rule:path) => {
         #[doc = $doc]
         #[post($path, data = "<body>")]
         pub async fn $name(
@@ -65,7 +85,7 @@ macro_rules! lifecycle_action {
             body: Result<Body<NoFields>, ApiError>,
         ) -> ApiResult<RequestView> {
             body?;
-            act_then_view(app, caller, id, |$app, $user, $id| $body.map(|_| ())).await
+            rule_then_view(app, caller, id, $rule).await
         }
     };
 }
@@ -73,39 +93,48 @@ macro_rules! lifecycle_action {
 lifecycle_action!(
     submit,
     "/requests/<id>/submit",
-    "`POST /requests/<id>/submit`: submit or resubmit.",
-    |app, user, id| app.store().submit(user, id)
+    "`POST /requests/<id>/submit`: submit or resubmit (SUB-1).",
+    ops::submit
 );
 lifecycle_action!(
     withdraw,
     "/requests/<id>/withdraw",
-    "`POST /requests/<id>/withdraw`: withdraw the request.",
-    |app, user, id| app.store().withdraw_request(user, id)
+    "`POST /requests/<id>/withdraw`: withdraw the request (SUB-4).",
+    ops::withdraw_request
 );
 lifecycle_action!(
     review,
     "/requests/<id>/review",
     "`POST /requests/<id>/review`: submit the caller's review.",
-    |app, user, id| app.store().submit_review(user, id)
+    ops::submit_review
 );
 lifecycle_action!(
     return_request,
     "/requests/<id>/return",
-    "`POST /requests/<id>/return`: return to the author.",
-    |app, user, id| app.store().return_request(user, id)
+    "`POST /requests/<id>/return`: return to the author (RET-1).",
+    ops::return_request
 );
 lifecycle_action!(
     reject,
     "/requests/<id>/reject",
-    "`POST /requests/<id>/reject`.",
-    |app, user, id| app.store().reject(user, id)
+    "`POST /requests/<id>/reject` (REJ-1).",
+    ops::reject
 );
-lifecycle_action!(
-    release,
-    "/requests/<id>/release",
-    "`POST /requests/<id>/release`: REL-1 to REL-5.",
-    |app, user, id| app.store().release_via_jobs_site(user, id)
-);
+
+/// `POST /requests/<id>/release`: REL-1 to REL-5.
+#[post("/requests/<id>/release", data = "<body>")]
+pub async fn release(
+    app: &State<App>,
+    caller: Result<Caller, ApiError>,
+    id: &str,
+    body: Result<Body<NoFields>, ApiError>,
+) -> ApiResult<RequestView> {
+    body?;
+    act_then_view(app, caller, id, |app, user, id| {
+        app.store().release_via_jobs_site(user, id)
+    })
+    .await
+}
 
 /// The body of a group edit.
 #[derive(Debug, Deserialize)]
@@ -128,9 +157,8 @@ pub async fn edit_group(
 ) -> ApiResult<RequestView> {
     let Body(body) = body?;
     let group = group.to_string();
-    act_then_view(app, caller, id, move |app, user, id| {
-        app.store()
-            .edit_group(user, id, &group, &body.context, &body.controls)
+    rule_then_view(app, caller, id, move |ctx, state| {
+        ops::edit_group(ctx, state, &group, &body.context, &body.controls)
     })
     .await
 }
@@ -241,8 +269,8 @@ pub async fn vote(
 ) -> ApiResult<RequestView> {
     let path = action_path(path, "vote")?;
     let Body(body) = body?;
-    act_then_view(app, caller, id, move |app, user, id| {
-        app.store().vote(user, id, &path, body.vote)
+    rule_then_view(app, caller, id, move |ctx, state| {
+        ops::vote(ctx, state, &path, body.vote)
     })
     .await
 }
@@ -260,14 +288,14 @@ pub async fn delete_file_or_vote(
     let path = path?;
     match path.strip_action("vote") {
         Some(file) => {
-            act_then_view(app, caller, id, move |app, user, id| {
-                app.store().reset_vote(user, id, &file)
+            rule_then_view(app, caller, id, move |ctx, state| {
+                ops::reset_vote(ctx, state, &file)
             })
             .await
         }
         None => {
-            act_then_view(app, caller, id, move |app, user, id| {
-                app.store().withdraw_file(user, id, &path.0)
+            rule_then_view(app, caller, id, move |ctx, state| {
+                ops::withdraw_file(ctx, state, &path.0)
             })
             .await
         }
@@ -392,12 +420,11 @@ pub async fn group_votes(
             ));
         }
     };
-    act_then_view(app, caller, id, move |app, user, id| {
-        let store = app.store();
+    rule_then_view(app, caller, id, move |ctx, state| {
         if reset {
-            store.group_reset_votes(user, id, &group).map(|_| ())
+            ops::group_reset_votes(ctx, state, &group)
         } else {
-            store.group_request_changes(user, id, &group).map(|_| ())
+            ops::group_request_changes(ctx, state, &group)
         }
     })
     .await
