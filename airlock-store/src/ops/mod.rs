@@ -60,6 +60,7 @@ pub struct Store {
     clock: Clock,
     automated: bool,
     hints: views::HintCache,
+    listing_orders: views::ListingOrders,
 }
 
 impl std::fmt::Debug for Store {
@@ -128,6 +129,7 @@ impl Store {
             clock: Arc::new(system_clock),
             automated: false,
             hints: views::HintCache::default(),
+            listing_orders: views::ListingOrders::default(),
         }
     }
 

@@ -7,7 +7,7 @@ use super::reads::Page;
 use crate::db;
 use airlock_core::access::require_view;
 use airlock_core::hints::Hint;
-use airlock_core::manifest::{NodeKind, TreeOptions, digest_hex};
+use airlock_core::manifest::{DiskFiles, NodeKind, TreeOptions, digest_hex};
 use airlock_core::ops::Outcome;
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
@@ -70,15 +70,19 @@ impl Store {
             (current, released_hashes(&mut conn, workspace)?)
         };
         let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
-        // Sorted by path (byte order), not in tree order: sort (path, node index) pairs, then
-        // build only the views asked for, a batch at a time.
-        let mut order: Vec<(&str, usize)> = tree
-            .nodes()
-            .enumerate()
-            .filter(|(_, node)| !node.is_dir())
-            .map(|(index, node)| (node.path, index))
-            .collect();
-        order.sort_unstable();
+        // Sorted by path (byte order), not in tree order. The tree's layout depends only on
+        // the manifest and the files on disk, so the sorted node order is kept per layout.
+        let layout = ListingKey::of(ws.name(), ws.manifest_hash(), ws.disk_files()?);
+        let order = self.listing_orders.get_or_compute(layout, || {
+            let mut order: Vec<(&str, u32)> = tree
+                .nodes()
+                .enumerate()
+                .filter(|(_, node)| !node.is_dir())
+                .map(|(index, node)| (node.path, u32::try_from(index).unwrap_or(u32::MAX)))
+                .collect();
+            order.sort_unstable();
+            order.into_iter().map(|(_, index)| index).collect()
+        });
         let (skip, take) = match page {
             Some(page) => (
                 usize::try_from(page.offset).unwrap_or(usize::MAX),
@@ -87,12 +91,15 @@ impl Store {
             None => (0, usize::MAX),
         };
         let mut views = Vec::with_capacity(batch.min(order.len()));
-        for (path, index) in order.into_iter().skip(skip).take(take) {
-            let Some(NodeKind::File(file)) = tree.node(index).map(|n| n.kind) else {
+        for &index in order.iter().skip(skip).take(take) {
+            let Some(node) = tree.node(index as usize) else {
+                continue;
+            };
+            let NodeKind::File(file) = node.kind else {
                 continue;
             };
             views.push(WorkspaceFileView {
-                path: path.to_string(),
+                path: node.path.to_string(),
                 size: file.source.size(),
                 sha256: file.source.digest().map(digest_hex),
                 timestamp: file.source.timestamp().and_then(time_of),
@@ -256,5 +263,57 @@ impl HintCache {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What a workspace tree's layout depends on: the workspace, its manifest (by hash) and the
+/// files on disk that it shows (metadata files and message files).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ListingKey {
+    workspace: String,
+    manifest: String,
+    disk: u64,
+}
+
+impl ListingKey {
+    fn of(workspace: &str, manifest_hash: &str, disk: &DiskFiles) -> ListingKey {
+        use std::hash::Hasher;
+        let mut hasher = std::hash::DefaultHasher::new();
+        for file in disk.files() {
+            hasher.write(file.relpath.as_bytes());
+            hasher.write_u8(0);
+        }
+        ListingKey {
+            workspace: workspace.to_string(),
+            manifest: manifest_hash.to_string(),
+            disk: hasher.finish(),
+        }
+    }
+}
+
+/// The file nodes of a tree layout in path order, per layout; bounded like [`HintCache`].
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ListingOrders(Arc<Mutex<HashMap<ListingKey, Arc<Vec<u32>>>>>);
+
+/// Layouts whose listing order is kept at most.
+const LISTING_ORDERS: usize = 64;
+
+impl ListingOrders {
+    fn get_or_compute(&self, key: ListingKey, compute: impl FnOnce() -> Vec<u32>) -> Arc<Vec<u32>> {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(hit) = lock().get(&key) {
+            return Arc::clone(hit);
+        }
+        let order = Arc::new(compute());
+        let mut map = lock();
+        if map.len() >= LISTING_ORDERS {
+            map.clear();
+        }
+        map.insert(key, Arc::clone(&order));
+        order
     }
 }
