@@ -40,16 +40,25 @@ impl Store {
         ))
     }
 
-    /// REN-9: the request file to download, after writing its REQUEST_FILE_DOWNLOAD entry.
+    /// REN-9: the request file to download and the path of its stored blob, after writing its
+    /// REQUEST_FILE_DOWNLOAD entry.
     pub fn download_file(
         &self,
         actor: &User,
         request_id: &str,
         relpath: &str,
-    ) -> airlock_core::Result<airlock_core::RequestFile> {
-        self.act(actor, request_id, |ctx, state| {
-            ops::download_file(ctx, state, relpath)
-        })
+    ) -> airlock_core::Result<(airlock_core::RequestFile, std::path::PathBuf)> {
+        let (file, workspace) = self.act(actor, request_id, |ctx, state| {
+            let outcome = ops::download_file(ctx, state, relpath)?;
+            Ok(Outcome {
+                effects: outcome.effects,
+                value: (outcome.value, state.request.workspace.clone()),
+            })
+        })?;
+        let blob = self
+            .request_blobs(&workspace, request_id)?
+            .path(&file.file_id)?;
+        Ok((file, blob))
     }
 
     /// GRP-3: edit a group's context and controls.

@@ -357,11 +357,7 @@ pub async fn content(
     let id = id.to_string();
     let (blob, name) = app
         .run_as(caller, move |app, user| {
-            let store = app.store();
-            let file = store.download_file(user, &id, &path)?;
-            let request = store.get_request_state(user, &id)?.request;
-            let blobs = store.request_blobs(&request.workspace, &request.id)?;
-            let blob = blobs.path(&file.file_id)?;
+            let (file, blob) = app.store().download_file(user, &id, &path)?;
             Ok((blob, format!("{}/{}", file.group, file.relpath)))
         })
         .await?;
