@@ -59,8 +59,10 @@ pub struct Store {
     org_repo: Option<OrgRepo>,
     clock: Clock,
     automated: bool,
-    hints: views::HintCache,
-    listing_orders: views::ListingOrders,
+    /// §15 hints of stored blobs, by blob hash (blobs never change).
+    hints: Arc<views::BoundedCache<String, Vec<airlock_core::hints::Hint>>>,
+    /// The path order of workspace tree layouts, by layout.
+    listing_orders: Arc<views::BoundedCache<views::ListingKey, Vec<u32>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -128,8 +130,8 @@ impl Store {
             org_repo: None,
             clock: Arc::new(system_clock),
             automated: false,
-            hints: views::HintCache::default(),
-            listing_orders: views::ListingOrders::default(),
+            hints: Arc::new(views::BoundedCache::new(views::HINT_CACHE_ENTRIES)),
+            listing_orders: Arc::new(views::BoundedCache::new(views::LISTING_ORDERS)),
         }
     }
 

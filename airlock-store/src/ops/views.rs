@@ -6,7 +6,6 @@ use super::files::released_hashes;
 use super::reads::Page;
 use crate::db;
 use airlock_core::access::require_view;
-use airlock_core::hints::Hint;
 use airlock_core::manifest::{DiskFiles, NodeKind, TreeOptions, digest_hex};
 use airlock_core::ops::Outcome;
 use airlock_core::view::{
@@ -16,11 +15,7 @@ use airlock_core::view::{
 use airlock_core::{AirlockError, ErrorCode, FileType, RequestState, User};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::{Arc, Mutex};
-
-/// CSV files larger than this are not scanned for hints (the page says so instead).
-pub const MAX_HINT_SCAN_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Store {
     /// `api.md` §3: the workspaces the user can view.
@@ -73,16 +68,21 @@ impl Store {
         // Sorted by path (byte order), not in tree order. The tree's layout depends only on
         // the manifest and the files on disk, so the sorted node order is kept per layout.
         let layout = ListingKey::of(ws.name(), ws.manifest_hash(), ws.disk_files()?);
-        let order = self.listing_orders.get_or_compute(layout, || {
-            let mut order: Vec<(&str, u32)> = tree
-                .nodes()
-                .enumerate()
-                .filter(|(_, node)| !node.is_dir())
-                .map(|(index, node)| (node.path, u32::try_from(index).unwrap_or(u32::MAX)))
-                .collect();
-            order.sort_unstable();
-            order.into_iter().map(|(_, index)| index).collect()
-        });
+        let order = self
+            .listing_orders
+            .get_or_compute(&layout, || {
+                let mut order: Vec<(&str, u32)> = tree
+                    .nodes()
+                    .enumerate()
+                    .filter(|(_, node)| !node.is_dir())
+                    .map(|(index, node)| (node.path, u32::try_from(index).unwrap_or(u32::MAX)))
+                    .collect();
+                order.sort_unstable();
+                Some(Arc::new(
+                    order.into_iter().map(|(_, index)| index).collect(),
+                ))
+            })
+            .unwrap_or_default();
         let (skip, take) = match page {
             Some(page) => (
                 usize::try_from(page.offset).unwrap_or(usize::MAX),
@@ -173,16 +173,12 @@ impl Store {
             .filter(|f| f.filetype == FileType::Output && f.relpath.ends_with(".csv"))
         {
             let hints = self.hints.get_or_compute(&file.file_id, || {
-                let mut reader = blobs.open(&file.file_id).ok()?;
-                let mut bytes = Vec::new();
-                (&mut reader)
-                    .take(MAX_HINT_SCAN_BYTES + 1)
-                    .read_to_end(&mut bytes)
-                    .ok()?;
-                if bytes.len() as u64 > MAX_HINT_SCAN_BYTES {
-                    return Some(Vec::new());
-                }
-                Some(airlock_core::hints::hints(&bytes, &self.rules).unwrap_or_default())
+                // Streamed: the analysis reads the blob in buffered chunks, never whole (HNT-1).
+                let reader = std::io::BufReader::new(blobs.open(&file.file_id).ok()?);
+                let hints = airlock_core::hints::analyse(reader, &self.rules)
+                    .map(|analysis| analysis.hints)
+                    .unwrap_or_default();
+                Some(Arc::new(hints))
             });
             match hints {
                 Some(hints) => out.extend(
@@ -231,41 +227,6 @@ fn time_of(seconds: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros as i64)
 }
 
-/// The hints of stored blobs by content hash, bounded: when full it starts again (hints are
-/// cheap to recompute, and a bounded map keeps memory flat).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct HintCache(Arc<Mutex<HashMap<String, Arc<Vec<Hint>>>>>);
-
-/// Blobs whose hints are kept at most.
-const HINT_CACHE_ENTRIES: usize = 4096;
-
-impl HintCache {
-    /// The hints of blob `hash`, computing them with `compute` when unknown; `None` when
-    /// `compute` cannot read the blob (not cached).
-    fn get_or_compute(
-        &self,
-        hash: &str,
-        compute: impl FnOnce() -> Option<Vec<Hint>>,
-    ) -> Option<Arc<Vec<Hint>>> {
-        if let Some(hit) = self.lock().get(hash) {
-            return Some(Arc::clone(hit));
-        }
-        let hints = Arc::new(compute()?);
-        let mut map = self.lock();
-        if map.len() >= HINT_CACHE_ENTRIES {
-            map.clear();
-        }
-        map.insert(hash.to_string(), Arc::clone(&hints));
-        Some(hints)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<Hint>>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
 /// What a workspace tree's layout depends on: the workspace, its manifest (by hash) and the
 /// files on disk that it shows (metadata files and message files).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -291,29 +252,51 @@ impl ListingKey {
     }
 }
 
-/// The file nodes of a tree layout in path order, per layout; bounded like [`HintCache`].
-#[derive(Debug, Default, Clone)]
-pub(crate) struct ListingOrders(Arc<Mutex<HashMap<ListingKey, Arc<Vec<u32>>>>>);
+/// A small map from keys to shared values that are costly to compute and never go stale for
+/// their key (blob hashes, manifest layouts). Bounded: when full it starts again, which keeps
+/// memory flat, and a miss only costs a recomputation.
+#[derive(Debug)]
+pub(crate) struct BoundedCache<K, V> {
+    map: Mutex<HashMap<K, Arc<V>>>,
+    capacity: usize,
+}
 
-/// Layouts whose listing order is kept at most.
-const LISTING_ORDERS: usize = 64;
+impl<K: std::hash::Hash + Eq + Clone, V> BoundedCache<K, V> {
+    /// A cache of at most `capacity` entries.
+    pub(crate) fn new(capacity: usize) -> Self {
+        BoundedCache {
+            map: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
 
-impl ListingOrders {
-    fn get_or_compute(&self, key: ListingKey, compute: impl FnOnce() -> Vec<u32>) -> Arc<Vec<u32>> {
+    /// The value of `key`, computing it with `compute` when unknown; `None` (not cached) when
+    /// `compute` gives none.
+    fn get_or_compute<Q>(&self, key: &Q, compute: impl FnOnce() -> Option<Arc<V>>) -> Option<Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let lock = || {
-            self.0
+            self.map
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some(hit) = lock().get(&key) {
-            return Arc::clone(hit);
+        if let Some(hit) = lock().get(key) {
+            return Some(Arc::clone(hit));
         }
-        let order = Arc::new(compute());
+        let value = compute()?;
         let mut map = lock();
-        if map.len() >= LISTING_ORDERS {
+        if map.len() >= self.capacity {
             map.clear();
         }
-        map.insert(key, Arc::clone(&order));
-        order
+        map.insert(key.to_owned(), Arc::clone(&value));
+        Some(value)
     }
 }
+
+/// Blobs whose hints are kept.
+pub(crate) const HINT_CACHE_ENTRIES: usize = 4096;
+
+/// Tree layouts whose listing order is kept.
+pub(crate) const LISTING_ORDERS: usize = 64;
