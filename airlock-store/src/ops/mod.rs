@@ -259,11 +259,28 @@ impl Store {
         request_id: &str,
         rule: impl Fn(&Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
     ) -> Result<T, AirlockError> {
+        self.act_state(actor, request_id, rule, false)
+            .map(|(value, _)| value)
+    }
+
+    /// As [`Store::act`], also answering the aggregate as the action left it when
+    /// `keep_state` (its effects applied in memory with `airlock_core::effect::apply`).
+    fn act_state<T>(
+        &self,
+        actor: &User,
+        request_id: &str,
+        rule: impl Fn(&Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
+        keep_state: bool,
+    ) -> Result<(T, RequestState), AirlockError> {
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let mut state = Self::locked_state(conn, request_id)?;
             let ctx = self.ctx(actor);
             let outcome = rule(&ctx, &state)?;
-            self.write(conn, request_id, outcome)
+            if keep_state {
+                airlock_core::effect::apply(&mut state, &outcome.effects);
+            }
+            let value = self.write(conn, request_id, outcome)?;
+            Ok((value, state))
         })
     }
 }

@@ -139,15 +139,13 @@ impl Store {
         request_id: &str,
         rule: impl Fn(&airlock_core::Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
     ) -> airlock_core::Result<RequestView> {
-        let state = self.transaction(|conn| {
-            let mut state = Self::locked_state(conn, request_id)?;
-            let ctx = self.ctx(actor);
-            let outcome = rule(&ctx, &state)?;
-            airlock_core::effect::apply(&mut state, &outcome.effects);
-            self.write(conn, request_id, outcome)?;
-            Ok(state)
-        })?;
-        require_view(actor, &state.request.workspace)?;
+        // The answer shows the request, so the actor must be able to view it; checked before
+        // the action so that a refusal writes nothing.
+        let viewed_rule = |ctx: &airlock_core::Ctx<'_>, state: &RequestState| {
+            require_view(ctx.actor, &state.request.workspace)?;
+            rule(ctx, state)
+        };
+        let (_, state) = self.act_state(actor, request_id, viewed_rule, true)?;
         Ok(self.view_of(actor, &state))
     }
 
