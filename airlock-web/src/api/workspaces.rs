@@ -192,6 +192,22 @@ pub struct BatchAnswer {
     pub results: Vec<PathResult>,
 }
 
+impl BatchAnswer {
+    /// The answer of a batch: the request after it and each path's result, in order.
+    fn new(
+        request: Option<RequestView>,
+        results: impl IntoIterator<Item = (String, airlock_core::Result<()>)>,
+    ) -> BatchAnswer {
+        BatchAnswer {
+            request,
+            results: results
+                .into_iter()
+                .map(|(path, result)| PathResult::of(path, &result))
+                .collect(),
+        }
+    }
+}
+
 /// `POST /workspaces/<ws>/request/files`: FIL-4 and FIL-5.
 #[post("/workspaces/<ws>/request/files", data = "<body>")]
 pub async fn add(
@@ -215,14 +231,7 @@ pub async fn add(
                 Some(id) => Some(store.request_view(user, id)?),
                 None => None,
             };
-            Ok(BatchAnswer {
-                request,
-                results: report
-                    .results
-                    .into_iter()
-                    .map(|(path, result)| PathResult::of(path, &result))
-                    .collect(),
-            })
+            Ok(BatchAnswer::new(request, report.results))
         })
         .await?;
     Ok(Json(answer))
@@ -251,18 +260,18 @@ pub async fn update(
             let store = app.store();
             let current = store.require_current_request(user, &ws)?;
             let id = current.request.id;
-            let results = body
+            let results: Vec<_> = body
                 .paths
                 .into_iter()
                 .map(|path| {
                     let result = store.update_file(user, &id, &path);
-                    PathResult::of(path, &result)
+                    (path, result)
                 })
                 .collect();
-            Ok(BatchAnswer {
-                request: Some(store.request_view(user, &id)?),
+            Ok(BatchAnswer::new(
+                Some(store.request_view(user, &id)?),
                 results,
-            })
+            ))
         })
         .await?;
     Ok(Json(answer))
