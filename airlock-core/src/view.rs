@@ -3,6 +3,7 @@
 //! only the viewer's own vote, and only the comments VIS-1 lets them see. Every surface that
 //! shows a request builds it here.
 
+use crate::access::{can_view, is_reviewer};
 use crate::decision::shown_decisions;
 use crate::model::{
     Comment, Decision, FileType, Request, RequestState, Timestamp, Visibility, VoteStatus,
@@ -172,7 +173,7 @@ pub fn shows_hints(viewer: &User, request: &Request) -> bool {
     if viewer.id() == request.author {
         request.status.is_editable()
     } else {
-        viewer.output_checker && !request.status.is_editable()
+        is_reviewer(viewer, request) && !request.status.is_editable()
     }
 }
 
@@ -261,24 +262,24 @@ pub struct WorkspaceSummary {
 pub fn workspaces_of(user: &User, directories: &[String]) -> Vec<WorkspaceSummary> {
     directories
         .iter()
-        .filter_map(|name| {
+        // ACC-2.1 decides who sees a workspace; the grant only names how.
+        .filter(|name| can_view(user, name))
+        .map(|name| {
             let (grant, access) = if let Some(g) = user.workspaces.get(name) {
                 (Some(g), WorkspaceAccess::Role)
             } else if let Some(g) = user.copiloted_workspaces.get(name) {
                 (Some(g), WorkspaceAccess::Copilot)
             } else if user.output_checker {
                 (None, WorkspaceAccess::Checker)
-            } else if user.readonly_access {
-                (None, WorkspaceAccess::Readonly)
             } else {
-                return None;
+                (None, WorkspaceAccess::Readonly)
             };
-            Some(WorkspaceSummary {
+            WorkspaceSummary {
                 name: name.clone(),
                 project: grant.map(|g| g.project_details.clone()),
                 archived: grant.is_some_and(|g| g.archived),
                 access,
-            })
+            }
         })
         .collect()
 }
@@ -298,4 +299,69 @@ pub struct WorkspaceFileView {
     pub job_id: Option<String>,
     /// WS-5 status relative to the viewer's current request.
     pub status: crate::manifest::WorkspaceFileStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{author, checker, empty_request};
+    use crate::user::Grant;
+
+    #[test]
+    fn api_3_workspace_access_follows_acc_2_1_and_the_grant_wins() {
+        let dirs = vec!["a".to_string(), "b".to_string()];
+        let access = |user: &User| {
+            workspaces_of(user, &dirs)
+                .into_iter()
+                .map(|w| (w.name, w.access))
+                .collect::<Vec<_>>()
+        };
+        let role = User::new("r").with_role("a", Grant::active("p"));
+        assert_eq!(access(&role), [("a".into(), WorkspaceAccess::Role)]);
+        let copilot = User::new("c").with_copilot("b", Grant::active("p"));
+        assert_eq!(access(&copilot), [("b".into(), WorkspaceAccess::Copilot)]);
+        let both = User::new("x").with_role("a", Grant::active("p")).checker();
+        assert_eq!(
+            access(&both),
+            [
+                ("a".into(), WorkspaceAccess::Role),
+                ("b".into(), WorkspaceAccess::Checker)
+            ]
+        );
+        let support = User::new("t").readonly();
+        assert_eq!(
+            access(&support),
+            [
+                ("a".into(), WorkspaceAccess::Readonly),
+                ("b".into(), WorkspaceAccess::Readonly)
+            ]
+        );
+        assert!(access(&User::new("nobody")).is_empty());
+    }
+
+    #[test]
+    fn hnt_4_hints_to_the_author_while_editable_and_to_reviewers_after() {
+        let mut state = empty_request("01JNQ8Z7K3V5W2X9Y4T6R8P0MA");
+        let (owner, reviewer, outsider) = (author(), checker("c1"), User::new("o"));
+        for (status, to_author, to_reviewer) in [
+            (Status::Pending, true, false),
+            (Status::Submitted, false, true),
+            (Status::Returned, true, false),
+            (Status::Approved, false, true),
+        ] {
+            state.request.status = status;
+            assert_eq!(shows_hints(&owner, &state.request), to_author, "{status:?}");
+            assert_eq!(
+                shows_hints(&reviewer, &state.request),
+                to_reviewer,
+                "{status:?}"
+            );
+            assert!(!shows_hints(&outsider, &state.request));
+        }
+        // A checker who authored the request is its author here (ACC-2.4).
+        let mut own = state.clone();
+        own.request.author = reviewer.id().to_string();
+        own.request.status = Status::Submitted;
+        assert!(!shows_hints(&reviewer, &own.request));
+    }
 }
