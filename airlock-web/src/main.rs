@@ -22,7 +22,8 @@ struct Args {
     /// Do not run migrations; refuse to start when the schema is not current.
     #[arg(long)]
     no_migrate: bool,
-    /// Do not run the background worker in this process (run `airlock-uploader` instead).
+    /// Do not run the background release and notification worker in this process (for
+    /// running it as its own process). This version has no worker yet, so it changes nothing.
     #[arg(long)]
     no_worker: bool,
 }
