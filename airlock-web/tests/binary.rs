@@ -128,23 +128,31 @@ fn the_service_migrates_serves_and_stops_cleanly_on_sigterm() {
     assert!(stdout.contains("researcher_1"), "{stdout}");
 }
 
+/// A Jobs site double that knows `jsmith` (user object `object`, login token "three words
+/// here"), and a client of it.
+fn jobs_site_with_jsmith(object: serde_json::Value) -> (JobSite, JobSiteClient) {
+    let site = JobSite::start(
+        DoubleConfig::new("backend-token").with_user(DoubleUser::new(
+            object,
+            "three words here",
+            &[],
+        )),
+    )
+    .expect("double");
+    let client = JobSiteClient::new(
+        &site.endpoint(),
+        Secret::new("backend-token"),
+        Duration::from_secs(2),
+        Duration::from_secs(5),
+    );
+    (site, client)
+}
+
 #[test]
 fn auth_1_login_through_the_jobs_site_over_http() {
     for db in airlock_store::db::testing::test_databases() {
-        let site = JobSite::start(
-            DoubleConfig::new("backend-token").with_user(DoubleUser::new(
-                json!({"username": "jsmith", "output_checker": true}),
-                "three words here",
-                &[],
-            )),
-        )
-        .expect("double");
-        let client = JobSiteClient::new(
-            &site.endpoint(),
-            Secret::new("backend-token"),
-            Duration::from_secs(2),
-            Duration::from_secs(5),
-        );
+        let (site, client) =
+            jobs_site_with_jsmith(json!({"username": "jsmith", "output_checker": true}));
         let s = support::start_with(db, Directory::JobSite(client));
         let login = s.api(
             "POST",
@@ -172,20 +180,7 @@ fn auth_1_login_through_the_jobs_site_over_http() {
 #[test]
 fn auth_6_a_session_ended_by_re_authorisation_answers_session_expired() {
     for db in airlock_store::db::testing::test_databases() {
-        let site = JobSite::start(
-            DoubleConfig::new("backend-token").with_user(DoubleUser::new(
-                json!({"username": "jsmith", "workspaces": {}}),
-                "three words here",
-                &[],
-            )),
-        )
-        .expect("double");
-        let client = JobSiteClient::new(
-            &site.endpoint(),
-            Secret::new("backend-token"),
-            Duration::from_secs(2),
-            Duration::from_secs(5),
-        );
+        let (site, client) = jobs_site_with_jsmith(json!({"username": "jsmith", "workspaces": {}}));
         // Re-authorise on every call.
         let s = support::start_configured(db, Directory::JobSite(client), |config| {
             config.authz_refresh_interval = Duration::ZERO;
