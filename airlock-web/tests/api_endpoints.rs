@@ -225,7 +225,7 @@ fn rev_5_group_vote_actions_and_com_comment_management() {
             None,
         );
         assert_eq!(unknown.status, 404);
-        // REV-4: resetting a vote the checker does not hold is refused; a held one resets.
+        // REV-3: resetting a vote the checker does not hold is refused; a held one resets.
         let path = format!("/requests/{id}/files/output/table1.csv/vote");
         let no_vote = s.api("DELETE", &path, Some(&checker), None);
         assert_eq!(no_vote.code(), "vote_not_found", "{}", no_vote.json());

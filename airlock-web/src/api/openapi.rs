@@ -186,7 +186,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "POST",
         "/requests/{id}/groups/{group}/comments",
-        "Comment on a group (COM-2).",
+        "Comment on a group (COM-3).",
         Some("CommentBody"),
         (201, Some("Comment")),
     ),
@@ -221,7 +221,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "PUT",
         "/requests/{id}/files/{path}/vote",
-        "Vote on an output file (REV-3).",
+        "Vote on an output file (REV-2).",
         Some("VoteBody"),
         (200, Some("Request")),
     ),

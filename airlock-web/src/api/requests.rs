@@ -177,7 +177,7 @@ pub struct CommentBody {
     pub file: Option<String>,
 }
 
-/// `POST /requests/<id>/groups/<group>/comments`: COM-2; 201 with the comment.
+/// `POST /requests/<id>/groups/<group>/comments`: COM-2 and COM-3; 201 with the comment.
 #[post("/requests/<id>/groups/<group>/comments", data = "<body>")]
 pub async fn create_comment(
     app: &State<App>,
@@ -202,7 +202,7 @@ pub async fn create_comment(
     Ok((HttpStatus::Created, Json(CommentView::of(&comment))))
 }
 
-/// `DELETE /requests/<id>/comments/<comment>`: COM-5; 204.
+/// `DELETE /requests/<id>/comments/<comment>`: COM-4; 204.
 #[delete("/requests/<id>/comments/<comment>")]
 pub async fn delete_comment(
     app: &State<App>,
@@ -221,7 +221,7 @@ pub async fn delete_comment(
     Ok(HttpStatus::NoContent)
 }
 
-/// `POST /requests/<id>/comments/<comment>/public`: COM-6.
+/// `POST /requests/<id>/comments/<comment>/public`: COM-5.
 #[post("/requests/<id>/comments/<comment>/public", data = "<body>")]
 pub async fn make_public(
     app: &State<App>,
@@ -258,7 +258,7 @@ fn action_path(path: Result<RelPath, ApiError>, action: &str) -> Result<String, 
     })
 }
 
-/// `PUT /requests/<id>/files/<path>/vote`: REV-3.
+/// `PUT /requests/<id>/files/<path>/vote`: REV-2.
 #[put("/requests/<id>/files/<path..>", data = "<body>")]
 pub async fn vote(
     app: &State<App>,
@@ -275,7 +275,7 @@ pub async fn vote(
     .await
 }
 
-/// `DELETE /requests/<id>/files/<path>/vote` resets the caller's vote (REV-4);
+/// `DELETE /requests/<id>/files/<path>/vote` resets the caller's vote (REV-3);
 /// `DELETE /requests/<id>/files/<path>` withdraws the file (FIL-8). A path ending in `/vote`
 /// is the vote of the file before it.
 #[delete("/requests/<id>/files/<path..>")]
