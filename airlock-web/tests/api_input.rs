@@ -137,13 +137,21 @@ fn api_1_unknown_routes_methods_and_traversal_paths_answer_4xx_with_a_code() {
             (bad_status.status, bad_status.code().as_str()),
             (400, "bad_request")
         );
-        let bad_page = s.api(
-            "GET",
-            "/workspaces/diabetes-outcomes/requests?limit=0",
-            Some(&token),
-            None,
-        );
-        assert_eq!(bad_page.status, 400);
+        for query in [
+            "requests?limit=0",
+            "requests?limit=abc",
+            "files?offset=-1",
+            "files?limit=1001",
+            "files?offset=x",
+        ] {
+            let path = format!("/workspaces/diabetes-outcomes/{query}");
+            let bad_page = s.api("GET", &path, Some(&token), None);
+            assert_eq!(
+                (bad_page.status, bad_page.code().as_str()),
+                (400, "bad_request"),
+                "{query}"
+            );
+        }
         let none = s.api("GET", "/workspaces/no-such-ws/files", Some(&token), None);
         assert_eq!((none.status, none.code().as_str()), (404, "not_found"));
     }

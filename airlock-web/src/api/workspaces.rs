@@ -51,8 +51,8 @@ pub async fn files(
     app: &State<App>,
     caller: Result<Caller, ApiError>,
     ws: &str,
-    offset: Option<i64>,
-    limit: Option<i64>,
+    offset: Option<&str>,
+    limit: Option<&str>,
 ) -> Result<(ContentType, ByteStream<impl Stream<Item = Vec<u8>>>), ApiError> {
     let caller = caller?;
     let page = match (offset, limit) {
@@ -285,8 +285,8 @@ pub async fn requests(
     caller: Result<Caller, ApiError>,
     ws: &str,
     status: Option<&str>,
-    offset: Option<i64>,
-    limit: Option<i64>,
+    offset: Option<&str>,
+    limit: Option<&str>,
 ) -> ApiResult<Vec<RequestSummary>> {
     let caller = caller?;
     let statuses = match status {
@@ -310,19 +310,28 @@ pub async fn requests(
 }
 
 /// A page from `offset` and `limit` query values (`limit` at most 1000).
-pub fn page_of(offset: Option<i64>, limit: Option<i64>) -> Result<Page, ApiError> {
+/// A page from the `offset` and `limit` query values as written: `offset` a whole number from
+/// 0, `limit` from 1 to 1000; anything else is `bad_request` (never silently ignored).
+pub fn page_of(offset: Option<&str>, limit: Option<&str>) -> Result<Page, ApiError> {
+    let number = |name: &str, text: &str, range: std::ops::RangeInclusive<i64>| {
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "{name} must be a whole number from {} to {}, not {text:?}.",
+                    range.start(),
+                    range.end()
+                ))
+            })
+    };
     let mut page = Page::default();
     if let Some(offset) = offset {
-        if offset < 0 {
-            return Err(ApiError::bad_request("offset must not be negative."));
-        }
-        page.offset = offset;
+        page.offset = number("offset", offset, 0..=i64::MAX)?;
     }
     if let Some(limit) = limit {
-        if !(1..=1000).contains(&limit) {
-            return Err(ApiError::bad_request("limit must be between 1 and 1000."));
-        }
-        page.limit = limit;
+        page.limit = number("limit", limit, 1..=1000)?;
     }
     Ok(page)
 }
