@@ -214,3 +214,62 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_broken_manifest_or_paths_outside_the_workspace_never_hurt() {
+    for db in airlock_store::db::testing::test_databases() {
+        let root = tempfile::tempdir().expect("tempdir");
+        // FMT-6: a manifest that is not JSON shows no outputs.
+        let broken = root.path().join("broken");
+        std::fs::create_dir_all(broken.join("metadata")).expect("dir");
+        std::fs::create_dir_all(broken.join("output")).expect("dir");
+        std::fs::write(broken.join("metadata/manifest.json"), "{not json").expect("manifest");
+        std::fs::write(broken.join("output/a.csv"), "a\n1\n").expect("output");
+        // FMT-5: keys that leave the workspace are ignored; the valid one is shown.
+        let outside = root.path().join("outside");
+        std::fs::create_dir_all(outside.join("metadata")).expect("dir");
+        std::fs::create_dir_all(outside.join("output")).expect("dir");
+        std::fs::write(outside.join("output/ok.csv"), "a\n1\n").expect("output");
+        let entry = serde_json::json!({"level": "moderately_sensitive", "job_id": "j", "repo": "r",
+            "commit": "c", "size": 4, "timestamp": 1.0,
+            "content_hash": "ab".repeat(32)});
+        let manifest = serde_json::json!({"workspace": "outside", "repo": null, "outputs": {
+            "../../etc/passwd": entry, "/abs.csv": entry, "output\\\\b.csv": entry,
+            "output/ok.csv": entry}});
+        std::fs::write(outside.join("metadata/manifest.json"), manifest.to_string())
+            .expect("manifest");
+        let users = std::fs::read(support::fixtures().join("users.json")).expect("users");
+        let directory = airlock_store::ops::sessions::Directory::UsersFile(std::sync::Arc::new(
+            airlock_core::users_file::parse_users_file(&users).expect("valid"),
+        ));
+        let dir = root.path().to_path_buf();
+        let s = support::start_configured(db, directory, move |config| {
+            config.workspace_dir = dir;
+        });
+        let checker = s.login("output_checker_1");
+        let paths = |ws: &str| -> Vec<String> {
+            let answer = s.api(
+                "GET",
+                &format!("/workspaces/{ws}/files"),
+                Some(&checker),
+                None,
+            );
+            assert_eq!(answer.status, 200, "{ws}: {}", answer.json());
+            answer
+                .json()
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["path"].as_str().map(str::to_string))
+                .collect()
+        };
+        assert!(!paths("broken").contains(&"output/a.csv".to_string()));
+        assert_eq!(
+            paths("outside")
+                .into_iter()
+                .filter(|p| !p.starts_with("metadata/"))
+                .collect::<Vec<_>>(),
+            ["output/ok.csv"]
+        );
+    }
+}

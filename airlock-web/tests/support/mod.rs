@@ -71,7 +71,7 @@ pub fn start_configured(
     let store = Store::new(
         db.pool.clone(),
         config.rules(),
-        WorkspaceReader::new(&workspaces),
+        WorkspaceReader::new(&config.workspace_dir),
         BlobStore::new(dir.path().join("requests")),
     );
     let app = App::new(store, directory, &config);
