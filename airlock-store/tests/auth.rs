@@ -46,6 +46,13 @@ struct Setup {
 }
 
 impl Setup {
+    /// jsmith's first login, with the login token the double was started with.
+    fn first_login(&self) -> airlock_store::ops::sessions::Login {
+        self.auth
+            .login("jsmith", "correct horse battery")
+            .expect("logs in")
+    }
+
     fn advance(&self, seconds: i64) {
         self.clock.fetch_add(seconds, Ordering::SeqCst);
     }
@@ -112,10 +119,7 @@ fn code(result: airlock_core::Result<impl std::fmt::Debug>) -> ErrorCode {
 #[test]
 fn auth_1_login_by_username_or_email_issues_a_token_once_per_login_token() {
     for s in setups() {
-        let login = s
-            .auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        let login = s.first_login();
         assert_eq!(login.user.username, "jsmith");
         assert_eq!(login.token.len(), 64, "{}: 256 bits as hex", s._db.name());
         assert!(login.user.workspaces.contains_key("ws1"));
@@ -183,9 +187,7 @@ fn auth_2_any_failure_is_login_failed_and_creates_no_session() {
         assert_eq!(s.site.calls_to(Endpoint::Authenticate).len(), 5);
         assert!(s.auth.store().user("jsmith").expect("read").is_none());
         // The token was never consumed by the faults: it still works.
-        s.auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        s.first_login();
     }
 }
 
@@ -196,10 +198,7 @@ fn api_2_unknown_revoked_and_expired_tokens_are_unauthenticated() {
             code(s.auth.user_of_token("not-a-token")),
             ErrorCode::Unauthenticated
         );
-        let login = s
-            .auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        let login = s.first_login();
         s.auth.logout(&login.token).expect("logout");
         assert_eq!(
             code(s.auth.user_of_token(&login.token)),
@@ -224,10 +223,7 @@ fn api_2_unknown_revoked_and_expired_tokens_are_unauthenticated() {
 #[test]
 fn auth_5_a_due_refresh_replaces_the_record() {
     for s in setups() {
-        let login = s
-            .auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        let login = s.first_login();
         s.site
             .set_user_object("jsmith", user_object("jsmith", &["ws1", "ws2"]));
         s.advance(900);
@@ -252,10 +248,7 @@ fn auth_5_a_due_refresh_replaces_the_record() {
 #[test]
 fn auth_6_a_denied_refresh_ends_every_session_of_the_user() {
     for s in setups() {
-        let first = s
-            .auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        let first = s.first_login();
         s.site.set_login_token("jsmith", "t2");
         let second = s.auth.login("jsmith", "t2").expect("logs in");
         s.site.set_disabled("jsmith", true);
@@ -280,10 +273,7 @@ fn auth_6_a_denied_refresh_ends_every_session_of_the_user() {
 #[test]
 fn auth_7_an_unavailable_jobs_site_keeps_the_record_within_the_grace_period() {
     for s in setups() {
-        let login = s
-            .auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        let login = s.first_login();
         s.site
             .inject(Endpoint::Authorise, Fault::Status(503, "{}".into()), 100);
         s.advance(901);
@@ -310,10 +300,7 @@ fn auth_7_an_unavailable_jobs_site_keeps_the_record_within_the_grace_period() {
 #[test]
 fn auth_7_a_stalled_refresh_times_out_and_keeps_the_record() {
     for s in setups() {
-        let login = s
-            .auth
-            .login("jsmith", "correct horse battery")
-            .expect("logs in");
+        let login = s.first_login();
         s.site
             .inject(Endpoint::Authorise, Fault::Stall(Duration::from_secs(2)), 1);
         s.advance(901);
