@@ -115,6 +115,7 @@ config_keys! {
     hint_low_count_threshold: i64 => Integer, "low-count hint threshold T (HNT-2)";
     hint_rounding_base: i64 => Integer, "rounding hint base (HNT-3)";
     regular_requests_file: String => Text, "OPS-3 file (default <work_dir>/regular_release_requests.json)";
+    regular_requests_time: String => Text, "UTC time of day (HH:MM) of the worker's daily OPS-3 run, or off (default 03:00)";
     bind_address: String => Text, "IP address the web server listens on";
     port: i64 => Integer, "TCP port the web server listens on (0: any free port)";
     secret_key: String => Text, "session signing key: base64 or hex of 32 or 64 bytes (secret)";
@@ -416,6 +417,8 @@ pub struct Config {
     pub hint_rounding_base: i64,
     /// OPS-3 regular requests file.
     pub regular_requests_file: PathBuf,
+    /// OPS-3: the UTC time of day of the worker's daily run; `None` when switched off.
+    pub regular_requests_time: Option<chrono::NaiveTime>,
     /// The web server's listen address.
     pub bind_address: IpAddr,
     /// The web server's port; 0 picks a free one.
@@ -440,6 +443,7 @@ impl Config {
             repo_cache_dir: work_dir.join("repos"),
             database_url: DatabaseUrl::new(work_dir.join(DEFAULT_SQLITE_FILE).to_string_lossy()),
             regular_requests_file: work_dir.join("regular_release_requests.json"),
+            regular_requests_time: chrono::NaiveTime::from_hms_opt(3, 0, 0),
             work_dir,
             workspace_dir: workspace_dir.into(),
             jobs_api_endpoint: DEFAULT_JOBS_API_ENDPOINT.to_string(),
@@ -819,6 +823,10 @@ impl Config {
                     "hint_low_count_threshold" => Value::from(self.hint_low_count_threshold),
                     "hint_rounding_base" => Value::from(self.hint_rounding_base),
                     "regular_requests_file" => path(&self.regular_requests_file),
+                    "regular_requests_time" => match self.regular_requests_time {
+                        Some(t) => Value::from(t.format("%H:%M").to_string()),
+                        None => Value::from("off"),
+                    },
                     "bind_address" => Value::from(self.bind_address.to_string()),
                     "port" => Value::from(self.port),
                     "secret_key" => secret(&self.secret_key),
@@ -1104,6 +1112,18 @@ impl Builder<'_> {
                 defaults.hint_rounding_base,
             )?,
             regular_requests_file,
+            regular_requests_time: match self.text("regular_requests_time", raw.regular_requests_time)? {
+                None => defaults.regular_requests_time,
+                Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+                Some(v) => Some(
+                    chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| {
+                        self.bad(
+                            "regular_requests_time",
+                            format!("expected a UTC time of day as HH:MM (e.g. 03:00) or off, got {v:?}"),
+                        )
+                    })?,
+                ),
+            },
             bind_address,
             port: match raw.port {
                 Some(p) if !(0..=65535).contains(&p) => {

@@ -11,4 +11,5 @@ pub mod db;
 pub mod generate;
 pub mod jobsite;
 pub mod ops;
+pub mod signal;
 pub mod workspace;

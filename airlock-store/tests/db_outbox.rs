@@ -6,7 +6,8 @@ use airlock_core::audit::AuditType;
 use airlock_core::effect::Effect;
 use airlock_core::notification::{EventType, Notification};
 use airlock_store::db::outbox::{
-    due_notifications, mark_delivered, mark_failed, next_notification_due, stuck_notifications,
+    attempts, claim, due_notifications, mark_delivered, mark_failed, next_notification_due,
+    stuck_notifications,
 };
 use airlock_store::db::testing::test_databases;
 use airlock_store::db::{DbConnection, DbError, apply_effects};
@@ -90,6 +91,12 @@ fn not_5_delivery_order_and_retries() {
         assert_eq!(due[0].event_type, "request_submitted");
         assert_eq!(due[0].username, "bob");
 
+        // NOT-5 claims: exactly one of two claims of a due row wins; a claimed row is not
+        // due (and blocks its request's later rows) until its claim ends.
+        assert!(claim(&mut conn, 1, t(100), t(150)).expect("claim"), "{}", db.name());
+        assert!(!claim(&mut conn, 1, t(100), t(150)).expect("claim"), "{}", db.name());
+        assert_eq!(ids(&mut conn, 149), vec![2], "{}", db.name());
+        assert_eq!(attempts(&mut conn, 1).expect("attempts"), 1);
         mark_failed(&mut conn, 1, "timeout", t(200)).expect("fail");
         assert_eq!(ids(&mut conn, 100), vec![2], "{}: 3 waits for 1", db.name());
         assert_eq!(ids(&mut conn, 200), vec![1, 2], "{}", db.name());

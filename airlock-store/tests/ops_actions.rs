@@ -40,7 +40,12 @@ fn st_7_whole_life_of_a_request() {
         assert_eq!(h.store.commit_release(&c1, &id).expect("release"), 2);
         assert_eq!(h.status(&id), Status::Approved, "{}", h.name());
         for f in &state.files {
-            h.store.upload_started(&id, &f.relpath).expect("started");
+            let job = h
+                .store
+                .claim_upload(&id, &f.relpath, std::time::Duration::ZERO)
+                .expect("claim")
+                .expect("due");
+            assert_eq!((job.attempt, job.released_by.as_str()), (1, c1.id()));
         }
         let first = &state.files[0].relpath;
         let second = &state.files[1].relpath;

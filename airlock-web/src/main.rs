@@ -4,6 +4,7 @@ use airlock_store::config::{Config, ENV_PREFIX};
 use airlock_store::db;
 use airlock_store::ops::Store;
 use airlock_store::ops::sessions::Directory;
+use airlock_uploader::{Worker, WorkerSettings};
 use airlock_web::{App, server};
 use anyhow::Context;
 use clap::Parser;
@@ -22,8 +23,8 @@ struct Args {
     /// Do not run migrations; refuse to start when the schema is not current.
     #[arg(long)]
     no_migrate: bool,
-    /// Do not run the background release and notification worker in this process (for
-    /// running it as its own process). This version has no worker yet, so it changes nothing.
+    /// Do not run the background worker (release uploads, notifications, daily regular
+    /// requests) in this process; run `airlock-uploader` with the same configuration instead.
     #[arg(long)]
     no_worker: bool,
 }
@@ -66,12 +67,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         }
     }
     let store = Store::open(&config).context("cannot open the store")?;
-    if args.no_worker {
+    let worker = if args.no_worker {
         tracing::info!("the background worker runs elsewhere (--no-worker)");
+        None
     } else {
-        // The release and notification worker (airlock-uploader) starts here once it exists.
-        tracing::info!("no background worker in this version");
-    }
+        let worker = Worker::new(store.clone(), WorkerSettings::from_config(&config));
+        Some(worker.spawn().context("cannot start the background worker")?)
+    };
+    let signal = std::sync::Arc::clone(store.signal());
     let app = App::new(store, directory, &config);
     let rocket = server::build(app, server::figment(&config))
         .ignite()
@@ -94,6 +97,11 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     } else {
         println!("Airlock is running at {url}/api/v1");
     }
-    rocket.launch().await.context("the server failed")?;
-    Ok(())
+    let served = rocket.launch().await.context("the server failed");
+    signal.stop();
+    if let Some(worker) = worker {
+        // The worker finishes the attempt in hand (bounded by its timeouts).
+        let _ = rocket::tokio::task::spawn_blocking(move || worker.join()).await;
+    }
+    served.map(drop)
 }

@@ -88,13 +88,48 @@ fn released_output<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a Req
         .ok_or_else(AirlockError::not_found)
 }
 
-/// UPL-2: an attempt starts: `upload_attempts` += 1 and `upload_attempted_at` := now,
-/// committed before the upload is sent.
-pub fn upload_started(state: &RequestState, relpath: &str, now: Timestamp) -> Result<Outcome> {
-    let mut file = released_output(state, relpath)?.clone();
+/// UPL-1: is `file` due for an upload attempt at `now`: a released, not-uploaded OUTPUT file
+/// of an APPROVED request whose `upload_next_attempt_at` is not in the future.
+pub fn upload_due(request: &crate::model::Request, file: &RequestFile, now: Timestamp) -> bool {
+    request.status == Status::Approved
+        && file.filetype == FileType::Output
+        && file.upload.released_at.is_some()
+        && !file.upload.uploaded
+        && file.upload.upload_next_attempt_at.is_none_or(|t| t <= now)
+}
+
+/// UPL-1: the files of the request due for an attempt at `now`, in path order.
+pub fn due_uploads(state: &RequestState, now: Timestamp) -> Vec<&RequestFile> {
+    let mut due: Vec<&RequestFile> = state
+        .files
+        .iter()
+        .filter(|f| upload_due(&state.request, f, now))
+        .collect();
+    due.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+    due
+}
+
+/// UPL-2 with a claim: if the file is still due at `now`, the attempt starts
+/// (`upload_attempts` += 1, `upload_attempted_at` := now), committed before the upload is sent,
+/// and the file is not due again before `claim_until`. That claim is what keeps a second worker
+/// (or this one after a crash) from sending the same file at the same time; the attempt's
+/// outcome replaces it with the UPL-3 or UPL-4 values. `Ok(None)`: not due (uploaded, claimed by
+/// another worker, or the request is no longer APPROVED).
+pub fn claim_upload(
+    state: &RequestState,
+    relpath: &str,
+    now: Timestamp,
+    claim_until: Timestamp,
+) -> Result<Option<Outcome>> {
+    let file = released_output(state, relpath)?;
+    if !upload_due(&state.request, file, now) {
+        return Ok(None);
+    }
+    let mut file = file.clone();
     file.upload.upload_attempts += 1;
     file.upload.upload_attempted_at = Some(now);
-    Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+    file.upload.upload_next_attempt_at = Some(claim_until.max(now));
+    Ok(Some(Outcome::of(vec![Effect::UpdateFile(file)])))
 }
 
 /// UPL-3: the upload succeeded (201 or "already uploaded").
@@ -141,6 +176,99 @@ pub fn upload_failed(
     file.upload.upload_last_error = Some(error.chars().take(500).collect());
     file.upload.upload_next_attempt_at = Some(now + delay);
     Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+}
+
+/// UPL-7 for a file that cannot be sent as it is (its stored blob no longer matches its
+/// sha256): it is stuck at once (`upload_attempts` raised to `upload_stuck_after`) with `error`,
+/// and attempts go on at the capped interval, so that it recovers if the blob is restored.
+pub fn upload_blocked(
+    state: &RequestState,
+    relpath: &str,
+    now: Timestamp,
+    error: &str,
+    rules: &Rules,
+) -> Result<Outcome> {
+    let mut file = released_output(state, relpath)?.clone();
+    file.upload.upload_attempts = file.upload.upload_attempts.max(rules.upload_stuck_after);
+    file.upload.upload_last_error = Some(error.chars().take(500).collect());
+    let cap = crate::backoff::Backoff::from_rules(rules).delay(i64::MAX, 0.0);
+    file.upload.upload_next_attempt_at = Some(now + cap);
+    Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+}
+
+/// UPL-7: a released file that is not uploaded after `upload_stuck_after` attempts.
+pub fn is_stuck(file: &RequestFile, rules: &Rules) -> bool {
+    file.upload.released_at.is_some()
+        && !file.upload.uploaded
+        && file.upload.upload_attempts >= rules.upload_stuck_after
+}
+
+/// UPL-8 and UPL-7: how far the upload of a request has got.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UploadProgress {
+    /// Uploaded OUTPUT files (x of UPL-8).
+    pub uploaded: usize,
+    /// Released OUTPUT files (y of UPL-8).
+    pub released: usize,
+    /// The stuck files' paths, in path order (UPL-7).
+    pub stuck: Vec<String>,
+}
+
+/// UPL-8 and UPL-7 for one request.
+pub fn upload_progress(state: &RequestState, rules: &Rules) -> UploadProgress {
+    let mut progress = UploadProgress::default();
+    for file in state.output_files() {
+        if file.upload.released_at.is_none() {
+            continue;
+        }
+        progress.released += 1;
+        if file.upload.uploaded {
+            progress.uploaded += 1;
+        } else if is_stuck(file, rules) {
+            progress.stuck.push(file.relpath.clone());
+        }
+    }
+    progress.stuck.sort();
+    progress
+}
+
+/// One file of a release as the Jobs site is told of it (API-17): the request file and its
+/// stored blob's byte length and modification time.
+#[derive(Debug, Clone, Copy)]
+pub struct ReleaseFile<'a> {
+    /// The request file (its path and sha256).
+    pub file: &'a RequestFile,
+    /// Byte length of the stored blob.
+    pub size: u64,
+    /// Modification time of the stored blob.
+    pub modified: Timestamp,
+}
+
+/// REL-2: the exact JSON body of the release creation call (API-16, API-17). `files` are the
+/// OUTPUT files [`check_release`] answered; they are listed ordered by name.
+pub fn release_body(request_id: &str, files: &[ReleaseFile<'_>]) -> serde_json::Value {
+    use serde_json::json;
+    let metadata = json!({"tool": "airlock", "airlock_id": request_id});
+    let mut listed: Vec<(String, &ReleaseFile<'_>)> = files
+        .iter()
+        .map(|f| (f.file.relpath.replace('\\', "/"), f))
+        .collect();
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    let files: Vec<serde_json::Value> = listed
+        .into_iter()
+        .map(|(name, f)| {
+            json!({
+                "name": name,
+                "url": name,
+                "size": f.size,
+                "sha256": f.file.file_id,
+                "date": f.modified.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+                "metadata": metadata,
+                "review": null,
+            })
+        })
+        .collect();
+    json!({"files": files, "metadata": metadata, "review": null})
 }
 
 /// UPL-5: an APPROVED request whose released OUTPUT files are all uploaded becomes RELEASED,

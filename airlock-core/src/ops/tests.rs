@@ -538,8 +538,18 @@ fn rel_1_4_release_then_uploads_complete() {
     assert_eq!(w.state.files[0].upload.released_by, released_by);
     // UPL-2 to UPL-5.
     assert!(complete_if_uploaded(&w.state, at(100)).is_none());
-    let out = upload_started(&w.state, "output/a.csv", at(100)).expect("start");
+    let out = claim_upload(&w.state, "output/a.csv", at(100), at(400))
+        .expect("released")
+        .expect("due");
     w.apply(&out.effects);
+    // UPL-2: the claim holds the file until the attempt's outcome or the claim's end.
+    assert_eq!(w.state.files[0].upload.upload_attempts, 1);
+    assert!(
+        claim_upload(&w.state, "output/a.csv", at(399), at(700))
+            .expect("released")
+            .is_none(),
+        "a claimed file is not due again before the claim ends"
+    );
     let out = upload_failed(&w.state, "output/a.csv", at(100), "500", &w.rules, 0.5).expect("fail");
     w.apply(&out.effects);
     let next = w.state.files[0].upload.upload_next_attempt_at.expect("due");
@@ -1163,4 +1173,134 @@ fn rev_7_decisions_shown_per_phase() {
         "AUTHOR phase, conflict masked"
     );
     assert_eq!(shown(&w, &checker("c3")), Decision::Conflicted);
+}
+
+fn approved_world(paths: &[&str]) -> World {
+    let mut w = pending_world(paths, 2);
+    w.act(&author(), submit).expect("submit");
+    review_all(&mut w, &checker("c1"), VoteStatus::Approved);
+    review_all(&mut w, &checker("c2"), VoteStatus::Approved);
+    w.act(&checker("c1"), commit_release).expect("release");
+    w
+}
+
+#[test]
+fn upl_1_due_files_are_released_outputs_of_approved_requests() {
+    let mut w = approved_world(&["output/b.csv", "output/a.csv"]);
+    let due: Vec<&str> = due_uploads(&w.state, at(100))
+        .iter()
+        .map(|f| f.relpath.as_str())
+        .collect();
+    assert_eq!(due, ["output/a.csv", "output/b.csv"], "in path order");
+    // Claimed: not due again until the claim ends.
+    let out = claim_upload(&w.state, "output/a.csv", at(100), at(160))
+        .expect("released")
+        .expect("due");
+    w.apply(&out.effects);
+    assert_eq!(due_uploads(&w.state, at(159)).len(), 1);
+    assert_eq!(due_uploads(&w.state, at(160)).len(), 2);
+    // Uploaded: never due again.
+    let out = upload_succeeded(&w.state, "output/a.csv", at(101)).expect("ok");
+    w.apply(&out.effects);
+    assert!(due_uploads(&w.state, at(10_000)).iter().all(|f| f.relpath == "output/b.csv"));
+    assert!(
+        claim_upload(&w.state, "output/a.csv", at(10_000), at(10_060))
+            .expect("released")
+            .is_none()
+    );
+    // A path that is no released output is not found, whatever the time.
+    assert_eq!(
+        code(claim_upload(&w.state, "output/nope.csv", at(100), at(101))),
+        "not_found"
+    );
+}
+
+#[test]
+fn upl_1_nothing_is_due_unless_approved() {
+    let w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::Approved]);
+    assert!(due_uploads(&w.state, at(1_000_000)).is_empty(), "REVIEWED");
+    let mut w = approved_world(&["output/a.csv"]);
+    let out = upload_succeeded(&w.state, "output/a.csv", at(101)).expect("ok");
+    w.apply(&out.effects);
+    let out = complete_if_uploaded(&w.state, at(102)).expect("complete");
+    w.apply(&out.effects);
+    assert_eq!(w.status(), Status::Released);
+    assert!(due_uploads(&w.state, at(1_000_000)).is_empty(), "RELEASED");
+}
+
+#[test]
+fn upl_7_stuck_after_the_configured_attempts_and_blocked_files_at_once() {
+    let rules = Rules {
+        upload_stuck_after: 3,
+        ..Rules::default()
+    };
+    let mut w = approved_world(&["output/a.csv", "output/b.csv"]);
+    for k in 0..3 {
+        let now = at(100 + 10_000 * k);
+        let out = claim_upload(&w.state, "output/a.csv", now, now)
+            .expect("released")
+            .expect("due");
+        w.apply(&out.effects);
+        let out = upload_failed(&w.state, "output/a.csv", now, "503", &rules, 0.0).expect("fail");
+        w.apply(&out.effects);
+        let progress = upload_progress(&w.state, &rules);
+        assert_eq!(progress.stuck.len(), usize::from(k == 2), "attempt {}", k + 1);
+    }
+    // A blob that changed on disk: stuck at once, retried at the cap.
+    let out = upload_blocked(&w.state, "output/b.csv", at(105), "blob changed", &rules).expect("b");
+    w.apply(&out.effects);
+    let b = w.state.file("output/b.csv").expect("b");
+    assert!(is_stuck(b, &rules));
+    assert_eq!(b.upload.upload_last_error.as_deref(), Some("blob changed"));
+    assert_eq!(b.upload.upload_next_attempt_at, Some(at(105 + 3600)));
+    assert_eq!(
+        upload_progress(&w.state, &rules),
+        UploadProgress {
+            uploaded: 0,
+            released: 2,
+            stuck: vec!["output/a.csv".into(), "output/b.csv".into()],
+        }
+    );
+    let out = upload_succeeded(&w.state, "output/b.csv", at(106)).expect("ok");
+    w.apply(&out.effects);
+    let progress = upload_progress(&w.state, &rules);
+    assert_eq!((progress.uploaded, progress.stuck.len()), (1, 1));
+}
+
+#[test]
+fn rel_2_release_body_is_exactly_api_17() {
+    let mut a = crate::testkit::file("output\\b.csv", "g", FileType::Output);
+    a.file_id = "ab".repeat(32);
+    let b = crate::testkit::file("output/a.csv", "g", FileType::Output);
+    let body = release_body(
+        "01REQ",
+        &[
+            ReleaseFile {
+                file: &a,
+                size: 7,
+                modified: at(0) + chrono::Duration::microseconds(120_391),
+            },
+            ReleaseFile {
+                file: &b,
+                size: 12,
+                modified: at(1),
+            },
+        ],
+    );
+    let expected = serde_json::json!({
+        "files": [
+            {"name": "output/a.csv", "url": "output/a.csv", "size": 12, "sha256": b.file_id,
+             "date": at(1).to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+             "metadata": {"tool": "airlock", "airlock_id": "01REQ"}, "review": null},
+            {"name": "output/b.csv", "url": "output/b.csv", "size": 7, "sha256": "ab".repeat(32),
+             "date": (at(0) + chrono::Duration::microseconds(120_391))
+                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+             "metadata": {"tool": "airlock", "airlock_id": "01REQ"}, "review": null},
+        ],
+        "metadata": {"tool": "airlock", "airlock_id": "01REQ"},
+        "review": null,
+    });
+    assert_eq!(body, expected);
+    let date = body["files"][1]["date"].as_str().expect("date");
+    assert!(date.ends_with(".120391+00:00"), "{date}");
 }

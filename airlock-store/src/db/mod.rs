@@ -7,6 +7,7 @@
 //! - [`apply`]: [`apply_effects`] writes an action's [`Effect`](airlock_core::effect::Effect)s,
 //!   [`append_audit`] extends the audit hash chain (AUD-4);
 //! - [`outbox`]: the notification outbox read and updated by the delivery worker (NOT-5);
+//! - [`uploads`]: the upload queue's reads (UPL-1, UPL-5 to UPL-7);
 //! - [`queries`]: reads ([`load_request_state`], [`current_request_id`], [`audit_entries`], ...);
 //! - [`rows`]: row types and their conversion to and from `airlock_core` types;
 //! - [`testing`]: a fresh SQLite database, and a PostgreSQL schema when configured, per test.
@@ -22,6 +23,7 @@ pub mod schema;
 pub mod sessions;
 pub mod testing;
 pub mod tx;
+pub mod uploads;
 
 pub use apply::{append_audit, apply_effects};
 pub use pool::{

@@ -120,8 +120,37 @@ pub fn next_notification_due(conn: &mut DbConnection) -> Result<Option<Timestamp
         .min())
 }
 
+/// NOT-5 with a claim: if notification `id` is still undelivered and due at `now`, counts the
+/// attempt and makes it not due again before `claim_until`, so that no other worker sends it
+/// meanwhile. The update is conditional, so of two workers claiming the same row exactly one
+/// wins. True when this call claimed it.
+pub fn claim(
+    conn: &mut DbConnection,
+    id: i64,
+    now: Timestamp,
+    claim_until: Timestamp,
+) -> Result<bool, DbError> {
+    let now = to_naive(now);
+    let n = diesel::update(
+        notifications::table
+            .find(id)
+            .filter(notifications::delivered_at.is_null())
+            .filter(
+                notifications::next_attempt_at
+                    .is_null()
+                    .or(notifications::next_attempt_at.le(now)),
+            ),
+    )
+    .set((
+        notifications::attempts.eq(notifications::attempts + 1),
+        notifications::next_attempt_at.eq(Some(to_naive(claim_until).max(now))),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Records a delivery (a 201 answer), with the Jobs site's error message when its body said
-/// `"status": "error"`; counts the attempt.
+/// `"status": "error"`. The attempt was counted by [`claim`].
 pub fn mark_delivered(
     conn: &mut DbConnection,
     id: i64,
@@ -131,14 +160,14 @@ pub fn mark_delivered(
     let n = diesel::update(notifications::table.find(id))
         .set((
             notifications::delivered_at.eq(Some(to_naive(at))),
-            notifications::attempts.eq(notifications::attempts + 1),
+            notifications::last_error.eq(None::<String>),
             notifications::jobs_site_message.eq(jobs_site_message),
         ))
         .execute(conn)?;
     found(n, id)
 }
 
-/// Records a failed attempt and when to try again.
+/// Records a failed attempt (counted by [`claim`]) and when to try again.
 pub fn mark_failed(
     conn: &mut DbConnection,
     id: i64,
@@ -147,12 +176,21 @@ pub fn mark_failed(
 ) -> Result<(), DbError> {
     let n = diesel::update(notifications::table.find(id))
         .set((
-            notifications::attempts.eq(notifications::attempts + 1),
             notifications::last_error.eq(Some(error)),
             notifications::next_attempt_at.eq(Some(to_naive(next_attempt_at))),
         ))
         .execute(conn)?;
     found(n, id)
+}
+
+/// The attempts counted so far for notification `id`.
+pub fn attempts(conn: &mut DbConnection, id: i64) -> Result<i64, DbError> {
+    notifications::table
+        .find(id)
+        .select(notifications::attempts)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("notification {id}")))
 }
 
 fn found(n: usize, id: i64) -> Result<(), DbError> {

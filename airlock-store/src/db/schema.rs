@@ -150,6 +150,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The day each scheduled job last ran (OPS-3).
+    scheduled_runs (name) {
+        name -> Text,
+        last_run_on -> Text,
+    }
+}
+
 diesel::joinable!(request_groups -> requests (request_id));
 diesel::joinable!(request_files -> requests (request_id));
 diesel::joinable!(votes -> requests (request_id));
@@ -166,4 +174,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     notifications,
     api_tokens,
+    scheduled_runs,
 );

@@ -23,23 +23,6 @@ pub struct CommentInput {
 }
 
 impl Store {
-    /// REL-1 to REL-5 from the API: the permission and status checks of the release action.
-    /// Creating the release on the Jobs site (REL-2) comes with the release worker; until then
-    /// an allowed release is refused with `release_failed` and changes nothing (REL-3), as in
-    /// test mode (API-8).
-    pub fn release_via_jobs_site(
-        &self,
-        actor: &User,
-        request_id: &str,
-    ) -> airlock_core::Result<()> {
-        let state = self.get_request_state(actor, request_id)?;
-        airlock_core::access::require_release(actor, &state.request)?;
-        Err(AirlockError::with_message(
-            ErrorCode::ReleaseFailed,
-            "Releasing to the Jobs site is not available in this version of Airlock.",
-        ))
-    }
-
     /// REN-9: the request file to download and the path of its stored blob, after writing its
     /// REQUEST_FILE_DOWNLOAD entry.
     pub fn download_file(
@@ -229,13 +212,6 @@ impl Store {
             .into_iter()
             .cloned()
             .collect())
-    }
-
-    /// UPL-2: an upload attempt of a released file starts (committed before sending).
-    pub fn upload_started(&self, request_id: &str, relpath: &str) -> airlock_core::Result<()> {
-        self.act_system(request_id, |state, now| {
-            ops::upload_started(state, relpath, now)
-        })
     }
 
     /// UPL-3 and UPL-5: an upload succeeded; an APPROVED request whose released files are all

@@ -20,6 +20,8 @@ pub mod directories;
 pub mod files;
 pub mod open;
 pub mod reads;
+pub mod regular;
+pub mod release;
 pub mod sessions;
 pub mod users;
 pub mod views;
@@ -36,6 +38,11 @@ pub use files::{AddItem, AddReport};
 
 /// Attempts of a transaction that lost a race (a unique-index conflict) before giving up.
 pub(crate) const CONFLICT_RETRIES: usize = 5;
+
+std::thread_local! {
+    /// Set while a transaction on this thread queues a notification; read after its commit.
+    static QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// The time source: the real clock, or a fixed or stepped one in tests.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -63,6 +70,10 @@ pub struct Store {
     hints: Arc<views::BoundedCache<String, Vec<airlock_core::hints::Hint>>>,
     /// The path order of workspace tree layouts, by layout.
     listing_orders: Arc<views::BoundedCache<views::ListingKey, Vec<u32>>>,
+    /// The Jobs site, when a token is configured (REL-2).
+    jobs_site: Option<crate::jobsite::JobSiteClient>,
+    /// Wakes the background worker when work is queued (UPL-6).
+    signal: Arc<crate::signal::WorkSignal>,
 }
 
 impl std::fmt::Debug for Store {
@@ -132,6 +143,8 @@ impl Store {
             automated: false,
             hints: Arc::new(views::BoundedCache::new(views::HINT_CACHE_ENTRIES)),
             listing_orders: Arc::new(views::BoundedCache::new(views::LISTING_ORDERS)),
+            jobs_site: None,
+            signal: Arc::new(crate::signal::WorkSignal::new()),
         }
     }
 
@@ -224,11 +237,18 @@ impl Store {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            QUEUED.set(false);
             match db::write_tx(&mut conn, &mut f) {
                 Err(OpError::Db(e)) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
                     tracing::debug!(error = %e, attempt, "write conflict, retrying");
                 }
-                other => return other,
+                other => {
+                    if other.is_ok() && QUEUED.get() {
+                        // After the commit, so that the woken worker sees the new rows.
+                        self.signal.wake();
+                    }
+                    return other;
+                }
             }
         }
     }
@@ -241,6 +261,13 @@ impl Store {
         outcome: Outcome<T>,
     ) -> Result<T, OpError> {
         db::apply_effects(conn, request_id, &outcome.effects, self.org_repo())?;
+        if outcome
+            .effects
+            .iter()
+            .any(|e| matches!(e, airlock_core::effect::Effect::Notify(_)))
+        {
+            QUEUED.set(true);
+        }
         Ok(outcome.value)
     }
 

@@ -37,7 +37,8 @@ impl Store {
             WorkspaceReader::new(&config.workspace_dir),
             BlobStore::new(&config.request_dir),
         )
-        .with_org_repo(org_repo))
+        .with_org_repo(org_repo)
+        .with_jobs_site(crate::jobsite::JobSiteClient::from_config(config)))
     }
 
     /// `api.md` §5: the database is reachable and its schema is current.

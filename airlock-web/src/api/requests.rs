@@ -131,7 +131,7 @@ pub async fn release(
 ) -> ApiResult<RequestView> {
     body?;
     act_then_view(app, caller, id, |app, user, id| {
-        app.store().release_via_jobs_site(user, id)
+        app.store().release(user, id).map(drop)
     })
     .await
 }

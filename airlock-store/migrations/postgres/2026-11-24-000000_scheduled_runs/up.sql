@@ -1,0 +1,8 @@
+-- OPS-3: the day a scheduled job last ran, so that it runs once a day whatever the number of
+-- workers or restarts. `last_run_on` is the UTC date, YYYY-MM-DD.
+CREATE TABLE scheduled_runs (
+    name TEXT PRIMARY KEY NOT NULL,
+    last_run_on TEXT NOT NULL
+);
+-- UPL-1: the uploader's query of due files.
+CREATE INDEX request_files_pending ON request_files (uploaded, released_at, upload_next_attempt_at);

@@ -1,0 +1,2 @@
+DROP INDEX request_files_pending;
+DROP TABLE scheduled_runs;

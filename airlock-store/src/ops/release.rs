@@ -1,0 +1,334 @@
+//! Release and upload (`behaviour.md` §16) and notification delivery (§17): the release action
+//! that calls the Jobs site before it commits (REL-2 to REL-5), and the primitives the upload
+//! worker runs on — claiming a due file or notification, recording the attempt's outcome,
+//! completing requests, and the operator's stuck listings and retry (OPS-5).
+//!
+//! Claims: an attempt is committed before anything is sent (UPL-2), and it also makes the file
+//! (or notification) not due again until `claim_until`. On PostgreSQL the claim runs under the
+//! request row's `FOR UPDATE` lock and re-checks that the file is due; a notification claim is a
+//! conditional update. Either way two workers, or a worker and its restarted self, never send the
+//! same thing at the same time; a worker that dies mid-attempt leaves a claim that simply ends.
+
+use super::{OpError, Store};
+use crate::db::{self, outbox, uploads};
+use crate::jobsite::{JobSiteClient, JobSiteError};
+use crate::signal::WorkSignal;
+use airlock_core::ops::{self, ReleaseFile};
+use airlock_core::{AirlockError, ErrorCode, Status, Timestamp, User};
+use std::sync::Arc;
+
+pub use crate::db::outbox::OutboxEntry;
+pub use crate::db::uploads::PendingUpload;
+
+/// One claimed upload attempt: what the worker needs to send the file (UPL-2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadJob {
+    /// Request id (the release id on the Jobs site).
+    pub request_id: String,
+    /// Workspace name.
+    pub workspace: String,
+    /// Path in the workspace.
+    pub relpath: String,
+    /// sha256 of the stored blob (the file id).
+    pub file_id: String,
+    /// Byte length recorded when the file was added.
+    pub size: u64,
+    /// The checker the file is uploaded as (`OS-User`).
+    pub released_by: String,
+    /// This attempt's number (already counted).
+    pub attempt: i64,
+}
+
+/// What an upload's completion did (UPL-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// Files are still pending.
+    Pending,
+    /// The request became RELEASED.
+    Released,
+}
+
+impl Store {
+    /// Sets the Jobs site client used for releases (`None`: test mode, API-8).
+    pub fn with_jobs_site(mut self, client: Option<JobSiteClient>) -> Self {
+        self.jobs_site = client;
+        self
+    }
+
+    /// The Jobs site client, when a token is configured.
+    pub fn jobs_site(&self) -> Option<&JobSiteClient> {
+        self.jobs_site.as_ref()
+    }
+
+    /// The signal that wakes this store's background worker (UPL-6).
+    pub fn signal(&self) -> &Arc<WorkSignal> {
+        &self.signal
+    }
+
+    /// REL-1 to REL-5: release a REVIEWED request (or re-trigger an APPROVED one). Checks REL-1,
+    /// creates the release on the Jobs site as `actor` (REL-2), and only if it accepted marks
+    /// the files released and, from REVIEWED, approves in one transaction (REL-4). A refusal of
+    /// the Jobs site changes nothing: 403 is `jobs_site_forbidden`, anything else
+    /// `release_failed` (REL-3). Returns the number of files newly marked released.
+    pub fn release(&self, actor: &User, request_id: &str) -> airlock_core::Result<usize> {
+        let state = self.get_request_state(actor, request_id)?;
+        let ctx = self.ctx(actor);
+        let files = ops::check_release(&ctx, &state)?;
+        let blobs = self.request_blobs(&state.request.workspace, request_id)?;
+        let mut listed = Vec::with_capacity(files.len());
+        for file in files {
+            let path = blobs.path(&file.file_id)?;
+            let meta = std::fs::metadata(&path).map_err(|e| {
+                tracing::error!(request = request_id, path = %file.relpath, error = %e,
+                    "release: the stored file cannot be read");
+                AirlockError::with_message(
+                    ErrorCode::ReleaseFailed,
+                    format!(
+                        "The stored copy of {} cannot be read; nothing was released. Please \
+                         contact tech support.",
+                        file.relpath
+                    ),
+                )
+            })?;
+            let modified = meta
+                .modified()
+                .map(Timestamp::from)
+                .unwrap_or_else(|_| self.now());
+            listed.push(ReleaseFile {
+                file,
+                size: meta.len(),
+                modified,
+            });
+        }
+        let body = ops::release_body(request_id, &listed);
+        let Some(client) = &self.jobs_site else {
+            return Err(AirlockError::with_message(
+                ErrorCode::ReleaseFailed,
+                "Releasing needs the Jobs site, and this Airlock runs in test mode (no \
+                 jobs_api_token); nothing was released.",
+            ));
+        };
+        client
+            .create_release(actor.id(), &state.request.workspace, &body)
+            .map_err(|e| release_refused(request_id, &e))?;
+        let marked = self.act(actor, request_id, ops::commit_release)?;
+        tracing::info!(request = request_id, by = actor.id(), files = listed.len(), marked,
+            "released to the Jobs site");
+        self.signal.wake();
+        Ok(marked)
+    }
+
+    /// UPL-1: up to `limit` (request id, path) pairs due for an upload attempt now.
+    pub fn due_uploads(&self, limit: i64) -> airlock_core::Result<Vec<(String, String)>> {
+        let mut conn = self.conn()?;
+        Ok(uploads::due_uploads(&mut conn, self.now(), limit).map_err(OpError::Db)?)
+    }
+
+    /// UPL-2: claims an attempt of one released file if it is still due: the attempt is counted
+    /// and the file is not due again before `now + claim_for`. `None`: not due any more.
+    pub fn claim_upload(
+        &self,
+        request_id: &str,
+        relpath: &str,
+        claim_for: std::time::Duration,
+    ) -> airlock_core::Result<Option<UploadJob>> {
+        self.transaction(|conn| {
+            let state = Self::locked_state(conn, request_id)?;
+            let now = self.now();
+            let until = now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
+            let Some(outcome) = ops::claim_upload(&state, relpath, now, until)? else {
+                return Ok(None);
+            };
+            let file = state
+                .file(relpath)
+                .ok_or_else(|| OpError::Refused(AirlockError::not_found()))?;
+            let job = UploadJob {
+                request_id: request_id.to_string(),
+                workspace: state.request.workspace.clone(),
+                relpath: relpath.to_string(),
+                file_id: file.file_id.clone(),
+                size: u64::try_from(file.meta.size).unwrap_or(0),
+                released_by: file.upload.released_by.clone().unwrap_or_default(),
+                attempt: file.upload.upload_attempts + 1,
+            };
+            self.write(conn, request_id, outcome)?;
+            Ok(Some(job))
+        })
+    }
+
+    /// UPL-7: the file cannot be sent as stored (its blob no longer has its sha256); it is
+    /// stuck at once with `error` and retried at the capped interval.
+    pub fn upload_blocked(
+        &self,
+        request_id: &str,
+        relpath: &str,
+        error: &str,
+    ) -> airlock_core::Result<()> {
+        self.transaction(|conn| {
+            let state = Self::locked_state(conn, request_id)?;
+            let outcome = ops::upload_blocked(&state, relpath, self.now(), error, &self.rules)?;
+            self.write(conn, request_id, outcome)
+        })
+    }
+
+    /// UPL-5: completes every APPROVED request with no pending file whose released files are
+    /// all uploaded; answers the ids that became RELEASED. APPROVED requests with no released
+    /// file are left as they are (UPL-7 lists them).
+    pub fn complete_uploaded_requests(&self) -> airlock_core::Result<Vec<String>> {
+        let candidates = {
+            let mut conn = self.conn()?;
+            uploads::approved_without_pending(&mut conn).map_err(OpError::Db)?
+        };
+        let mut released = Vec::new();
+        for id in candidates {
+            let done = self.transaction(|conn| {
+                let state = Self::locked_state(conn, &id)?;
+                match ops::complete_if_uploaded(&state, self.now()) {
+                    Some(outcome) => self.write(conn, &id, outcome).map(|()| true),
+                    None => Ok(false),
+                }
+            })?;
+            if done {
+                released.push(id);
+            }
+        }
+        Ok(released)
+    }
+
+    /// UPL-6: when the earliest pending upload is due, if any.
+    pub fn next_upload_due(&self) -> airlock_core::Result<Option<Timestamp>> {
+        let mut conn = self.conn()?;
+        Ok(uploads::next_upload_due(&mut conn).map_err(OpError::Db)?)
+    }
+
+    /// UPL-7 and OPS-5: the stuck files (attempts ≥ `upload_stuck_after`), by request and path.
+    pub fn stuck_uploads(&self) -> airlock_core::Result<Vec<PendingUpload>> {
+        let mut conn = self.conn()?;
+        Ok(
+            uploads::pending_uploads(&mut conn, self.rules.upload_stuck_after, None)
+                .map_err(OpError::Db)?,
+        )
+    }
+
+    /// UPL-7: APPROVED requests with no released file, reported with the stuck files.
+    pub fn approved_without_released(&self) -> airlock_core::Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        Ok(uploads::approved_without_released(&mut conn).map_err(OpError::Db)?)
+    }
+
+    /// OPS-5 `uploads retry`: makes the request's pending files due now and wakes the worker.
+    /// `not_found` for an unknown request; the number of files made due.
+    pub fn retry_uploads(&self, request_id: &str) -> airlock_core::Result<usize> {
+        let n = self.transaction(|conn| {
+            if db::load_request(conn, request_id)?.is_none() {
+                return Err(OpError::Refused(AirlockError::not_found()));
+            }
+            Ok(uploads::retry_uploads(conn, request_id, self.now())?)
+        })?;
+        self.signal.wake();
+        Ok(n)
+    }
+
+    /// NOT-5: claims the next notification to send, if one is due: the oldest undelivered row
+    /// of its request, in id order, not claimed by another worker. The attempt is counted and
+    /// the row is not due again before `now + claim_for`.
+    pub fn claim_notification(
+        &self,
+        claim_for: std::time::Duration,
+    ) -> airlock_core::Result<Option<OutboxEntry>> {
+        let mut conn = self.conn()?;
+        let now = self.now();
+        let until = now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
+        for entry in outbox::due_notifications(&mut conn, now, 16).map_err(OpError::Db)? {
+            if outbox::claim(&mut conn, entry.id, now, until).map_err(OpError::Db)? {
+                return Ok(Some(OutboxEntry {
+                    attempts: entry.attempts + 1,
+                    ..entry
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// NOT-5: the notification was delivered (a 201), with the Jobs site's error message if
+    /// its body said `"status": "error"`.
+    pub fn notification_delivered(
+        &self,
+        id: i64,
+        jobs_site_message: Option<&str>,
+    ) -> airlock_core::Result<()> {
+        let mut conn = self.conn()?;
+        outbox::mark_delivered(&mut conn, id, self.now(), jobs_site_message)
+            .map_err(OpError::Db)?;
+        Ok(())
+    }
+
+    /// NOT-5: the delivery failed; the next attempt is due after the UPL-4 backoff for the
+    /// attempts counted so far. `unit_random` is uniform in [0, 1) for the jitter.
+    pub fn notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        unit_random: f64,
+    ) -> airlock_core::Result<Timestamp> {
+        let mut conn = self.conn()?;
+        let attempts = outbox::attempts(&mut conn, id).map_err(OpError::Db)?;
+        let delay = airlock_core::backoff::Backoff::from_rules(&self.rules).delay(attempts, unit_random);
+        let next = self.now() + delay;
+        let error: String = error.chars().take(500).collect();
+        outbox::mark_failed(&mut conn, id, &error, next).map_err(OpError::Db)?;
+        Ok(next)
+    }
+
+    /// UPL-6: when the earliest undelivered notification is due, if any.
+    pub fn next_notification_due(&self) -> airlock_core::Result<Option<Timestamp>> {
+        let mut conn = self.conn()?;
+        Ok(outbox::next_notification_due(&mut conn).map_err(OpError::Db)?)
+    }
+
+    /// NOT-5 and OPS-5: undelivered notifications with at least `upload_stuck_after` attempts.
+    pub fn stuck_notifications(&self) -> airlock_core::Result<Vec<OutboxEntry>> {
+        let mut conn = self.conn()?;
+        Ok(
+            outbox::stuck_notifications(&mut conn, self.rules.upload_stuck_after)
+                .map_err(OpError::Db)?,
+        )
+    }
+
+    /// Whether a request is RELEASED (tests and the worker's reports).
+    pub fn request_status(&self, request_id: &str) -> airlock_core::Result<Status> {
+        let mut conn = self.conn()?;
+        db::load_request(&mut conn, request_id)
+            .map_err(OpError::Db)?
+            .map(|r| r.status)
+            .ok_or_else(AirlockError::not_found)
+    }
+}
+
+/// REL-3 and API-20: the refusal a failed release creation answers, logged with the Jobs
+/// site's status and body.
+fn release_refused(request_id: &str, error: &JobSiteError) -> AirlockError {
+    tracing::warn!(request = request_id, status = ?error.status(), error = %error,
+        "the Jobs site did not create the release; nothing changed");
+    match error {
+        JobSiteError::Status { status: 403, detail } => AirlockError::with_message(
+            ErrorCode::JobsSiteForbidden,
+            format!(
+                "The Jobs site refused the release (permission denied: {detail}); nothing was \
+                 released."
+            ),
+        ),
+        JobSiteError::Status { status, .. } => AirlockError::with_message(
+            ErrorCode::ReleaseFailed,
+            format!(
+                "The Jobs site could not create the release (it answered {status}); nothing was \
+                 released. Try again, or contact tech support if it keeps failing."
+            ),
+        ),
+        _ => AirlockError::with_message(
+            ErrorCode::ReleaseFailed,
+            "The Jobs site could not be reached or gave an unexpected answer; nothing was \
+             released. Try again, or contact tech support if it keeps failing.",
+        ),
+    }
+}
