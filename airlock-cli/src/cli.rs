@@ -117,9 +117,36 @@ pub enum Command {
     )]
     ValidateRegularRequests(ValidateRegularArgs),
 
-    /// Run every regular request now (OPS-3), as the daily job does.
+    /// Regular release requests (OPS-3): run them now, or check the file.
+    #[command(name = "regular-requests", subcommand)]
+    RegularRequests(RegularCommand),
+
+    /// List pending or stuck uploads, or retry a request's uploads (OPS-5).
+    #[command(
+        long_about = "List released files that are not uploaded yet, or retry them \
+        (behaviour.md UPL-7, OPS-5).\n\n\
+        Without a subcommand, lists every pending upload of an APPROVED request (request, path, \
+        attempts, last error, last and next attempt time); with --stuck, only the stuck ones \
+        (attempts >= upload_stuck_after), followed by APPROVED requests that have no released \
+        file at all. `uploads retry <id>` makes the request's pending files due now; the worker \
+        in airlock-web picks them up at once, a separate airlock-uploader within its poll \
+        interval. With --stuck, exits 1 when anything is stuck."
+    )]
+    Uploads(UploadsArgs),
+
+    /// List undelivered or stuck notifications (OPS-5).
+    #[command(
+        long_about = "List notifications the worker has not delivered to the Jobs site yet \
+        (behaviour.md NOT-5, OPS-5): id, request, event, acting user, attempts, last error and \
+        next attempt time, oldest first. With --stuck, only those with at least \
+        upload_stuck_after attempts, and exit 1 when there is one."
+    )]
+    Notifications(NotificationsArgs),
+
+    /// Run every regular request now (OPS-3); the same as `regular-requests run`.
     #[command(
         name = "run-regular-requests",
+        hide = true,
         long_about = "Run every entry of the regular-requests file now (behaviour.md OPS-3), \
         exactly as the daily job does: create-request for each valid entry, in order. One \
         entry's failure (an invalid entry, a refused action) does not stop the others. Prints \
@@ -327,6 +354,72 @@ pub struct ValidateRegularArgs {
     pub json: bool,
 }
 
+/// Subcommands of `regular-requests`.
+#[derive(Debug, Subcommand)]
+pub enum RegularCommand {
+    /// Run every regular request now (OPS-3), as the worker's daily run does.
+    #[command(
+        long_about = "Run every entry of the regular-requests file now (behaviour.md OPS-3), \
+        exactly as the worker's daily run does (at regular_requests_time, UTC): create-request \
+        for each valid entry, in order. One entry's failure (an invalid entry, a refused action, \
+        a file that cannot be added) does not stop the others. Authors' records come from the \
+        Jobs site (or the users file in test mode). Prints one result per entry and exits 1 if \
+        any entry failed."
+    )]
+    Run(RunRegularArgs),
+    /// Check the regular-requests file and print it; as `validate-regular-requests`.
+    Validate(ValidateRegularArgs),
+}
+
+/// Options and subcommands of `uploads`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct UploadsArgs {
+    /// A subcommand instead of the listing.
+    #[command(subcommand)]
+    pub action: Option<UploadsAction>,
+
+    /// Only stuck files (attempts >= upload_stuck_after).
+    #[arg(long)]
+    pub stuck: bool,
+
+    /// Print JSON.
+    #[arg(
+        long,
+        long_help = "Print JSON: {\"files\": [{\"request_id\", \"workspace\", \"path\", \
+            \"attempts\", \"last_error\", \"last_attempt_at\", \"next_attempt_at\"}], \
+            \"requests_without_released_files\": [...]}."
+    )]
+    pub json: bool,
+}
+
+/// Subcommands of `uploads`.
+#[derive(Debug, Subcommand)]
+pub enum UploadsAction {
+    /// Make a request's pending uploads due now (OPS-5).
+    Retry(RetryArgs),
+}
+
+/// Options of `uploads retry`.
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The request id.
+    pub request_id: String,
+}
+
+/// Options of `notifications`.
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// Only stuck notifications (attempts >= upload_stuck_after).
+    #[arg(long)]
+    pub stuck: bool,
+
+    /// Print JSON: an array of {"id", "request_id", "event_type", "user", "attempts",
+    /// "last_error", "created_at", "next_attempt_at"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Options of `run-regular-requests`.
 #[derive(Debug, Args)]
 pub struct RunRegularArgs {
@@ -334,8 +427,8 @@ pub struct RunRegularArgs {
     #[arg(
         long,
         long_help = "Print a JSON array with one object per entry: {\"entry\", \"workspace\", \
-            \"completed\", \"request_id\", \"message\"}; a failed entry has completed false and \
-            the error as its message."
+            \"completed\", \"request_id\", \"message\", \"failed\"}; a failed entry has \
+            failed true and the error as its message."
     )]
     pub json: bool,
 }

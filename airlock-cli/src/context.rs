@@ -1,6 +1,5 @@
 //! What commands share: the configuration and the database connection.
 
-use airlock_core::User;
 use airlock_store::config::Config;
 use airlock_store::db::{self, PooledConn};
 use airlock_store::ops::Store;
@@ -57,20 +56,4 @@ pub fn open_database(config: &Config) -> anyhow::Result<PooledConn> {
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     drop(open_database(config)?);
     Ok(Store::open(config)?)
-}
-
-/// OPS-2: the author's record, fetched now and saved (USR-3). In test mode it comes from the
-/// users file (AUTH-3).
-pub fn fetch_user(config: &Config, store: &Store, username: &str) -> anyhow::Result<User> {
-    let Some(users) = config.load_users()? else {
-        bail!(
-            "cannot fetch {username:?} from the Jobs site: this build reads user records from \
-             the test-mode users file only (dev_users_file, with no jobs_api_token)"
-        );
-    };
-    let Some(user) = users.user(username) else {
-        bail!("no user {username:?} in the users file");
-    };
-    store.save_user(user)?;
-    Ok(user.clone())
 }

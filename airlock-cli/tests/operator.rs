@@ -219,7 +219,7 @@ fn ops_2_refusals_change_nothing() {
         ),
         (
             vec!["vaccine-uptake", "output/uptake", "--username", "nobody"],
-            "no user \"nobody\" in the users file",
+            "No user \"nobody\" in the users file",
         ),
         (
             vec![

@@ -1358,6 +1358,7 @@ max_log_chars = 500
 hint_low_count_threshold = 7
 hint_rounding_base = 10
 regular_requests_file = "regular.json"
+regular_requests_time = "04:30"
 bind_address = "0.0.0.0"
 port = 0
 secret_key = "{key}"
@@ -1391,6 +1392,7 @@ secret_key = "{key}"
         assert_eq!(c.authz_grace_period, Duration::from_secs(60));
         assert_eq!(c.upload_poll_interval, Duration::from_millis(500));
         assert_eq!(c.regular_requests_file, f.base().join("regular.json"));
+        assert_eq!(c.regular_requests_time, chrono::NaiveTime::from_hms_opt(4, 30, 0));
         assert_eq!(c.bind_address, IpAddr::from([0, 0, 0, 0]));
         assert_eq!(c.port, 0);
         assert!(c.secret_key.is_some());
@@ -1581,6 +1583,17 @@ secret_key = "{key}"
             "regular_requests_file = \"workspaces\"",
             "regular_requests_file",
         );
+        for bad in ["25:00", "3am", "03:00:00", "never"] {
+            let m = f.refused(
+                &format!("regular_requests_time = \"{bad}\""),
+                "regular_requests_time",
+            );
+            assert!(m.contains("HH:MM"), "{m}");
+        }
+        let off = f
+            .load(&format!("{MINIMAL}regular_requests_time = \"Off\"\n"))
+            .expect("valid");
+        assert_eq!(off.regular_requests_time, None);
         // Directories the product writes need not exist yet; create_dirs makes them.
         let config = f.load(MINIMAL).expect("valid");
         assert!(!config.work_dir.exists());

@@ -1,12 +1,11 @@
 //! `create-request` (OPS-2): create or extend a request from workspace directories.
 
 use crate::cli::CreateRequestArgs;
-use crate::context::{fetch_user, load_config, open_store};
+use crate::context::{load_config, open_store};
 use crate::{EXIT_FAILED, EXIT_OK};
 use airlock_core::ops::DirFileAction;
-use airlock_store::config::Config;
-use airlock_store::ops::{DirReport, DirRequest, Store};
-use anyhow::bail;
+use airlock_store::ops::sessions::Directory;
+use airlock_store::ops::{DirReport, DirRequest};
 use std::io::Write;
 use std::path::Path;
 
@@ -25,13 +24,9 @@ pub fn run(
         controls: args.controls.clone(),
         submit: args.submit,
     };
-    let report = create(
-        &config,
-        &store,
-        &args.workspace,
-        args.username.as_deref(),
-        &spec,
-    )?;
+    let directory = Directory::from_config(&config)?;
+    let report =
+        store.create_request_for(&directory, &args.workspace, args.username.as_deref(), &spec)?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
@@ -41,32 +36,6 @@ pub fn run(
         Some(_) => EXIT_FAILED,
         None => EXIT_OK,
     })
-}
-
-/// OPS-2 for one workspace: the author is `username`, or the user of the most recently written
-/// output (a null or empty username means the same).
-pub fn create(
-    config: &Config,
-    store: &Store,
-    workspace: &str,
-    username: Option<&str>,
-    spec: &DirRequest,
-) -> anyhow::Result<DirReport> {
-    let author = match username.filter(|u| !u.is_empty()) {
-        Some(name) => name.to_string(),
-        None => {
-            let ws = store.workspaces().open(workspace)?;
-            match ws.manifest().latest_output_user() {
-                Some(user) => user.to_string(),
-                None => bail!(
-                    "workspace {workspace} has no output with a user in its manifest: pass \
-                     --username"
-                ),
-            }
-        }
-    };
-    let author = fetch_user(config, store, &author)?;
-    Ok(store.create_request_from_dirs(&author, workspace, spec)?)
 }
 
 /// The human form: the result, then one line per file.

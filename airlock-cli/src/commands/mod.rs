@@ -7,10 +7,11 @@ pub mod check_config;
 pub mod create_request;
 pub mod fixtures;
 pub mod migrate;
+pub mod queue;
 pub mod regular;
 pub mod statemachine;
 
-use crate::cli::{AuditAction, Cli, Command, FixturesCommand};
+use crate::cli::{AuditAction, Cli, Command, FixturesCommand, RegularCommand, UploadsAction};
 use std::io::Write;
 
 /// Runs the parsed command, writing to standard output.
@@ -30,7 +31,18 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         }
         Command::CreateRequest(args) => create_request::run(config, args, &mut out)?,
         Command::ValidateRegularRequests(args) => regular::validate(config, args, &mut out)?,
-        Command::RunRegularRequests(args) => regular::run(config, args, &mut out)?,
+        Command::RunRegularRequests(args)
+        | Command::RegularRequests(RegularCommand::Run(args)) => {
+            regular::run(config, args, &mut out)?
+        }
+        Command::RegularRequests(RegularCommand::Validate(args)) => {
+            regular::validate(config, args, &mut out)?
+        }
+        Command::Uploads(args) => match &args.action {
+            Some(UploadsAction::Retry(retry)) => queue::retry(config, retry, &mut out)?,
+            None => queue::uploads(config, args, &mut out)?,
+        },
+        Command::Notifications(args) => queue::notifications(config, args, &mut out)?,
         Command::Fixtures(FixturesCommand::GenerateWorkspace(args)) => {
             fixtures::generate(args, &mut out)?
         }

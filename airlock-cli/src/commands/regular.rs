@@ -1,11 +1,10 @@
 //! `validate-regular-requests` and `run-regular-requests` (OPS-3).
 
 use crate::cli::{RunRegularArgs, ValidateRegularArgs};
-use crate::commands::create_request::create;
 use crate::context::{load_config, open_store};
 use crate::{EXIT_FAILED, EXIT_OK};
-use airlock_core::regular::{RegularError, RegularRequest, parse_entries, parse_regular_requests};
-use airlock_store::ops::DirRequest;
+use airlock_core::regular::{RegularError, RegularRequest, parse_regular_requests};
+use airlock_store::ops::sessions::Directory;
 use anyhow::Context;
 use serde_json::json;
 use std::io::Write;
@@ -103,67 +102,35 @@ pub fn run(
 ) -> anyhow::Result<u8> {
     let loaded = load_config(config)?;
     let (_, bytes) = read_file(config, Some(&loaded.regular_requests_file))?;
-    let entries = parse_entries(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = open_store(&loaded)?;
-    let mut results = Vec::with_capacity(entries.len());
-    let mut failed = false;
-    for (i, entry) in entries.into_iter().enumerate() {
-        let (workspace, outcome) = match entry {
-            Err(errors) => (
-                errors.iter().find_map(|e| e.workspace.clone()),
-                Err(errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")),
-            ),
-            Ok(entry) => {
-                let spec = DirRequest {
-                    dirs: entry.dirs.clone(),
-                    supporting: entry.supporting_files.clone(),
-                    context: Some(entry.context.clone()).filter(|c| !c.is_empty()),
-                    controls: Some(entry.controls.clone()).filter(|c| !c.is_empty()),
-                    submit: entry.submit,
-                };
-                let username = entry.effective_username();
-                let outcome = create(&loaded, &store, &entry.workspace_name, username, &spec)
-                    .map_err(|e| format!("{e:#}"));
-                (Some(entry.workspace_name), outcome)
-            }
-        };
-        let (completed, request_id, message) = match outcome {
-            Ok(report) => {
-                failed |= report.failures().next().is_some();
-                (report.completed, report.request_id, report.message)
-            }
-            Err(message) => {
-                failed = true;
-                (false, None, message)
-            }
-        };
-        results.push(
-            json!({"entry": i + 1, "workspace": workspace, "completed": completed,
-                            "request_id": request_id, "message": message}),
-        );
-    }
+    let directory = Directory::from_config(&loaded)?;
+    let results = store
+        .run_regular_requests(&directory, &bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &results)?;
         writeln!(out)?;
     } else {
         for r in &results {
-            let request = r["request_id"].as_str().unwrap_or("-");
-            let status = if r["completed"] == true {
+            let status = if r.failed {
+                "failed"
+            } else if r.completed {
                 "ok"
             } else {
                 "not completed"
             };
             writeln!(
                 out,
-                "entry {}: {status}: request {request}: {}",
-                r["entry"],
-                r["message"].as_str().unwrap_or_default()
+                "entry {}: {status}: request {}: {}",
+                r.entry,
+                r.request_id.as_deref().unwrap_or("-"),
+                r.message
             )?;
         }
     }
-    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+    Ok(if results.iter().any(|r| r.failed) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }

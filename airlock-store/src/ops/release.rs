@@ -210,6 +210,12 @@ impl Store {
         )
     }
 
+    /// OPS-5: every pending upload of an APPROVED request, by request and path.
+    pub fn pending_uploads(&self) -> airlock_core::Result<Vec<PendingUpload>> {
+        let mut conn = self.conn()?;
+        Ok(uploads::pending_uploads(&mut conn, 0, None).map_err(OpError::Db)?)
+    }
+
     /// UPL-7: APPROVED requests with no released file, reported with the stuck files.
     pub fn approved_without_released(&self) -> airlock_core::Result<Vec<String>> {
         let mut conn = self.conn()?;
@@ -295,7 +301,13 @@ impl Store {
         )
     }
 
-    /// Whether a request is RELEASED (tests and the worker's reports).
+    /// OPS-5: every undelivered notification, oldest first.
+    pub fn undelivered_notifications(&self) -> airlock_core::Result<Vec<OutboxEntry>> {
+        let mut conn = self.conn()?;
+        Ok(outbox::stuck_notifications(&mut conn, 0).map_err(OpError::Db)?)
+    }
+
+    /// The current status of a request (operators, tests).
     pub fn request_status(&self, request_id: &str) -> airlock_core::Result<Status> {
         let mut conn = self.conn()?;
         db::load_request(&mut conn, request_id)
