@@ -8,6 +8,7 @@ use crate::decision::shown_decisions;
 use crate::model::{
     Comment, Decision, FileType, Request, RequestState, Timestamp, Visibility, VoteStatus,
 };
+use crate::rules::Rules;
 use crate::status::Status;
 use crate::user::User;
 use crate::visibility::visible_comments;
@@ -35,6 +36,68 @@ pub struct RequestView {
     /// Disclosure hints on CSV outputs, when the viewer is shown them (§15); filled in by the
     /// caller, which reads the files.
     pub hints: Vec<HintView>,
+    /// UPL-8 and UPL-7: upload progress while APPROVED or RELEASED, absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadView>,
+}
+
+/// UPL-8: "Files released and uploaded: x of y", with the stuck files (UPL-7) for reviewers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UploadView {
+    /// Uploaded OUTPUT files (x).
+    pub uploaded: usize,
+    /// Released OUTPUT files (y).
+    pub released: usize,
+    /// The stuck files, by path: shown to reviewers only (UPL-7), empty for anyone else.
+    pub stuck: Vec<StuckFileView>,
+}
+
+/// UPL-7: a released file that is not uploaded after `upload_stuck_after` attempts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StuckFileView {
+    /// Path in the workspace.
+    pub path: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When the last attempt started.
+    pub last_attempt_at: Option<Timestamp>,
+}
+
+impl StuckFileView {
+    /// The stuck files of a request, by path (UPL-7).
+    pub fn of(state: &RequestState, rules: &Rules) -> Vec<StuckFileView> {
+        let mut stuck: Vec<StuckFileView> = state
+            .output_files()
+            .filter(|f| crate::ops::is_stuck(f, rules))
+            .map(|f| StuckFileView {
+                path: f.relpath.clone(),
+                attempts: f.upload.upload_attempts,
+                last_error: f.upload.upload_last_error.clone(),
+                last_attempt_at: f.upload.upload_attempted_at,
+            })
+            .collect();
+        stuck.sort_by(|a, b| a.path.cmp(&b.path));
+        stuck
+    }
+}
+
+/// UPL-8 and UPL-7 for `viewer`: `None` unless the request is APPROVED or RELEASED.
+pub fn upload_view(viewer: &User, state: &RequestState, rules: &Rules) -> Option<UploadView> {
+    if !matches!(state.request.status, Status::Approved | Status::Released) {
+        return None;
+    }
+    let progress = crate::ops::upload_progress(state, rules);
+    Some(UploadView {
+        uploaded: progress.uploaded,
+        released: progress.released,
+        stuck: if is_reviewer(viewer, &state.request) {
+            StuckFileView::of(state, rules)
+        } else {
+            Vec::new()
+        },
+    })
 }
 
 /// A group as shown.
@@ -178,7 +241,8 @@ pub fn shows_hints(viewer: &User, request: &Request) -> bool {
 }
 
 /// The request as `viewer` may see it; `n` is the number of reviews required (REV-7).
-pub fn request_view(viewer: &User, state: &RequestState, n: usize) -> RequestView {
+pub fn request_view(viewer: &User, state: &RequestState, rules: &Rules) -> RequestView {
+    let n = rules.required_reviews;
     let request = &state.request;
     let decisions = shown_decisions(viewer, state, n);
     let my_votes = state.votes_by(viewer.id());
@@ -221,6 +285,7 @@ pub fn request_view(viewer: &User, state: &RequestState, n: usize) -> RequestVie
         submitted_reviews: request.submitted_reviews.len(),
         groups,
         hints: Vec::new(),
+        upload: upload_view(viewer, state, rules),
     }
 }
 

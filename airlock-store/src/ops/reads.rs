@@ -51,14 +51,23 @@ pub struct ReviewItem {
 }
 
 /// The three lists of the Reviews page (WEB-7), each without the checker's own requests.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reviews {
     /// Requests under review, with the checker's progress.
     pub under_review: Vec<ReviewItem>,
     /// RETURNED requests.
     pub returned: Vec<Request>,
-    /// APPROVED requests (uploads in progress).
-    pub approved: Vec<Request>,
+    /// APPROVED requests (uploads in progress), with their stuck files (UPL-7).
+    pub approved: Vec<ApprovedItem>,
+}
+
+/// An APPROVED request on the Reviews page, with its stuck files (UPL-7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovedItem {
+    /// The request.
+    pub request: Request,
+    /// Its stuck files, by path.
+    pub stuck: Vec<airlock_core::view::StuckFileView>,
 }
 
 impl Store {
@@ -185,9 +194,15 @@ impl Store {
         };
         let mut reviews = Reviews {
             returned: list(&mut conn, vec![Status::Returned])?,
-            approved: list(&mut conn, vec![Status::Approved])?,
             ..Reviews::default()
         };
+        let approved = list(&mut conn, vec![Status::Approved])?;
+        for state in db::load_request_states(&mut conn, approved)? {
+            reviews.approved.push(ApprovedItem {
+                stuck: airlock_core::view::StuckFileView::of(&state, &self.rules),
+                request: state.request,
+            });
+        }
         let under_review = list(&mut conn, under_review_statuses)?;
         for state in db::load_request_states(&mut conn, under_review)? {
             let (voted, total) = review_progress(&state, actor.id());

@@ -151,7 +151,7 @@ impl Store {
 
     /// The view of a request already read for this user.
     pub fn view_of(&self, actor: &User, state: &RequestState) -> RequestView {
-        let mut view = request_view(actor, state, self.rules.required_reviews);
+        let mut view = request_view(actor, state, &self.rules);
         if shows_hints(actor, &state.request) {
             view.hints = self.hints(state);
         }

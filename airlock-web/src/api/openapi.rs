@@ -338,7 +338,15 @@ fn schemas() -> Value {
             "hints": {"type": "array", "items": {"type": "object", "properties": {
                 "path": {"type": "string"}, "kind": string_enum(&["LOW_COUNT", "NOT_ROUNDED"]),
                 "row": {"type": ["integer", "null"]}, "column": {"type": "string"},
-                "value": {"type": ["string", "null"]}, "message": {"type": "string"}}}}}},
+                "value": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
+            "upload": {"type": "object", "description":
+                "UPL-8 and UPL-7, only while APPROVED or RELEASED: uploaded of released OUTPUT files, and the stuck files (reviewers only).",
+                "properties": {"uploaded": {"type": "integer"}, "released": {"type": "integer"},
+                    "stuck": {"type": "array", "items": schema_ref("StuckFile")}}}}},
+        "StuckFile": {"type": "object", "properties": {
+            "path": {"type": "string"}, "attempts": {"type": "integer"},
+            "last_error": {"type": ["string", "null"]},
+            "last_attempt_at": {"type": ["string", "null"], "format": "date-time"}}},
         "GroupBody": {"type": "object", "required": ["context", "controls"], "additionalProperties": false,
             "properties": {"context": {"type": "string"}, "controls": {"type": "string"}}},
         "CommentBody": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
@@ -359,7 +367,9 @@ fn schemas() -> Value {
         "ReviewList": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "string"}, "workspace": {"type": "string"}, "author": {"type": "string"},
             "status": status, "my_progress": {"type": "object", "properties": {
-                "voted": {"type": "integer"}, "total": {"type": "integer"}}}}}},
+                "voted": {"type": "integer"}, "total": {"type": "integer"}}},
+            "stuck_files": {"type": "array", "description": "In `approved` only (UPL-7).",
+                "items": schema_ref("StuckFile")}}}},
     })
 }
 

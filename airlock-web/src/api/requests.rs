@@ -484,6 +484,9 @@ pub struct ReviewEntry {
     pub status: Status,
     /// The caller's progress.
     pub my_progress: Progress,
+    /// APPROVED requests only: files whose upload is stuck (UPL-7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stuck_files: Option<Vec<airlock_core::view::StuckFileView>>,
 }
 
 /// Files voted on out of the output files.
@@ -513,6 +516,7 @@ fn review_entry(request: &Request, voted: usize, total: usize) -> ReviewEntry {
         author: request.author.clone(),
         status: request.status,
         my_progress: Progress { voted, total },
+        stuck_files: None,
     }
 }
 
@@ -539,8 +543,11 @@ pub async fn reviews(
             .collect(),
         approved: lists
             .approved
-            .iter()
-            .map(|r| review_entry(r, 0, 0))
+            .into_iter()
+            .map(|item| ReviewEntry {
+                stuck_files: Some(item.stuck),
+                ..review_entry(&item.request, 0, 0)
+            })
             .collect(),
     }))
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod flow;
+
 use airlock_core::users_file::parse_users_file;
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Config;

@@ -1,0 +1,122 @@
+//! The steps of a request's life through the API, shared by the scenario tests.
+
+use super::Server;
+use serde_json::{Value, json};
+
+pub const WS: &str = "diabetes-outcomes";
+pub const TABLE1: &str = "output/table1.csv";
+pub const HBA1C: &str = "output/tables/hba1c_by_region.csv";
+pub const SUMMARY: &str = "output/summary.txt";
+
+/// The researcher's request with two outputs and a supporting file in group `tables`, with
+/// context and controls, submitted. Answers its id.
+pub fn submitted_request(s: &Server, author: &str) -> String {
+    let answer = s.api(
+        "POST",
+        &format!("/workspaces/{WS}/request/files"),
+        Some(author),
+        Some(json!({"group": "tables", "files": [
+            {"path": TABLE1, "filetype": "OUTPUT"},
+            {"path": HBA1C, "filetype": "OUTPUT"},
+            {"path": SUMMARY, "filetype": "SUPPORTING"}]})),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    let body = answer.json();
+    assert!(
+        body["results"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|x| x["ok"] == true)),
+        "{body}"
+    );
+    let id = body["request"]["id"]
+        .as_str()
+        .expect("request id")
+        .to_string();
+    assert_eq!(body["request"]["status"], "PENDING");
+    let edit = s.api(
+        "PUT",
+        &format!("/requests/{id}/groups/tables"),
+        Some(author),
+        Some(json!({"context": "Table 1 and HbA1c by region", "controls": "Counts rounded to 5"})),
+    );
+    assert_eq!(edit.status, 200, "{}", edit.json());
+    let submit = s.api(
+        "POST",
+        &format!("/requests/{id}/submit"),
+        Some(author),
+        None,
+    );
+    assert_eq!(submit.status, 200, "{}", submit.json());
+    assert_eq!(submit.json()["status"], "SUBMITTED");
+    id
+}
+
+pub fn file<'a>(view: &'a Value, path: &str) -> &'a Value {
+    view["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["files"].as_array().into_iter().flatten())
+        .find(|f| f["path"] == path)
+        .unwrap_or(&Value::Null)
+}
+
+pub fn comment_texts(view: &Value) -> Vec<String> {
+    view["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["comments"].as_array().into_iter().flatten())
+        .filter_map(|c| c["text"].as_str().map(str::to_string))
+        .collect()
+}
+
+pub fn vote(s: &Server, token: &str, id: &str, path: &str, vote: &str) {
+    let answer = s.api(
+        "PUT",
+        &format!("/requests/{id}/files/{path}/vote"),
+        Some(token),
+        Some(json!({"vote": vote})),
+    );
+    assert_eq!(answer.status, 200, "vote {path}: {}", answer.json());
+    // The answer is built from the state the action left, without reading it again: it must
+    // be exactly what a fresh read shows.
+    assert_eq!(answer.json(), view(s, token, id), "vote {path}");
+}
+
+pub fn comment(s: &Server, token: &str, id: &str, text: &str, visibility: &str) -> String {
+    let answer = s.api(
+        "POST",
+        &format!("/requests/{id}/groups/tables/comments"),
+        Some(token),
+        Some(json!({"text": text, "visibility": visibility})),
+    );
+    assert_eq!(answer.status, 201, "comment: {}", answer.json());
+    answer.json()["id"]
+        .as_str()
+        .expect("comment id")
+        .to_string()
+}
+
+pub fn action(s: &Server, token: &str, id: &str, name: &str) -> Value {
+    let answer = s.api(
+        "POST",
+        &format!("/requests/{id}/{name}"),
+        Some(token),
+        Some(json!({})),
+    );
+    assert_eq!(answer.status, 200, "{name}: {}", answer.json());
+    assert_eq!(
+        answer.json(),
+        view(s, token, id),
+        "{name}: the answer equals a fresh read"
+    );
+    answer.json()
+}
+
+pub fn view(s: &Server, token: &str, id: &str) -> Value {
+    let answer = s.api("GET", &format!("/requests/{id}"), Some(token), None);
+    assert_eq!(answer.status, 200, "{}", answer.json());
+    answer.json()
+}
+
