@@ -102,6 +102,11 @@ impl JobSite {
         self.state().faults.push((endpoint, fault, times));
     }
 
+    /// DBL-9: removes every injected fault not used up yet.
+    pub fn clear_faults(&self) {
+        self.state().faults.clear();
+    }
+
     /// DBL-4: replaces a user's object (tests change permissions between calls).
     pub fn set_user_object(&self, username: &str, object: serde_json::Value) {
         if let Some(user) = self.state().user_mut(username) {

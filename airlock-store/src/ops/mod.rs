@@ -56,6 +56,19 @@ pub struct OrgRepo {
     pub repo: String,
 }
 
+impl OrgRepo {
+    /// The organisation and repository the configuration names, when it names both (§22).
+    pub fn from_config(config: &crate::config::Config) -> Option<OrgRepo> {
+        match (&config.output_checking_org, &config.output_checking_repo) {
+            (Some(org), Some(repo)) => Some(OrgRepo {
+                org: org.clone(),
+                repo: repo.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// The transactional store: database pool, rules, workspaces and request file store.
 #[derive(Clone)]
 pub struct Store {

@@ -24,13 +24,7 @@ impl Store {
                 pending.join(", ")
             )));
         }
-        let org_repo = match (&config.output_checking_org, &config.output_checking_repo) {
-            (Some(org), Some(repo)) => Some(OrgRepo {
-                org: org.clone(),
-                repo: repo.clone(),
-            }),
-            _ => None,
-        };
+        let org_repo = OrgRepo::from_config(config);
         Ok(Store::new(
             pool,
             config.rules(),

@@ -9,8 +9,11 @@ use airlock_core::users_file::parse_users_file;
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Config;
 use airlock_store::db::testing::{TestDb, test_databases};
-use airlock_store::ops::Store;
+use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
+use airlock_store::jobsite::JobSiteClient;
 use airlock_store::ops::sessions::Directory;
+use airlock_store::ops::{OrgRepo, Store};
+use airlock_uploader::{Worker, WorkerSettings};
 use airlock_store::workspace::WorkspaceReader;
 use airlock_web::{App, server};
 use rocket::fairing::AdHoc;
@@ -30,8 +33,13 @@ pub fn fixtures() -> PathBuf {
 pub struct Server {
     pub url: String,
     pub db: TestDb,
+    /// The store the server runs on (its clock, rules and Jobs site client).
+    pub store: Store,
+    /// The configuration it was built from.
+    pub config: Config,
     shutdown: Option<rocket::Shutdown>,
     thread: Option<JoinHandle<()>>,
+    worker: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -43,7 +51,61 @@ impl Drop for Server {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        self.store.signal().stop();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
+}
+
+/// The backend token the Jobs site double expects.
+pub const JOBS_TOKEN: &str = "backend-token-0f6a";
+
+/// The Jobs site double with every fixture user (login token = username); output checkers
+/// may release from every fixture workspace.
+pub fn fixture_jobs_site() -> JobSite {
+    let users: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("users.json")).expect("users file"))
+            .expect("users JSON");
+    let workspaces: Vec<String> = std::fs::read_dir(fixtures().join("workspaces"))
+        .expect("workspaces")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    let names: Vec<&str> = workspaces.iter().map(String::as_str).collect();
+    let mut config = DoubleConfig::new(JOBS_TOKEN).with_workspaces(&names);
+    for (username, entry) in users.as_object().expect("users object") {
+        let details = entry["details"].clone();
+        let releases: &[&str] = if details["output_checker"] == true {
+            &names
+        } else {
+            &[]
+        };
+        config = config.with_user(DoubleUser::new(details, username, releases));
+    }
+    JobSite::start(config).expect("the Jobs site double starts")
+}
+
+/// Starts a server over `db` that talks to the Jobs site double `site` (logins, releases,
+/// uploads, notifications), with its background worker running and short timeouts and
+/// backoff (connect and total 1 s, backoff 20–200 ms, stuck after 3 attempts, poll 50 ms).
+pub fn start_with_jobs_site(db: TestDb, site: &JobSite, adjust: impl FnOnce(&mut Config)) -> Server {
+    let endpoint = site.endpoint();
+    start_full(db, None, true, move |config| {
+        config.jobs_api_token = Some(airlock_store::config::Secret::new(JOBS_TOKEN));
+        config.jobs_api_endpoint = endpoint;
+        config.dev_users_file = None;
+        config.http_connect_timeout = Duration::from_secs(1);
+        config.http_timeout = Duration::from_secs(1);
+        config.upload_timeout = Duration::from_secs(1);
+        config.upload_poll_interval = Duration::from_millis(50);
+        config.upload_backoff_base = Duration::from_millis(20);
+        config.upload_backoff_cap = Duration::from_millis(200);
+        config.upload_stuck_after = 3;
+        config.output_checking_org = Some("example-org".into());
+        config.output_checking_repo = Some("output-checking".into());
+        config.regular_requests_time = None;
+        adjust(config);
+    })
 }
 
 /// Starts a server over `db` in test mode.
@@ -65,18 +127,38 @@ pub fn start_configured(
     directory: Directory,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
+    start_full(db, Some(directory), false, adjust)
+}
+
+/// The general form: `directory` `None` takes the configuration's; `worker` runs the
+/// background worker in the server's process, as `airlock-web` does.
+pub fn start_full(
+    db: TestDb,
+    directory: Option<Directory>,
+    worker: bool,
+    adjust: impl FnOnce(&mut Config),
+) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = fixtures().join("workspaces");
     let mut config = Config::new(dir.path(), &workspaces);
     config.dev_users_file = Some(fixtures().join("users.json"));
     adjust(&mut config);
+    let directory =
+        directory.unwrap_or_else(|| Directory::from_config(&config).expect("valid configuration"));
     let store = Store::new(
         db.pool.clone(),
         config.rules(),
         WorkspaceReader::new(&config.workspace_dir),
         BlobStore::new(dir.path().join("requests")),
-    );
-    let app = App::new(store, directory, &config);
+    )
+    .with_jobs_site(JobSiteClient::from_config(&config))
+    .with_org_repo(OrgRepo::from_config(&config));
+    let worker = worker.then(|| {
+        Worker::new(store.clone(), WorkerSettings::from_config(&config))
+            .spawn()
+            .expect("the worker starts")
+    });
+    let app = App::new(store.clone(), directory, &config);
     let figment = server::figment(&config)
         .merge(("port", 0))
         .merge(("address", "127.0.0.1"))
@@ -102,8 +184,11 @@ pub fn start_configured(
     Server {
         url: format!("http://127.0.0.1:{port}"),
         db,
+        store,
+        config,
         shutdown: Some(shutdown),
         thread: Some(thread),
+        worker,
         _dir: dir,
     }
 }
