@@ -3,6 +3,7 @@
 
 use airlock_store::config::Config;
 use airlock_store::ops::Store;
+use airlock_store::ops::regular::RegularResult;
 use airlock_store::ops::sessions::Directory;
 use chrono::NaiveTime;
 use std::path::PathBuf;
@@ -34,38 +35,43 @@ impl RegularSchedule {
         })
     }
 
-    /// Runs the day's regular requests if the time has come and no worker ran them today. A
-    /// missing file means there are none; every result is logged.
-    pub fn run_if_due(&self, store: &Store) {
+    /// Runs the day's regular requests if the time has come and no worker ran them today, and
+    /// answers their results; `None` when it did not run (not due, already run today, no file,
+    /// or a file that is not a list). Every result is logged.
+    pub fn run_if_due(&self, store: &Store) -> Option<Vec<RegularResult>> {
         let now = store.now();
         if now.time() < self.at {
-            return;
+            return None;
         }
         match store.claim_daily_run(JOB_NAME) {
             Ok(true) => self.run(store),
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "regular requests: cannot claim today's run"),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "regular requests: cannot claim today's run");
+                None
+            }
         }
     }
 
-    fn run(&self, store: &Store) {
+    fn run(&self, store: &Store) -> Option<Vec<RegularResult>> {
         let bytes = match std::fs::read(&self.file) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::info!(file = %self.file.display(), "regular requests: no file, nothing to run");
-                return;
+                return None;
             }
             Err(e) => {
                 tracing::error!(file = %self.file.display(), error = %e, "regular requests: cannot read the file");
-                return;
+                return None;
             }
         };
         match store.automated().run_regular_requests(&self.directory, &bytes) {
             Err(e) => {
-                tracing::error!(file = %self.file.display(), error = %e, "regular requests: the file is invalid")
+                tracing::error!(file = %self.file.display(), error = %e, "regular requests: the file is invalid");
+                None
             }
             Ok(results) => {
-                for r in results {
+                for r in &results {
                     if r.failed {
                         tracing::error!(entry = r.entry, workspace = ?r.workspace, request = ?r.request_id,
                             message = %r.message, "regular request failed");
@@ -74,6 +80,7 @@ impl RegularSchedule {
                             completed = r.completed, message = %r.message, "regular request run");
                     }
                 }
+                Some(results)
             }
         }
     }
