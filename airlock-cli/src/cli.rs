@@ -128,9 +128,9 @@ pub enum Command {
         Without a subcommand, lists every pending upload of an APPROVED request (request, path, \
         attempts, last error, last and next attempt time); with --stuck, only the stuck ones \
         (attempts >= upload_stuck_after), followed by APPROVED requests that have no released \
-        file at all. `uploads retry <id>` makes the request's pending files due now; the worker \
-        in airlock-web picks them up at once, a separate airlock-uploader within its poll \
-        interval. With --stuck, exits 1 when anything is stuck."
+        file at all. `uploads retry <id>` makes the request's pending files due now; a running \
+        worker (in airlock-web or airlock-uploader) picks them up within upload_poll_interval. \
+        With --stuck, exits 1 when anything is stuck."
     )]
     Uploads(UploadsArgs),
 

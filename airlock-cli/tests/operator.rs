@@ -533,7 +533,10 @@ fn help_texts_of_operator_commands() {
             "help_validate_regular",
             vec!["validate-regular-requests", "--help"],
         ),
-        ("help_run_regular", vec!["run-regular-requests", "--help"]),
+        ("help_run_regular", vec!["regular-requests", "run", "--help"]),
+        ("help_uploads", vec!["uploads", "--help"]),
+        ("help_uploads_retry", vec!["uploads", "retry", "--help"]),
+        ("help_notifications", vec!["notifications", "--help"]),
         (
             "help_generate_workspace",
             vec!["fixtures", "generate-workspace", "--help"],
@@ -543,4 +546,133 @@ fn help_texts_of_operator_commands() {
         assert_eq!(run.code, 0, "{name}: {run:?}");
         insta::assert_snapshot!(name, run.stdout);
     }
+}
+
+// ---------------------------------------------------------------- uploads, notifications (OPS-5)
+
+/// Times and ids replaced, for snapshots.
+fn redact_times(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split_inclusive(' ') {
+        let bare = word.trim_end();
+        let value = bare.split_once('=').map_or(bare, |(_, v)| v);
+        if value.len() == 20 && value.ends_with('Z') && value.as_bytes().get(10) == Some(&b'T') {
+            out.push_str(&word.replace(value, "[TIME]"));
+        } else {
+            out.push_str(word);
+        }
+    }
+    redact_ids(&out)
+}
+
+#[test]
+fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
+    use airlock_core::VoteStatus;
+    use airlock_store::config::Config;
+    use airlock_store::ops::Store;
+    let fixtures = fixtures();
+    let config = format!(
+        "work_dir = \"work\"\nrequest_dir = \"work/requests\"\nworkspace_dir = {:?}\n\
+         dev_users_file = {:?}\nupload_stuck_after = 2\n",
+        fixtures.join("workspaces"),
+        fixtures.join("users.json"),
+    );
+    let site = Site::with_config(&config);
+    assert_eq!(site.run(&["migrate"]).code, 0);
+    let run = site.run(&[
+        "create-request", "diabetes-outcomes", "output/monthly", "--username", "researcher_1",
+        "--context", "Monthly counts", "--controls", "Rounded to 5", "--submit", "--json",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let id = json(&run)["request_id"].as_str().expect("id").to_string();
+    let nothing = site.run(&["uploads", "--stuck"]);
+    assert_eq!((nothing.code, nothing.stdout.as_str()), (0, "No stuck uploads.\n"));
+
+    // Two checkers approve and one releases (the store's commit, as after the Jobs site's 201).
+    // Relative paths in the file resolve against the site, where the binary runs.
+    let mut loaded = Config::load(&site.root.join("airlock.toml")).expect("config");
+    loaded.work_dir = site.root.join("work");
+    loaded.request_dir = site.root.join("work/requests");
+    loaded.database_url = airlock_store::config::DatabaseUrl::new(site.db_path().to_string_lossy());
+    let store = Store::open(&loaded).expect("store");
+    let users = loaded.load_users().expect("users").expect("a users file");
+    let checkers: Vec<_> = ["output_checker_1", "output_checker_2"]
+        .iter()
+        .map(|n| users.user(n).expect("checker").clone())
+        .collect();
+    let outputs: Vec<String> = store
+        .get_request_state(&checkers[0], &id)
+        .expect("state")
+        .output_files()
+        .map(|f| f.relpath.clone())
+        .collect();
+    for checker in &checkers {
+        store.save_user(checker).expect("user");
+        for path in &outputs {
+            store.vote(checker, &id, path, VoteStatus::Approved).expect("vote");
+        }
+        store.submit_review(checker, &id).expect("review");
+    }
+    store.commit_release(&checkers[0], &id).expect("released");
+    let pending = site.run(&["uploads", "--json"]);
+    assert_eq!(pending.code, 0, "{pending:?}");
+    let listed = json(&pending);
+    assert_eq!(listed["files"].as_array().map(Vec::len), Some(outputs.len()));
+    assert_eq!(listed["files"][0]["attempts"], 0);
+
+    // Each file fails twice (a retry makes it due again in between): stuck.
+    let fail_all = |error: &str| {
+        for path in &outputs {
+            store
+                .claim_upload(&id, path, std::time::Duration::from_secs(60))
+                .expect("claim")
+                .expect("due");
+            store.upload_failed(&id, path, error, 0.5).expect("failed");
+        }
+    };
+    fail_all("HTTP 503: unavailable");
+    let retry = site.run(&["uploads", "retry", &id]);
+    assert_eq!(retry.code, 0, "{retry:?}");
+    insta::assert_snapshot!("uploads_retry", redact_ids(&retry.stdout));
+    fail_all("HTTP 403: User lacks permission\nto release");
+    let stuck = site.run(&["uploads", "--stuck"]);
+    assert_eq!(stuck.code, 1, "{stuck:?}");
+    insta::assert_snapshot!("uploads_stuck", redact_times(&stuck.stdout));
+    let unknown = site.run(&["uploads", "retry", "01ZZZZZZZZZZZZZZZZZZZZZZZZ"]);
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("not_found"), "{unknown:?}");
+
+    // Notifications: nothing delivered (no worker ran); none stuck until attempts fail.
+    let undelivered = site.run(&["notifications", "--json"]);
+    let events: Vec<String> = json(&undelivered)
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|n| n["event_type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        ["request_submitted", "request_partially_reviewed", "request_reviewed", "request_approved"]
+    );
+    let none = site.run(&["notifications", "--stuck"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, "No stuck notifications.\n"));
+    for _ in 0..2 {
+        let entry = store
+            .claim_notification(std::time::Duration::ZERO)
+            .expect("claim")
+            .expect("due");
+        store
+            .notification_failed(entry.id, "network error: connection refused", 0.0)
+            .expect("failed");
+        // Due again at once for the test.
+        let mut conn = site.migrated_db();
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE notifications SET next_attempt_at = NULL"),
+            &mut conn,
+        )
+        .expect("due now");
+    }
+    let stuck = site.run(&["notifications", "--stuck"]);
+    assert_eq!(stuck.code, 1, "{stuck:?}");
+    insta::assert_snapshot!("notifications_stuck", redact_times(&stuck.stdout));
 }
