@@ -533,7 +533,10 @@ fn help_texts_of_operator_commands() {
             "help_validate_regular",
             vec!["validate-regular-requests", "--help"],
         ),
-        ("help_run_regular", vec!["regular-requests", "run", "--help"]),
+        (
+            "help_run_regular",
+            vec!["regular-requests", "run", "--help"],
+        ),
         ("help_uploads", vec!["uploads", "--help"]),
         ("help_uploads_retry", vec!["uploads", "retry", "--help"]),
         ("help_notifications", vec!["notifications", "--help"]),
@@ -580,13 +583,25 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
     let site = Site::with_config(&config);
     assert_eq!(site.run(&["migrate"]).code, 0);
     let run = site.run(&[
-        "create-request", "diabetes-outcomes", "output/monthly", "--username", "researcher_1",
-        "--context", "Monthly counts", "--controls", "Rounded to 5", "--submit", "--json",
+        "create-request",
+        "diabetes-outcomes",
+        "output/monthly",
+        "--username",
+        "researcher_1",
+        "--context",
+        "Monthly counts",
+        "--controls",
+        "Rounded to 5",
+        "--submit",
+        "--json",
     ]);
     assert_eq!(run.code, 0, "{run:?}");
     let id = json(&run)["request_id"].as_str().expect("id").to_string();
     let nothing = site.run(&["uploads", "--stuck"]);
-    assert_eq!((nothing.code, nothing.stdout.as_str()), (0, "No stuck uploads.\n"));
+    assert_eq!(
+        (nothing.code, nothing.stdout.as_str()),
+        (0, "No stuck uploads.\n")
+    );
 
     // Two checkers approve and one releases (the store's commit, as after the Jobs site's 201).
     // Relative paths in the file resolve against the site, where the binary runs.
@@ -609,7 +624,9 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
     for checker in &checkers {
         store.save_user(checker).expect("user");
         for path in &outputs {
-            store.vote(checker, &id, path, VoteStatus::Approved).expect("vote");
+            store
+                .vote(checker, &id, path, VoteStatus::Approved)
+                .expect("vote");
         }
         store.submit_review(checker, &id).expect("review");
     }
@@ -617,7 +634,10 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
     let pending = site.run(&["uploads", "--json"]);
     assert_eq!(pending.code, 0, "{pending:?}");
     let listed = json(&pending);
-    assert_eq!(listed["files"].as_array().map(Vec::len), Some(outputs.len()));
+    assert_eq!(
+        listed["files"].as_array().map(Vec::len),
+        Some(outputs.len())
+    );
     assert_eq!(listed["files"][0]["attempts"], 0);
 
     // Each file fails twice (a retry makes it due again in between): stuck.
@@ -652,10 +672,18 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
         .collect();
     assert_eq!(
         events,
-        ["request_submitted", "request_partially_reviewed", "request_reviewed", "request_approved"]
+        [
+            "request_submitted",
+            "request_partially_reviewed",
+            "request_reviewed",
+            "request_approved"
+        ]
     );
     let none = site.run(&["notifications", "--stuck"]);
-    assert_eq!((none.code, none.stdout.as_str()), (0, "No stuck notifications.\n"));
+    assert_eq!(
+        (none.code, none.stdout.as_str()),
+        (0, "No stuck notifications.\n")
+    );
     for _ in 0..2 {
         let entry = store
             .claim_notification(std::time::Duration::ZERO)

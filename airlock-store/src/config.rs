@@ -1112,14 +1112,18 @@ impl Builder<'_> {
                 defaults.hint_rounding_base,
             )?,
             regular_requests_file,
-            regular_requests_time: match self.text("regular_requests_time", raw.regular_requests_time)? {
+            regular_requests_time: match self
+                .text("regular_requests_time", raw.regular_requests_time)?
+            {
                 None => defaults.regular_requests_time,
                 Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
                 Some(v) => Some(
                     chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| {
                         self.bad(
                             "regular_requests_time",
-                            format!("expected a UTC time of day as HH:MM (e.g. 03:00) or off, got {v:?}"),
+                            format!(
+                                "expected a UTC time of day as HH:MM (e.g. 03:00) or off, got {v:?}"
+                            ),
                         )
                     })?,
                 ),
@@ -1392,7 +1396,10 @@ secret_key = "{key}"
         assert_eq!(c.authz_grace_period, Duration::from_secs(60));
         assert_eq!(c.upload_poll_interval, Duration::from_millis(500));
         assert_eq!(c.regular_requests_file, f.base().join("regular.json"));
-        assert_eq!(c.regular_requests_time, chrono::NaiveTime::from_hms_opt(4, 30, 0));
+        assert_eq!(
+            c.regular_requests_time,
+            chrono::NaiveTime::from_hms_opt(4, 30, 0)
+        );
         assert_eq!(c.bind_address, IpAddr::from([0, 0, 0, 0]));
         assert_eq!(c.port, 0);
         assert!(c.secret_key.is_some());

@@ -242,18 +242,18 @@ impl JobSiteClient {
                 "status {} where 201 was expected",
                 response.status()
             ))),
-            Err(ureq::Error::Status(status, response)) => {
-                match status_error(status, response) {
-                    JobSiteError::Status { status: 400, detail }
-                        if detail.contains(&format!(
-                            "This version of '{relpath}' has already been uploaded"
-                        )) =>
-                    {
-                        Ok(Uploaded::AlreadyUploaded)
-                    }
-                    other => Err(other),
+            Err(ureq::Error::Status(status, response)) => match status_error(status, response) {
+                JobSiteError::Status {
+                    status: 400,
+                    detail,
+                } if detail.contains(&format!(
+                    "This version of '{relpath}' has already been uploaded"
+                )) =>
+                {
+                    Ok(Uploaded::AlreadyUploaded)
                 }
-            }
+                other => Err(other),
+            },
             Err(ureq::Error::Transport(transport)) => {
                 Err(JobSiteError::Transport(transport.to_string()))
             }

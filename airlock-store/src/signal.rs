@@ -25,13 +25,19 @@ impl WorkSignal {
 
     /// There is new work: a waiting worker wakes now, a busy one runs another pass at once.
     pub fn wake(&self) {
-        self.flags.lock().unwrap_or_else(PoisonError::into_inner).woken = true;
+        self.flags
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .woken = true;
         self.changed.notify_all();
     }
 
     /// The worker should stop after what it is doing.
     pub fn stop(&self) {
-        self.flags.lock().unwrap_or_else(PoisonError::into_inner).stopped = true;
+        self.flags
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stopped = true;
         self.changed.notify_all();
     }
 

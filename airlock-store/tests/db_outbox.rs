@@ -93,8 +93,16 @@ fn not_5_delivery_order_and_retries() {
 
         // NOT-5 claims: exactly one of two claims of a due row wins; a claimed row is not
         // due (and blocks its request's later rows) until its claim ends.
-        assert!(claim(&mut conn, 1, t(100), t(150)).expect("claim"), "{}", db.name());
-        assert!(!claim(&mut conn, 1, t(100), t(150)).expect("claim"), "{}", db.name());
+        assert!(
+            claim(&mut conn, 1, t(100), t(150)).expect("claim"),
+            "{}",
+            db.name()
+        );
+        assert!(
+            !claim(&mut conn, 1, t(100), t(150)).expect("claim"),
+            "{}",
+            db.name()
+        );
         assert_eq!(ids(&mut conn, 149), vec![2], "{}", db.name());
         assert_eq!(attempts(&mut conn, 1).expect("attempts"), 1);
         mark_failed(&mut conn, 1, "timeout", t(200)).expect("fail");

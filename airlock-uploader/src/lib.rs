@@ -221,9 +221,9 @@ impl Worker {
                 self.store.notification_delivered(entry.id, Some(&message))
             }
             Err(e) => {
-                let next = self
-                    .store
-                    .notification_failed(entry.id, &describe(&e), rand::random())?;
+                let next =
+                    self.store
+                        .notification_failed(entry.id, &describe(&e), rand::random())?;
                 tracing::warn!(id = entry.id, event = %entry.event_type, request = %entry.request_id,
                     attempt = entry.attempts, error = %e, %next, "notification not delivered; will retry");
                 Ok(())
@@ -261,9 +261,11 @@ impl Worker {
             Err(problem) => {
                 tracing::error!(request = %job.request_id, path = %job.relpath, error = %problem,
                     "upload refused: the stored file is not the reviewed one");
-                return self
-                    .store
-                    .upload_blocked(&job.request_id, &job.relpath, &problem.to_string());
+                return self.store.upload_blocked(
+                    &job.request_id,
+                    &job.relpath,
+                    &problem.to_string(),
+                );
             }
         };
         let outcome = match self.store.jobs_site() {

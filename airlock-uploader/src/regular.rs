@@ -65,7 +65,10 @@ impl RegularSchedule {
                 return None;
             }
         };
-        match store.automated().run_regular_requests(&self.directory, &bytes) {
+        match store
+            .automated()
+            .run_regular_requests(&self.directory, &bytes)
+        {
             Err(e) => {
                 tracing::error!(file = %self.file.display(), error = %e, "regular requests: the file is invalid");
                 None

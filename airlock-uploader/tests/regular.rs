@@ -25,7 +25,10 @@ fn ops_3_the_daily_run_happens_once_a_day_from_its_time() {
         // The clock: seconds since 2026-03-02 00:00 UTC, set by the test.
         let clock = Arc::new(AtomicI64::new(2 * 3600));
         let reading = Arc::clone(&clock);
-        let base = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single().expect("time");
+        let base = Utc
+            .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+            .single()
+            .expect("time");
         let store = Store::new(
             db.pool.clone(),
             airlock_core::Rules::default(),
@@ -54,7 +57,11 @@ fn ops_3_the_daily_run_happens_once_a_day_from_its_time() {
         };
         let other_worker = schedule.clone();
 
-        assert!(schedule.run_if_due(&store).is_none(), "{}: 02:00 is early", db.name());
+        assert!(
+            schedule.run_if_due(&store).is_none(),
+            "{}: 02:00 is early",
+            db.name()
+        );
         clock.store(3 * 3600 + 5, Ordering::SeqCst);
         let results = schedule.run_if_due(&store).expect("due at 03:00:05");
         assert_eq!(results.len(), 3, "{}", db.name());
@@ -65,7 +72,10 @@ fn ops_3_the_daily_run_happens_once_a_day_from_its_time() {
             "{}: the failing entry stops nothing: {results:?}",
             db.name()
         );
-        assert!(results[1].message.contains("no-such-workspace"), "{results:?}");
+        assert!(
+            results[1].message.contains("no-such-workspace"),
+            "{results:?}"
+        );
         // Once a day, whichever worker asks.
         assert!(other_worker.run_if_due(&store).is_none(), "{}", db.name());
         clock.store(23 * 3600, Ordering::SeqCst);

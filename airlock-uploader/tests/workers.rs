@@ -24,11 +24,18 @@ fn upl_1_two_workers_never_upload_the_same_file() {
         // Not even a repeat answered "already uploaded": one call per file.
         let mut calls: BTreeMap<String, usize> = BTreeMap::new();
         for call in r.site.calls_to(Endpoint::Upload) {
-            let name = call.header("content-disposition").unwrap_or_default().to_string();
+            let name = call
+                .header("content-disposition")
+                .unwrap_or_default()
+                .to_string();
             *calls.entry(name).or_insert(0) += 1;
         }
         assert_eq!(calls.len(), 50, "{}", r.db.name());
-        assert!(calls.values().all(|n| *n == 1), "{}: {calls:?}", r.db.name());
+        assert!(
+            calls.values().all(|n| *n == 1),
+            "{}: {calls:?}",
+            r.db.name()
+        );
         // Each notification once, in order.
         let events: Vec<String> = r
             .site

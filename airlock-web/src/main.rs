@@ -72,7 +72,11 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         None
     } else {
         let worker = Worker::new(store.clone(), WorkerSettings::from_config(&config));
-        Some(worker.spawn().context("cannot start the background worker")?)
+        Some(
+            worker
+                .spawn()
+                .context("cannot start the background worker")?,
+        )
     };
     let signal = std::sync::Arc::clone(store.signal());
     let app = App::new(store, directory, &config);

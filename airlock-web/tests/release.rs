@@ -50,7 +50,12 @@ fn reviewed_request(s: &Server, p: &People) -> String {
             );
             assert_eq!(answer.status, 200, "{}", answer.json());
         }
-        let answer = s.api("POST", &format!("/requests/{id}/review"), Some(checker), None);
+        let answer = s.api(
+            "POST",
+            &format!("/requests/{id}/review"),
+            Some(checker),
+            None,
+        );
         assert_eq!(answer.status, 200, "{}", answer.json());
     }
     assert_eq!(view(s, &p.c1, &id)["status"], "REVIEWED");
@@ -58,7 +63,12 @@ fn reviewed_request(s: &Server, p: &People) -> String {
 }
 
 fn release(s: &Server, token: &str, id: &str) -> support::Answer {
-    s.api("POST", &format!("/requests/{id}/release"), Some(token), None)
+    s.api(
+        "POST",
+        &format!("/requests/{id}/release"),
+        Some(token),
+        None,
+    )
 }
 
 /// Polls the request until `done` holds (the worker runs in the background).
@@ -115,7 +125,10 @@ fn delivered_events(site: &JobSite, id: &str) -> Vec<(String, Value)> {
                 body["user"].as_str(),
                 "API-26: OS-User is the acting user"
             );
-            (body["event_type"].as_str().unwrap_or_default().to_string(), body)
+            (
+                body["event_type"].as_str().unwrap_or_default().to_string(),
+                body,
+            )
         })
         .collect()
 }
@@ -179,7 +192,10 @@ fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_job
         assert_eq!(answer.status, 200, "{}: {}", s.db.name(), answer.json());
         let approved = answer.json();
         assert_eq!(approved["status"], "APPROVED");
-        assert_eq!(approved["upload"]["released"], 2, "UPL-8: y counts released outputs");
+        assert_eq!(
+            approved["upload"]["released"], 2,
+            "UPL-8: y counts released outputs"
+        );
 
         let released = wait_for_status(&s, &p.c1, &id, "RELEASED");
         assert_eq!(
@@ -205,7 +221,9 @@ fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_job
         for path in [TABLE1, HBA1C] {
             let shown = support::flow::file(&before, path);
             let date = body["files"][files.len()]["date"].clone();
-            let parsed = date.as_str().and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+            let parsed = date
+                .as_str()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
             assert!(
                 parsed.is_some() && date.as_str().is_some_and(|d| d.ends_with("+00:00")),
                 "API-17 date: {date}"
@@ -225,7 +243,10 @@ fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_job
         for call in site.calls_to(Endpoint::Upload) {
             assert_eq!(call.path, format!("/api/v2/releases/release/{id}"));
             assert_eq!(call.header("os-user"), Some(C1));
-            assert_eq!(call.header("content-type"), Some("application/octet-stream"));
+            assert_eq!(
+                call.header("content-type"),
+                Some("application/octet-stream")
+            );
             assert_eq!(
                 call.header("content-length"),
                 Some(call.body.len().to_string().as_str())
@@ -238,7 +259,10 @@ fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_job
         // NOT-1 to NOT-3 and API-26/27: every status change, in order, exact payloads.
         let events = delivered_events(&site, &id);
         assert_eq!(
-            events.iter().map(|(_, body)| body.clone()).collect::<Vec<_>>(),
+            events
+                .iter()
+                .map(|(_, body)| body.clone())
+                .collect::<Vec<_>>(),
             vec![
                 payload("request_submitted", &id, AUTHOR, Value::Null),
                 payload("request_partially_reviewed", &id, C1, Value::Null),
@@ -258,18 +282,26 @@ fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_job
 
         // AUD: the release and the uploads are in the request's activity.
         let audit = s.api("GET", &format!("/requests/{id}/audit"), Some(&p.c1), None);
-        let types: Vec<String> = audit.json()
+        let types: Vec<String> = audit
+            .json()
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|e| e["type"].as_str().map(str::to_string))
             .collect();
-        for kind in ["REQUEST_FILE_RELEASE", "REQUEST_FILE_UPLOAD", "REQUEST_RELEASE"] {
+        for kind in [
+            "REQUEST_FILE_RELEASE",
+            "REQUEST_FILE_UPLOAD",
+            "REQUEST_RELEASE",
+        ] {
             assert!(types.iter().any(|t| t == kind), "{kind} in {types:?}");
         }
         // A RELEASED request cannot be released again (REL-1).
         let again = release(&s, &p.c1, &id);
-        assert_eq!((again.status, again.code().as_str()), (409, "invalid_transition"));
+        assert_eq!(
+            (again.status, again.code().as_str()),
+            (409, "invalid_transition")
+        );
     }
 }
 
@@ -287,7 +319,10 @@ fn rel_3_a_refused_or_failed_release_call_changes_nothing_and_says_why() {
                 "jobs_site_forbidden",
             ),
             (Fault::Status(500, "boom".into()), "release_failed"),
-            (Fault::Status(404, r#"{"detail": "Not found."}"#.into()), "release_failed"),
+            (
+                Fault::Status(404, r#"{"detail": "Not found."}"#.into()),
+                "release_failed",
+            ),
             (Fault::Stall(Duration::from_secs(3)), "release_failed"),
             (Fault::Drop, "release_failed"),
         ];
@@ -331,16 +366,29 @@ fn upl_4_failed_stalled_and_dropped_uploads_are_retried_and_each_file_is_stored_
         let s = start_with_jobs_site(db, &site, |_| {});
         let p = people(&s);
         let id = reviewed_request(&s, &p);
-        site.inject(Endpoint::Upload, Fault::Status(500, "{\"detail\": \"oops\"}".into()), 2);
+        site.inject(
+            Endpoint::Upload,
+            Fault::Status(500, "{\"detail\": \"oops\"}".into()),
+            2,
+        );
         site.inject(Endpoint::Upload, Fault::Stall(Duration::from_secs(2)), 1);
         site.inject(Endpoint::Upload, Fault::Drop, 1);
-        site.inject(Endpoint::Upload, Fault::Status(502, "<html>bad gateway</html>".into()), 1);
+        site.inject(
+            Endpoint::Upload,
+            Fault::Status(502, "<html>bad gateway</html>".into()),
+            1,
+        );
         let answer = release(&s, &p.c1, &id);
         assert_eq!(answer.status, 200, "{}", answer.json());
         wait_for_status(&s, &p.c1, &id, "RELEASED");
         wait_for_event(&s, &site, &id, "request_released");
         let uploads = site.calls_to(Endpoint::Upload);
-        assert_eq!(uploads.len(), 7, "{}: 5 faults and 2 successes", s.db.name());
+        assert_eq!(
+            uploads.len(),
+            7,
+            "{}: 5 faults and 2 successes",
+            s.db.name()
+        );
         assert_each_output_stored_once(&s, &site, &id);
     }
 }
@@ -354,14 +402,21 @@ fn not_5_notifications_wait_out_an_outage_in_order_and_never_fail_the_action() {
         site.inject(Endpoint::Events, Fault::Status(503, "down".into()), 4);
         site.inject(Endpoint::Events, Fault::Drop, 1);
         site.inject(Endpoint::Events, Fault::Stall(Duration::from_secs(2)), 1);
-        site.inject(Endpoint::Events, Fault::Status(403, r#"{"detail": "Invalid token"}"#.into()), 1);
+        site.inject(
+            Endpoint::Events,
+            Fault::Status(403, r#"{"detail": "Invalid token"}"#.into()),
+            1,
+        );
         // NOT-6: every action succeeds while the endpoint is down.
         let id = reviewed_request(&s, &p);
         let answer = release(&s, &p.c1, &id);
         assert_eq!(answer.status, 200, "{}", answer.json());
         wait_for_status(&s, &p.c1, &id, "RELEASED");
         wait_for_event(&s, &site, &id, "request_released");
-        let events: Vec<String> = delivered_events(&site, &id).into_iter().map(|(e, _)| e).collect();
+        let events: Vec<String> = delivered_events(&site, &id)
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect();
         assert_eq!(
             events,
             [
@@ -374,9 +429,22 @@ fn not_5_notifications_wait_out_an_outage_in_order_and_never_fail_the_action() {
             "{}: each delivered once, in order",
             s.db.name()
         );
-        assert_eq!(event_calls(&site, &id).len(), 5 + 7, "5 deliveries after 7 faults");
-        assert!(s.store.undelivered_notifications().expect("outbox").is_empty());
-        assert!(site.contract_failures().is_empty(), "{:?}", site.contract_failures());
+        assert_eq!(
+            event_calls(&site, &id).len(),
+            5 + 7,
+            "5 deliveries after 7 faults"
+        );
+        assert!(
+            s.store
+                .undelivered_notifications()
+                .expect("outbox")
+                .is_empty()
+        );
+        assert!(
+            site.contract_failures().is_empty(),
+            "{:?}",
+            site.contract_failures()
+        );
     }
 }
 
@@ -394,11 +462,16 @@ fn upl_7_stuck_files_are_shown_to_checkers_and_rel_5_and_retry_unstick_them() {
         );
         assert_eq!(release(&s, &p.c1, &id).status, 200);
         let stuck = wait_for(&s, &p.c1, &id, "stuck", |v| {
-            v["upload"]["stuck"].as_array().is_some_and(|a| a.len() == 2)
+            v["upload"]["stuck"]
+                .as_array()
+                .is_some_and(|a| a.len() == 2)
         });
         let first = &stuck["upload"]["stuck"][0];
         assert_eq!(first["path"], TABLE1, "by path");
-        assert!(first["attempts"].as_i64().is_some_and(|a| a >= 3), "{first}");
+        assert!(
+            first["attempts"].as_i64().is_some_and(|a| a >= 3),
+            "{first}"
+        );
         assert!(
             first["last_error"]
                 .as_str()
@@ -416,7 +489,11 @@ fn upl_7_stuck_files_are_shown_to_checkers_and_rel_5_and_retry_unstick_them() {
             .and_then(|a| a.iter().find(|e| e["id"] == id))
             .cloned()
             .unwrap_or(Value::Null);
-        assert_eq!(entry["stuck_files"].as_array().map(Vec::len), Some(2), "{reviews}");
+        assert_eq!(
+            entry["stuck_files"].as_array().map(Vec::len),
+            Some(2),
+            "{reviews}"
+        );
         // And the operator's listing (OPS-5).
         let listed = s.store.stuck_uploads().expect("stuck");
         assert_eq!(listed.len(), 2);
@@ -478,15 +555,22 @@ fn upl_2_a_blob_changed_on_disk_is_never_sent_and_is_stuck_at_once() {
 
         assert_eq!(release(&s, &p.c1, &id).status, 200);
         let stuck = wait_for(&s, &p.c1, &id, "stuck", |v| {
-            v["upload"]["stuck"].as_array().is_some_and(|a| !a.is_empty())
+            v["upload"]["stuck"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
         });
         assert_eq!(stuck["upload"]["stuck"][0]["path"], TABLE1);
-        let error = stuck["upload"]["stuck"][0]["last_error"].as_str().unwrap_or_default();
-        assert!(error.contains("changed on disk") && error.contains(&sha), "{error}");
+        let error = stuck["upload"]["stuck"][0]["last_error"]
+            .as_str()
+            .unwrap_or_default();
         assert!(
-            site.calls_to(Endpoint::Upload)
-                .iter()
-                .all(|c| !c.header("content-disposition").is_some_and(|d| d.contains(TABLE1))),
+            error.contains("changed on disk") && error.contains(&sha),
+            "{error}"
+        );
+        assert!(
+            site.calls_to(Endpoint::Upload).iter().all(|c| !c
+                .header("content-disposition")
+                .is_some_and(|d| d.contains(TABLE1))),
             "the changed blob was never sent"
         );
         // Restored, it goes out on the operator's retry.

@@ -31,8 +31,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         }
         Command::CreateRequest(args) => create_request::run(config, args, &mut out)?,
         Command::ValidateRegularRequests(args) => regular::validate(config, args, &mut out)?,
-        Command::RunRegularRequests(args)
-        | Command::RegularRequests(RegularCommand::Run(args)) => {
+        Command::RunRegularRequests(args) | Command::RegularRequests(RegularCommand::Run(args)) => {
             regular::run(config, args, &mut out)?
         }
         Command::RegularRequests(RegularCommand::Validate(args)) => {

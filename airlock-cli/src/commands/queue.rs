@@ -9,7 +9,10 @@ use std::io::Write;
 use std::path::Path;
 
 fn time(t: Option<Timestamp>) -> String {
-    t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    t.map_or_else(
+        || "-".to_string(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }
 
 fn json_time(t: Option<Timestamp>) -> Value {

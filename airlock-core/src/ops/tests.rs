@@ -1202,7 +1202,11 @@ fn upl_1_due_files_are_released_outputs_of_approved_requests() {
     // Uploaded: never due again.
     let out = upload_succeeded(&w.state, "output/a.csv", at(101)).expect("ok");
     w.apply(&out.effects);
-    assert!(due_uploads(&w.state, at(10_000)).iter().all(|f| f.relpath == "output/b.csv"));
+    assert!(
+        due_uploads(&w.state, at(10_000))
+            .iter()
+            .all(|f| f.relpath == "output/b.csv")
+    );
     assert!(
         claim_upload(&w.state, "output/a.csv", at(10_000), at(10_060))
             .expect("released")
@@ -1244,7 +1248,12 @@ fn upl_7_stuck_after_the_configured_attempts_and_blocked_files_at_once() {
         let out = upload_failed(&w.state, "output/a.csv", now, "503", &rules, 0.0).expect("fail");
         w.apply(&out.effects);
         let progress = upload_progress(&w.state, &rules);
-        assert_eq!(progress.stuck.len(), usize::from(k == 2), "attempt {}", k + 1);
+        assert_eq!(
+            progress.stuck.len(),
+            usize::from(k == 2),
+            "attempt {}",
+            k + 1
+        );
     }
     // A blob that changed on disk: stuck at once, retried at the cap.
     let out = upload_blocked(&w.state, "output/b.csv", at(105), "blob changed", &rules).expect("b");

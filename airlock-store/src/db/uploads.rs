@@ -177,11 +177,7 @@ pub fn retry_uploads(
 
 /// OPS-3: claims today's run of the scheduled job `name`: true for exactly one caller per UTC
 /// date `today` (`YYYY-MM-DD`), however many workers ask.
-pub fn claim_daily_run(
-    conn: &mut DbConnection,
-    name: &str,
-    today: &str,
-) -> Result<bool, DbError> {
+pub fn claim_daily_run(conn: &mut DbConnection, name: &str, today: &str) -> Result<bool, DbError> {
     use super::schema::scheduled_runs;
     // A first run ever: the row is created as "never run" (a date before any real one). Two
     // workers racing here: one insert fails on the primary key and its transaction is retried.

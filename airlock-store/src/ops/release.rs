@@ -112,8 +112,13 @@ impl Store {
             .create_release(actor.id(), &state.request.workspace, &body)
             .map_err(|e| release_refused(request_id, &e))?;
         let marked = self.act(actor, request_id, ops::commit_release)?;
-        tracing::info!(request = request_id, by = actor.id(), files = listed.len(), marked,
-            "released to the Jobs site");
+        tracing::info!(
+            request = request_id,
+            by = actor.id(),
+            files = listed.len(),
+            marked,
+            "released to the Jobs site"
+        );
         self.signal.wake();
         Ok(marked)
     }
@@ -135,7 +140,8 @@ impl Store {
         self.transaction(|conn| {
             let state = Self::locked_state(conn, request_id)?;
             let now = self.now();
-            let until = now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
+            let until =
+                now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
             let Some(outcome) = ops::claim_upload(&state, relpath, now, until)? else {
                 return Ok(None);
             };
@@ -279,7 +285,8 @@ impl Store {
     ) -> airlock_core::Result<Timestamp> {
         let mut conn = self.conn()?;
         let attempts = outbox::attempts(&mut conn, id).map_err(OpError::Db)?;
-        let delay = airlock_core::backoff::Backoff::from_rules(&self.rules).delay(attempts, unit_random);
+        let delay =
+            airlock_core::backoff::Backoff::from_rules(&self.rules).delay(attempts, unit_random);
         let next = self.now() + delay;
         let error: String = error.chars().take(500).collect();
         outbox::mark_failed(&mut conn, id, &error, next).map_err(OpError::Db)?;
@@ -323,7 +330,10 @@ fn release_refused(request_id: &str, error: &JobSiteError) -> AirlockError {
     tracing::warn!(request = request_id, status = ?error.status(), error = %error,
         "the Jobs site did not create the release; nothing changed");
     match error {
-        JobSiteError::Status { status: 403, detail } => AirlockError::with_message(
+        JobSiteError::Status {
+            status: 403,
+            detail,
+        } => AirlockError::with_message(
             ErrorCode::JobsSiteForbidden,
             format!(
                 "The Jobs site refused the release (permission denied: {detail}); nothing was \

@@ -43,7 +43,12 @@ fn users() -> BTreeMap<String, User> {
     let users = parse_users_file(&bytes).expect("valid users file");
     [AUTHOR, CHECKERS[0], CHECKERS[1]]
         .into_iter()
-        .map(|name| (name.to_string(), users.user(name).expect("fixture user").clone()))
+        .map(|name| {
+            (
+                name.to_string(),
+                users.user(name).expect("fixture user").clone(),
+            )
+        })
         .collect()
 }
 
@@ -79,8 +84,11 @@ fn resize_outputs(ws: &Path, paths: &[String], len: usize) -> BTreeMap<String, V
         entry["col_count"] = serde_json::Value::Null;
         files.insert(path.clone(), bytes);
     }
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("encode"))
-        .expect("write manifest");
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_vec(&manifest).expect("encode"),
+    )
+    .expect("write manifest");
     files
 }
 
@@ -104,7 +112,11 @@ pub fn released(db: TestDb, count: usize, len: usize) -> Released {
     double.size_limit = 1 << 40;
     for (name, user) in &users {
         let object = serde_json::to_value(user).expect("user object");
-        let releases: &[&str] = if CHECKERS.contains(&name.as_str()) { &[WS] } else { &[] };
+        let releases: &[&str] = if CHECKERS.contains(&name.as_str()) {
+            &[WS]
+        } else {
+            &[]
+        };
         double = double.with_user(DoubleUser::new(object, name, releases));
     }
     let site = JobSite::start(double).expect("double");
@@ -154,7 +166,9 @@ pub fn released(db: TestDb, count: usize, len: usize) -> Released {
         }
         store.submit_review(checker, &request_id).expect("review");
     }
-    let marked = store.release(&users[CHECKERS[0]], &request_id).expect("release");
+    let marked = store
+        .release(&users[CHECKERS[0]], &request_id)
+        .expect("release");
     assert_eq!(marked, count);
     assert_eq!(site.calls_to(Endpoint::CreateRelease).len(), 1);
     Released {
@@ -199,8 +213,7 @@ impl Released {
 
     /// Every file stored exactly once with the reviewed bytes, and no contract failure.
     pub fn assert_each_file_stored_once(&self) {
-        let expected: BTreeMap<String, usize> =
-            self.files.keys().map(|p| (p.clone(), 1)).collect();
+        let expected: BTreeMap<String, usize> = self.files.keys().map(|p| (p.clone(), 1)).collect();
         assert_eq!(self.stored(), expected, "{}", self.db.name());
         for (path, bytes) in &self.files {
             assert!(

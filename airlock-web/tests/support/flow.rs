@@ -119,4 +119,3 @@ pub fn view(s: &Server, token: &str, id: &str) -> Value {
     assert_eq!(answer.status, 200, "{}", answer.json());
     answer.json()
 }
-

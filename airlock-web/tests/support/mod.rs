@@ -6,15 +6,15 @@
 pub mod flow;
 
 use airlock_core::users_file::parse_users_file;
+use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Config;
 use airlock_store::db::testing::{TestDb, test_databases};
-use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
 use airlock_store::jobsite::JobSiteClient;
 use airlock_store::ops::sessions::Directory;
 use airlock_store::ops::{OrgRepo, Store};
-use airlock_uploader::{Worker, WorkerSettings};
 use airlock_store::workspace::WorkspaceReader;
+use airlock_uploader::{Worker, WorkerSettings};
 use airlock_web::{App, server};
 use rocket::fairing::AdHoc;
 use serde_json::Value;
@@ -88,7 +88,11 @@ pub fn fixture_jobs_site() -> JobSite {
 /// Starts a server over `db` that talks to the Jobs site double `site` (logins, releases,
 /// uploads, notifications), with its background worker running and short timeouts and
 /// backoff (connect and total 1 s, backoff 20–200 ms, stuck after 3 attempts, poll 50 ms).
-pub fn start_with_jobs_site(db: TestDb, site: &JobSite, adjust: impl FnOnce(&mut Config)) -> Server {
+pub fn start_with_jobs_site(
+    db: TestDb,
+    site: &JobSite,
+    adjust: impl FnOnce(&mut Config),
+) -> Server {
     let endpoint = site.endpoint();
     start_full(db, None, true, move |config| {
         config.jobs_api_token = Some(airlock_store::config::Secret::new(JOBS_TOKEN));
