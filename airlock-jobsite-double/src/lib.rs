@@ -23,6 +23,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
+/// Bodies up to this many bytes are kept (recorded and returned by [`JobSite::uploaded`]);
+/// larger ones are only hashed as they arrive, so the double serves large uploads in constant
+/// memory.
+pub const KEPT_BODY: usize = 64 * 1024 * 1024;
+
 /// The path prefix of the API, as in the default `jobs_api_endpoint`.
 pub const API_PREFIX: &str = "/api/v2";
 
@@ -100,6 +105,13 @@ impl JobSite {
     /// DBL-9: the next `times` calls to `endpoint` answer with `fault` instead.
     pub fn inject(&self, endpoint: Endpoint, fault: Fault, times: usize) {
         self.state().faults.push((endpoint, fault, times));
+    }
+
+    /// Forgets every upload, so that the same files can be uploaded again (benchmarks).
+    pub fn forget_uploads(&self) {
+        for release in self.state().releases.values_mut() {
+            release.uploaded.clear();
+        }
     }
 
     /// DBL-9: removes every injected fault not used up yet.

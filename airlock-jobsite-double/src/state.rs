@@ -2,7 +2,6 @@
 //! over a request; `http.rs` does the wire.
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -169,7 +168,12 @@ pub(crate) struct Request {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body, when it is at most [`crate::KEPT_BODY`] bytes; empty otherwise.
     pub body: Vec<u8>,
+    /// The body's length, kept or not.
+    pub body_len: u64,
+    /// The body's sha256 (lowercase hex), computed as it arrived.
+    pub body_sha256: String,
 }
 
 impl Request {
@@ -514,7 +518,7 @@ impl State {
         if declared.is_some_and(|d| d > limit) {
             return Answer::detail(400, "File is too large, it must be below 16.0Mb");
         }
-        if request.body.is_empty() {
+        if request.body_len == 0 {
             return Answer::detail(400, "No data uploaded");
         }
         if release.uploaded.contains_key(&name) {
@@ -525,8 +529,7 @@ impl State {
                 ),
             );
         }
-        let actual = hex::encode(Sha256::digest(&request.body));
-        if request.body.len() as u64 != size || actual != sha {
+        if request.body_len != size || request.body_sha256 != sha {
             return Answer::detail(
                 400,
                 "Contents of uploaded file does not match the file which a review was requested for",

@@ -256,8 +256,13 @@ impl Worker {
             .store
             .request_blobs(&job.workspace, &job.request_id)?
             .path(&job.file_id)?;
+        let started = std::time::Instant::now();
         let blob = match CheckedBlob::open(&path, &job.file_id, job.size) {
-            Ok(blob) => blob,
+            Ok(blob) => {
+                tracing::debug!(request = %job.request_id, path = %job.relpath,
+                    ms = started.elapsed().as_millis() as u64, "stored file checked");
+                blob
+            }
             Err(problem) => {
                 tracing::error!(request = %job.request_id, path = %job.relpath, error = %problem,
                     "upload refused: the stored file is not the reviewed one");
@@ -277,6 +282,8 @@ impl Worker {
                     .map_err(|e| describe(&e))
             }
         };
+        tracing::debug!(request = %job.request_id, path = %job.relpath,
+            ms = started.elapsed().as_millis() as u64, "upload call ended");
         match outcome {
             Ok(how) => {
                 if how == Uploaded::AlreadyUploaded {

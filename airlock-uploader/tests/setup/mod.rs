@@ -64,7 +64,6 @@ fn content(seed: usize, len: usize) -> Vec<u8> {
         out.extend_from_slice(format!("{},{}\n", out.len(), x % 1000).as_bytes());
     }
     out.truncate(len);
-    out.push(b'\n');
     out
 }
 
@@ -92,8 +91,14 @@ fn resize_outputs(ws: &Path, paths: &[String], len: usize) -> BTreeMap<String, V
     files
 }
 
-/// A released request of `count` OUTPUT files of `len` bytes each, on `db`.
+/// A released request of `count` OUTPUT files of `len` bytes each, on `db`, with an upload
+/// timeout of 2 s.
 pub fn released(db: TestDb, count: usize, len: usize) -> Released {
+    released_with(db, count, len, 2)
+}
+
+/// As [`released`], with this `upload_timeout` in seconds.
+pub fn released_with(db: TestDb, count: usize, len: usize, upload_timeout: u64) -> Released {
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = dir.path().join("workspaces");
     let generated =
@@ -126,7 +131,7 @@ pub fn released(db: TestDb, count: usize, len: usize) -> Released {
     let text = format!(
         "work_dir = {work:?}\nworkspace_dir = {workspaces:?}\nrequest_dir = {requests:?}\n\
          database_url = {url:?}\njobs_api_endpoint = {endpoint:?}\njobs_api_token = {TOKEN:?}\n\
-         http_connect_timeout = 1\nhttp_timeout = 2\nupload_timeout = 2\n\
+         http_connect_timeout = 1\nhttp_timeout = 2\nupload_timeout = {upload_timeout}\n\
          upload_poll_interval = 0.05\nupload_backoff_base = 0.02\nupload_backoff_cap = 0.2\n\
          upload_stuck_after = 1000\nregular_requests_time = \"off\"\n\
          output_checking_org = \"example-org\"\noutput_checking_repo = \"output-checking\"\n",
