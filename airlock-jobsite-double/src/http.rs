@@ -1,9 +1,9 @@
 //! The wire: reads one HTTP/1.1 request from a connection, asks the state, writes the answer
 //! (or applies the fault) and closes the connection.
 
+use crate::state::{Answer, Call, Outcome, Request, State};
 use crate::{Fault, KEPT_BODY};
 use sha2::{Digest, Sha256};
-use crate::state::{Answer, Call, Outcome, Request, State};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Mutex, PoisonError};

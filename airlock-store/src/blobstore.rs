@@ -90,6 +90,38 @@ pub struct Blob {
     pub hash: String,
     /// Size in bytes.
     pub size: u64,
+    /// The blob file's identity right after this call wrote it, its bytes verified against
+    /// `hash` ([`seal_of`]); `None` when the blob existed already or the platform has no
+    /// such identity.
+    pub seal: Option<String>,
+}
+
+/// A file's identity as the file system keeps it: device, inode, length, and modification and
+/// status-change times to the nanosecond. Any write to the file, a replacement, a `chmod` or a
+/// rename changes it (the status-change time cannot be set by a program), so a file whose seal
+/// is unchanged still has the bytes it had when it was sealed: the upload worker uses that to
+/// skip re-hashing a blob the store verified when it wrote it (the way git trusts its index
+/// for unchanged files). `None` off Unix.
+pub fn seal_of(meta: &fs::Metadata) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(format!(
+            "{}:{}:{}:{}.{:09}:{}.{:09}",
+            meta.dev(),
+            meta.ino(),
+            meta.len(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }
 
 /// FMT-12: whether a name is a blob name (64 lowercase hex characters).
@@ -275,9 +307,11 @@ impl RequestBlobs {
             .sync_all()
             .map_err(io_err("flushing the copied file"))?;
         let target = self.dir.join(&hash);
+        let mut seal = None;
         match temp.persist_noclobber(&target) {
             Ok(_) => {
                 sync_dir(&self.dir).map_err(io_err(format!("flushing {}", self.dir.display())))?;
+                seal = fs::metadata(&target).ok().as_ref().and_then(seal_of);
             }
             // FMT-13/FMT-15: identical content is stored once; the temporary file is dropped.
             Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => drop(e.file),
@@ -288,7 +322,7 @@ impl RequestBlobs {
                 });
             }
         }
-        Ok(Blob { hash, size })
+        Ok(Blob { hash, size, seal })
     }
 
     fn ensure_dir(&self) -> Result<(), BlobError> {

@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::mpsc;
 
 /// Read buffer of the checking pass.
 const BUFFER: usize = 256 * 1024;
@@ -31,18 +32,34 @@ pub enum BlobProblem {
     },
 }
 
-/// A blob checked against its sha256 and rewound: ready to stream.
+/// How a blob was found to be the reviewed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// Its identity is the one the store recorded when it wrote the blob and verified its
+    /// sha256 ([`airlock_store::blobstore::seal_of`]): unchanged since, so not read again.
+    BySeal,
+    /// Read whole and hashed; its current identity, to record for next time.
+    ByHash(Option<String>),
+}
+
+/// A blob found to be the reviewed one: ready to stream.
 #[derive(Debug)]
 pub struct CheckedBlob {
     file: File,
-    hasher: Sha256,
-    remaining: u64,
+    size: u64,
     expected: [u8; 32],
 }
 
 impl CheckedBlob {
-    /// Opens `path` and checks that it is exactly `size` bytes with sha256 `expected_hex`.
-    pub fn open(path: &Path, expected_hex: &str, size: u64) -> Result<CheckedBlob, BlobProblem> {
+    /// Opens `path` and checks that it is exactly `size` bytes with sha256 `expected_hex`:
+    /// by its identity when it equals `seal` (the one recorded when the store wrote and
+    /// verified it), else by reading and hashing it whole.
+    pub fn open(
+        path: &Path,
+        expected_hex: &str,
+        size: u64,
+        seal: Option<&str>,
+    ) -> Result<(CheckedBlob, Verified), BlobProblem> {
         let mut expected = [0u8; 32];
         hex::decode_to_slice(expected_hex, &mut expected).map_err(|_| BlobProblem::Changed {
             actual: "(not computed)".into(),
@@ -51,6 +68,19 @@ impl CheckedBlob {
             size,
         })?;
         let mut file = File::open(path).map_err(BlobProblem::Unreadable)?;
+        let identity = file
+            .metadata()
+            .ok()
+            .as_ref()
+            .and_then(airlock_store::blobstore::seal_of);
+        let checked = |file| CheckedBlob {
+            file,
+            size,
+            expected,
+        };
+        if seal.is_some() && identity.as_deref() == seal {
+            return Ok((checked(file), Verified::BySeal));
+        }
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; BUFFER];
         let mut len = 0u64;
@@ -75,52 +105,134 @@ impl CheckedBlob {
         }
         file.seek(SeekFrom::Start(0))
             .map_err(BlobProblem::Unreadable)?;
-        Ok(CheckedBlob {
-            file,
-            hasher: Sha256::new(),
-            remaining: size,
-            expected,
-        })
+        Ok((checked(file), Verified::ByHash(identity)))
     }
 
     /// The number of bytes to send.
     pub fn len(&self) -> u64 {
-        self.remaining
+        self.size
     }
 
     /// True for an empty blob.
     pub fn is_empty(&self) -> bool {
-        self.remaining == 0
+        self.size == 0
+    }
+
+    /// The bytes to send. A helper thread reads the file ahead in blocks and hashes them
+    /// again; the last block is handed over only if the whole matches, so a blob rewritten in
+    /// place after the check fails the upload with an error before the Jobs site has received
+    /// all of it. At most [`BLOCKS_AHEAD`] blocks are in memory.
+    pub fn stream(self) -> BlobStream {
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(BLOCKS_AHEAD);
+        let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(BLOCKS_AHEAD + 2);
+        let spawned = std::thread::Builder::new()
+            .name("blob-reader".into())
+            .spawn(move || self.read_ahead(&full_tx, &empty_rx));
+        if let Err(e) = spawned {
+            let (tx, rx) = mpsc::sync_channel(1);
+            let _ = tx.send(Err(e));
+            return BlobStream::new(rx, empty_tx);
+        }
+        BlobStream::new(full_rx, empty_tx)
+    }
+
+    /// The helper thread of [`CheckedBlob::stream`]: ends when the file is sent, on an error,
+    /// or when the stream is dropped.
+    fn read_ahead(
+        mut self,
+        full: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+        empty: &mpsc::Receiver<Vec<u8>>,
+    ) {
+        let mut hasher = Sha256::new();
+        let mut remaining = self.size;
+        while remaining > 0 {
+            let mut block = empty.try_recv().unwrap_or_default();
+            let want = usize::try_from(remaining).map_or(BLOCK, |r| r.min(BLOCK));
+            block.resize(want, 0);
+            let mut filled = 0;
+            while filled < want {
+                match self.file.read(&mut block[filled..]) {
+                    Ok(0) => {
+                        let _ = full.send(Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the stored file became shorter while it was sent",
+                        )));
+                        return;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = full.send(Err(e));
+                        return;
+                    }
+                }
+            }
+            hasher.update(&block);
+            remaining -= want as u64;
+            if remaining == 0 {
+                let actual: [u8; 32] = std::mem::take(&mut hasher).finalize().into();
+                if actual != self.expected {
+                    let _ = full.send(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the stored file changed while it was sent",
+                    )));
+                    return;
+                }
+            }
+            if full.send(Ok(block)).is_err() {
+                return;
+            }
+        }
     }
 }
 
-/// Streams exactly the checked length. The bytes are hashed again on the way; the last piece
-/// is handed over only if the whole matches, so a blob rewritten in place after the check
-/// fails the upload with an error before the Jobs site has received all of it.
-impl Read for CheckedBlob {
+/// Block size of the read-ahead.
+pub const BLOCK: usize = 1024 * 1024;
+
+/// Blocks read ahead of the sender.
+pub const BLOCKS_AHEAD: usize = 4;
+
+/// The byte stream of a [`CheckedBlob`], fed by its read-ahead thread.
+#[derive(Debug)]
+pub struct BlobStream {
+    full: mpsc::Receiver<io::Result<Vec<u8>>>,
+    empty: mpsc::SyncSender<Vec<u8>>,
+    block: Vec<u8>,
+    pos: usize,
+}
+
+impl BlobStream {
+    fn new(full: mpsc::Receiver<io::Result<Vec<u8>>>, empty: mpsc::SyncSender<Vec<u8>>) -> Self {
+        BlobStream {
+            full,
+            empty,
+            block: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for BlobStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.remaining == 0 || buf.is_empty() {
+        if buf.is_empty() {
             return Ok(0);
         }
-        let want = usize::try_from(self.remaining).map_or(buf.len(), |r| r.min(buf.len()));
-        let n = self.file.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the stored file became shorter while it was sent",
-            ));
-        }
-        self.hasher.update(&buf[..n]);
-        self.remaining -= n as u64;
-        if self.remaining == 0 {
-            let actual: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
-            if actual != self.expected {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "the stored file changed while it was sent",
-                ));
+        if self.pos == self.block.len() {
+            let used = std::mem::take(&mut self.block);
+            if used.capacity() > 0 {
+                let _ = self.empty.try_send(used);
+            }
+            self.pos = 0;
+            match self.full.recv() {
+                Ok(Ok(block)) => self.block = block,
+                Ok(Err(e)) => return Err(e),
+                // The reader thread ended after the last block: the end.
+                Err(_) => return Ok(0),
             }
         }
+        let n = buf.len().min(self.block.len() - self.pos);
+        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
+        self.pos += n;
         Ok(n)
     }
 }
@@ -141,21 +253,39 @@ mod tests {
     fn upl_2_a_matching_blob_streams_its_exact_bytes() {
         let bytes: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
         let (_dir, path, sha) = blob(&bytes);
-        let mut checked = CheckedBlob::open(&path, &sha, bytes.len() as u64).expect("checked");
+        let (checked, how) =
+            CheckedBlob::open(&path, &sha, bytes.len() as u64, None).expect("checked");
         assert_eq!(checked.len(), bytes.len() as u64);
+        let Verified::ByHash(identity) = how else {
+            panic!("no seal: hashed")
+        };
         let mut sent = Vec::new();
-        checked.read_to_end(&mut sent).expect("read");
+        checked.stream().read_to_end(&mut sent).expect("read");
+        assert_eq!(sent, bytes);
+        // With the identity recorded, the blob is trusted without reading it again.
+        let (checked, how) =
+            CheckedBlob::open(&path, &sha, bytes.len() as u64, identity.as_deref()).expect("ok");
+        assert_eq!(how, Verified::BySeal);
+        let mut sent = Vec::new();
+        checked.stream().read_to_end(&mut sent).expect("read");
         assert_eq!(sent, bytes);
     }
 
     #[test]
     fn upl_2_a_changed_blob_is_refused_before_sending() {
         let (_dir, path, sha) = blob(b"reviewed");
+        let sealed = std::fs::metadata(&path)
+            .ok()
+            .as_ref()
+            .and_then(airlock_store::blobstore::seal_of);
+        std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&path, b"tampered").expect("rewrite");
-        let err = CheckedBlob::open(&path, &sha, 8).expect_err("changed");
+        // The rewrite changed the identity: the blob is hashed again and refused.
+        let err = CheckedBlob::open(&path, &sha, 8, sealed.as_deref()).expect_err("changed");
         assert!(matches!(err, BlobProblem::Changed { len: 8, .. }), "{err}");
         assert!(err.to_string().contains("changed on disk"), "{err}");
-        let err = CheckedBlob::open(&path.with_extension("gone"), &sha, 8).expect_err("missing");
+        let err =
+            CheckedBlob::open(&path.with_extension("gone"), &sha, 8, None).expect_err("missing");
         assert!(matches!(err, BlobProblem::Unreadable(_)));
         // A longer file with the same prefix is not the reviewed blob either.
         let (_dir2, path2, sha2) = blob(b"abc");
@@ -164,27 +294,31 @@ mod tests {
             .open(&path2)
             .and_then(|mut f| f.write_all(b"d"))
             .expect("append");
-        assert!(CheckedBlob::open(&path2, &sha2, 3).is_err());
+        assert!(CheckedBlob::open(&path2, &sha2, 3, None).is_err());
     }
 
     #[test]
     fn upl_2_a_blob_rewritten_while_streaming_never_yields_its_last_piece() {
-        let bytes = vec![7u8; 1000];
+        // Three blocks: the first two may go out, the third is held back.
+        let bytes = vec![7u8; 3 * BLOCK];
         let (_dir, path, sha) = blob(&bytes);
-        let mut checked = CheckedBlob::open(&path, &sha, 1000).expect("checked");
-        let mut first = [0u8; 600];
-        assert_eq!(checked.read(&mut first).expect("first"), 600);
+        let (checked, _) = CheckedBlob::open(&path, &sha, bytes.len() as u64, None).expect("ok");
         // Rewritten in place after the check.
         std::fs::OpenOptions::new()
             .write(true)
             .open(&path)
             .and_then(|mut f| {
-                f.seek(SeekFrom::Start(900))?;
+                f.seek(SeekFrom::Start(3 * BLOCK as u64 - 100))?;
                 f.write_all(&[8u8; 100])
             })
             .expect("rewrite");
-        let mut rest = [0u8; 600];
-        let err = checked.read(&mut rest).expect_err("mismatch");
+        let mut stream = checked.stream();
+        let mut sent = Vec::new();
+        let err = stream.read_to_end(&mut sent).expect_err("mismatch");
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            sent.len() < bytes.len(),
+            "the last block was never handed over"
+        );
     }
 }

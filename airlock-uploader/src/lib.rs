@@ -20,7 +20,7 @@
 mod blob;
 mod regular;
 
-pub use blob::{BlobProblem, CheckedBlob};
+pub use blob::{BlobProblem, BlobStream, CheckedBlob, Verified};
 pub use regular::RegularSchedule;
 
 use airlock_store::config::Config;
@@ -257,10 +257,16 @@ impl Worker {
             .request_blobs(&job.workspace, &job.request_id)?
             .path(&job.file_id)?;
         let started = std::time::Instant::now();
-        let blob = match CheckedBlob::open(&path, &job.file_id, job.size) {
-            Ok(blob) => {
-                tracing::debug!(request = %job.request_id, path = %job.relpath,
+        let blob = match CheckedBlob::open(&path, &job.file_id, job.size, job.seal.as_deref()) {
+            Ok((blob, how)) => {
+                tracing::debug!(request = %job.request_id, path = %job.relpath, ?how,
                     ms = started.elapsed().as_millis() as u64, "stored file checked");
+                if let Verified::ByHash(Some(identity)) = &how {
+                    // Recorded for next time; failing to record only costs a re-hash.
+                    if let Err(e) = self.store.reseal(job, identity) {
+                        tracing::warn!(error = %e, "cannot record the stored file's identity");
+                    }
+                }
                 blob
             }
             Err(problem) => {
@@ -278,7 +284,13 @@ impl Worker {
             Some(client) => {
                 let len = blob.len();
                 client
-                    .upload(&job.released_by, &job.request_id, &job.relpath, blob, len)
+                    .upload(
+                        &job.released_by,
+                        &job.request_id,
+                        &job.relpath,
+                        blob.stream(),
+                        len,
+                    )
                     .map_err(|e| describe(&e))
             }
         };

@@ -158,6 +158,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The identity of each blob when it was written and verified (UPL-2).
+    blob_seals (blob) {
+        blob -> Text,
+        seal -> Text,
+    }
+}
+
 diesel::joinable!(request_groups -> requests (request_id));
 diesel::joinable!(request_files -> requests (request_id));
 diesel::joinable!(votes -> requests (request_id));
@@ -175,4 +183,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     api_tokens,
     scheduled_runs,
+    blob_seals,
 );

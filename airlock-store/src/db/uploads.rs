@@ -203,3 +203,28 @@ pub fn claim_daily_run(conn: &mut DbConnection, name: &str, today: &str) -> Resu
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// The key of a blob in `blob_seals`: `<workspace>/<request id>/<sha256>`.
+pub fn blob_key(workspace: &str, request_id: &str, sha256: &str) -> String {
+    format!("{workspace}/{request_id}/{sha256}")
+}
+
+/// UPL-2: records the identity of a blob the store has just written and verified.
+pub fn put_seal(conn: &mut DbConnection, blob: &str, seal: &str) -> Result<(), DbError> {
+    use super::schema::blob_seals;
+    diesel::delete(blob_seals::table.find(blob)).execute(conn)?;
+    diesel::insert_into(blob_seals::table)
+        .values((blob_seals::blob.eq(blob), blob_seals::seal.eq(seal)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// UPL-2: the identity recorded for a blob, if any.
+pub fn seal(conn: &mut DbConnection, blob: &str) -> Result<Option<String>, DbError> {
+    use super::schema::blob_seals;
+    Ok(blob_seals::table
+        .find(blob)
+        .select(blob_seals::seal)
+        .first(conn)
+        .optional()?)
+}

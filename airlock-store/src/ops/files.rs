@@ -126,7 +126,7 @@ impl Store {
             )?;
             let blobs = self.request_blobs(ws.name(), &plan.request_id)?;
             let planned_current = plan.current.as_ref().map(|s| s.request.id.clone());
-            let written = copy_in(&blobs, ws, &plan.candidate).and_then(|()| {
+            let written = copy_in(&blobs, ws, &plan.candidate).and_then(|blob| {
                 self.transaction_raw(|conn| {
                     let now_current = db::current_request_id(conn, ws.name(), actor.id())?;
                     if now_current != planned_current {
@@ -150,6 +150,7 @@ impl Store {
                     )?;
                     let request_id = outcome.value.id.clone();
                     self.write(conn, &request_id, outcome)?;
+                    seal_blob(conn, ws.name(), &request_id, &blob)?;
                     Ok(request_id)
                 })
             });
@@ -203,9 +204,13 @@ impl Store {
         };
         let ctx = self.ctx(actor);
         ops::update_file(&ctx, &state, &candidate)?;
-        copy_in(&self.request_blobs(ws.name(), request_id)?, &ws, &candidate)?;
-        self.act(actor, request_id, |ctx, state| {
-            ops::update_file(ctx, state, &candidate)
+        let blob = copy_in(&self.request_blobs(ws.name(), request_id)?, &ws, &candidate)?;
+        self.transaction(|conn| {
+            let state = Self::locked_state(conn, request_id)?;
+            let ctx = self.ctx(actor);
+            let outcome = ops::update_file(&ctx, &state, &candidate)?;
+            self.write(conn, request_id, outcome)?;
+            seal_blob(conn, ws.name(), request_id, &blob)
         })
     }
 
@@ -246,13 +251,30 @@ impl Store {
 
 /// FIL-3: streams the candidate's bytes into the request's file store and checks them against
 /// the manifest hash (`hash_mismatch`; nothing becomes visible on a mismatch).
-fn copy_in(blobs: &RequestBlobs, ws: &Workspace, candidate: &AddCandidate) -> Result<(), OpError> {
+fn copy_in(
+    blobs: &RequestBlobs,
+    ws: &Workspace,
+    candidate: &AddCandidate,
+) -> Result<crate::blobstore::Blob, OpError> {
     let (mut file, _) = ws
         .open_file(&candidate.relpath)
         .map_err(AirlockError::from)?;
-    blobs
+    Ok(blobs
         .put_reader(&mut file, candidate.content_hash.as_deref())
-        .map_err(AirlockError::from)?;
+        .map_err(AirlockError::from)?)
+}
+
+/// UPL-2: records the identity of a blob this operation wrote and verified.
+fn seal_blob(
+    conn: &mut DbConnection,
+    workspace: &str,
+    request_id: &str,
+    blob: &crate::blobstore::Blob,
+) -> Result<(), OpError> {
+    if let Some(seal) = &blob.seal {
+        let key = db::uploads::blob_key(workspace, request_id, &blob.hash);
+        db::uploads::put_seal(conn, &key, seal)?;
+    }
     Ok(())
 }
 

@@ -37,6 +37,8 @@ pub struct UploadJob {
     pub released_by: String,
     /// This attempt's number (already counted).
     pub attempt: i64,
+    /// The blob's identity when the store wrote and verified it (UPL-2), if recorded.
+    pub seal: Option<String>,
 }
 
 /// What an upload's completion did (UPL-5).
@@ -148,6 +150,7 @@ impl Store {
             let file = state
                 .file(relpath)
                 .ok_or_else(|| OpError::Refused(AirlockError::not_found()))?;
+            let key = uploads::blob_key(&state.request.workspace, request_id, &file.file_id);
             let job = UploadJob {
                 request_id: request_id.to_string(),
                 workspace: state.request.workspace.clone(),
@@ -156,10 +159,18 @@ impl Store {
                 size: u64::try_from(file.meta.size).unwrap_or(0),
                 released_by: file.upload.released_by.clone().unwrap_or_default(),
                 attempt: file.upload.upload_attempts + 1,
+                seal: uploads::seal(conn, &key)?,
             };
             self.write(conn, request_id, outcome)?;
             Ok(Some(job))
         })
+    }
+
+    /// UPL-2: the worker re-hashed a blob whose identity had changed (a restore from backup,
+    /// say) and found its sha256 intact: its new identity is recorded.
+    pub fn reseal(&self, job: &UploadJob, seal: &str) -> airlock_core::Result<()> {
+        let key = uploads::blob_key(&job.workspace, &job.request_id, &job.file_id);
+        self.transaction(|conn| Ok(uploads::put_seal(conn, &key, seal)?))
     }
 
     /// UPL-7: the file cannot be sent as stored (its blob no longer has its sha256); it is

@@ -1,2 +1,3 @@
+DROP TABLE blob_seals;
 DROP INDEX request_files_pending;
 DROP TABLE scheduled_runs;

@@ -6,3 +6,10 @@ CREATE TABLE scheduled_runs (
 );
 -- UPL-1: the uploader's query of due files.
 CREATE INDEX request_files_pending ON request_files (uploaded, released_at, upload_next_attempt_at);
+-- UPL-2: the identity of each blob when the store wrote it and verified its sha256
+-- (`<workspace>/<request id>/<sha256>`), so that the upload worker re-hashes only a blob whose
+-- identity has changed since.
+CREATE TABLE blob_seals (
+    blob TEXT PRIMARY KEY NOT NULL,
+    seal TEXT NOT NULL
+);
