@@ -150,8 +150,8 @@ impl Worker {
     /// One pass: notifications, uploads, completions, regular requests.
     pub fn pass(&self) -> airlock_core::Result<PassReport> {
         let notifications = self.deliver_notifications()?;
-        let uploads = self.upload_due_files()?;
-        let released = self.store.complete_uploaded_requests()?;
+        let (uploads, mut released) = self.upload_due_files()?;
+        released.extend(self.store.complete_uploaded_requests()?);
         for id in &released {
             tracing::info!(request = %id, "request released: every file is uploaded");
         }
@@ -231,9 +231,11 @@ impl Worker {
         }
     }
 
-    /// UPL-1 to UPL-4: attempts every due file once; answers the number of attempts.
-    fn upload_due_files(&self) -> airlock_core::Result<usize> {
+    /// UPL-1 to UPL-5: attempts every due file once; answers the number of attempts and the
+    /// requests that became RELEASED with their last upload.
+    fn upload_due_files(&self) -> airlock_core::Result<(usize, Vec<String>)> {
         let mut attempts = 0;
+        let mut released = Vec::new();
         for (request_id, relpath) in self.store.due_uploads(UPLOADS_PER_PASS)? {
             if self.store.signal().is_stopped() {
                 break;
@@ -245,13 +247,16 @@ impl Worker {
                 continue;
             };
             attempts += 1;
-            self.upload(&job)?;
+            if self.upload(&job)? {
+                released.push(job.request_id);
+            }
         }
-        Ok(attempts)
+        Ok((attempts, released))
     }
 
-    /// One claimed attempt: check the blob, stream it, record the outcome.
-    fn upload(&self, job: &UploadJob) -> airlock_core::Result<()> {
+    /// One claimed attempt: check the blob, stream it, record the outcome. True when it was
+    /// the request's last file and the request became RELEASED (UPL-5).
+    fn upload(&self, job: &UploadJob) -> airlock_core::Result<bool> {
         let path = self
             .store
             .request_blobs(&job.workspace, &job.request_id)?
@@ -272,11 +277,10 @@ impl Worker {
             Err(problem) => {
                 tracing::error!(request = %job.request_id, path = %job.relpath, error = %problem,
                     "upload refused: the stored file is not the reviewed one");
-                return self.store.upload_blocked(
-                    &job.request_id,
-                    &job.relpath,
-                    &problem.to_string(),
-                );
+                return self
+                    .store
+                    .upload_blocked(&job.request_id, &job.relpath, &problem.to_string())
+                    .map(|()| false);
             }
         };
         let outcome = match self.store.jobs_site() {
@@ -305,15 +309,14 @@ impl Worker {
                     tracing::info!(request = %job.request_id, path = %job.relpath,
                         attempt = job.attempt, bytes = job.size, "file uploaded");
                 }
-                self.store
-                    .upload_succeeded(&job.request_id, &job.relpath)
-                    .map(drop)
+                self.store.upload_succeeded(&job.request_id, &job.relpath)
             }
             Err(error) => {
                 tracing::warn!(request = %job.request_id, path = %job.relpath,
                     attempt = job.attempt, %error, "upload failed; will retry");
                 self.store
                     .upload_failed(&job.request_id, &job.relpath, &error, rand::random())
+                    .map(|()| false)
             }
         }
     }
