@@ -21,10 +21,19 @@ bench:
     cargo bench -p airlock-store --bench add_file
     cargo bench -p airlock-store --bench audit_verify
     cargo bench -p airlock-web --bench load
+    cargo bench -p airlock-uploader --bench upload
 
 # Load benchmark of the service: 16 connections on a 10 000-output workspace (release build).
 load:
     cargo bench -p airlock-web --bench load
+
+# Upload benchmark: the worker sends a 1 GiB file to the Jobs-site double, against curl.
+bench-upload:
+    cargo bench -p airlock-uploader --bench upload
+
+# Run the background worker on its own (for `airlock-web --no-worker`), on the fixtures.
+worker:
+    cargo run --release -p airlock-uploader -- --config fixtures/airlock.toml
 
 # Run the service on the fixtures (SQLite under fixtures/work/); prints its URL and the users.
 run:
