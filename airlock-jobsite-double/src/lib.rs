@@ -107,6 +107,22 @@ impl JobSite {
         self.state().faults.push((endpoint, fault, times));
     }
 
+    /// DBL-6 and DBL-8: how many uploads of each file name the double answered 201 (stored):
+    /// a test asserts each is 1.
+    pub fn stored_counts(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for call in self.calls_to(Endpoint::Upload) {
+            if call.status == 201
+                && let Some(name) = call
+                    .header("content-disposition")
+                    .and_then(state::disposition_filename)
+            {
+                *counts.entry(name).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     /// Forgets every upload, so that the same files can be uploaded again (benchmarks).
     pub fn forget_uploads(&self) {
         for release in self.state().releases.values_mut() {

@@ -80,6 +80,21 @@ pub fn content_disposition(relpath: &str) -> String {
     }
 }
 
+/// The answer of a call whose only success is 201 (API-19, API-24, API-28).
+fn created(result: Result<ureq::Response, ureq::Error>) -> Result<ureq::Response, JobSiteError> {
+    match result {
+        Ok(response) if response.status() == 201 => Ok(response),
+        Ok(response) => Err(JobSiteError::BadAnswer(format!(
+            "status {} where 201 was expected",
+            response.status()
+        ))),
+        Err(ureq::Error::Status(status, response)) => Err(status_error(status, response)),
+        Err(ureq::Error::Transport(transport)) => {
+            Err(JobSiteError::Transport(transport.to_string()))
+        }
+    }
+}
+
 /// The status and `detail` (or body) of a non-2xx answer.
 fn status_error(status: u16, response: ureq::Response) -> JobSiteError {
     let text = response.into_string().unwrap_or_default();
@@ -206,17 +221,7 @@ impl JobSiteClient {
     ) -> Result<(), JobSiteError> {
         let path = format!("/releases/workspace/{}", path_segment(workspace));
         let request = self.post(&self.agent, &path, Some(os_user));
-        match request.send_json(body) {
-            Ok(response) if response.status() == 201 => Ok(()),
-            Ok(response) => Err(JobSiteError::BadAnswer(format!(
-                "status {} where 201 was expected",
-                response.status()
-            ))),
-            Err(ureq::Error::Status(status, response)) => Err(status_error(status, response)),
-            Err(ureq::Error::Transport(transport)) => {
-                Err(JobSiteError::Transport(transport.to_string()))
-            }
-        }
+        created(request.send_json(body)).map(drop)
     }
 
     /// API-21: uploads one released file, as its `released_by` user, streaming `body` (exactly
@@ -236,27 +241,18 @@ impl JobSiteClient {
             .set("Content-Type", "application/octet-stream")
             .set("Content-Disposition", &content_disposition(relpath))
             .set("Content-Length", &len.to_string());
-        match request.send(body) {
-            Ok(response) if response.status() == 201 => Ok(Uploaded::Stored),
-            Ok(response) => Err(JobSiteError::BadAnswer(format!(
-                "status {} where 201 was expected",
-                response.status()
-            ))),
-            Err(ureq::Error::Status(status, response)) => match status_error(status, response) {
-                JobSiteError::Status {
-                    status: 400,
-                    detail,
-                } if detail.contains(&format!(
-                    "This version of '{relpath}' has already been uploaded"
-                )) =>
-                {
-                    Ok(Uploaded::AlreadyUploaded)
-                }
-                other => Err(other),
-            },
-            Err(ureq::Error::Transport(transport)) => {
-                Err(JobSiteError::Transport(transport.to_string()))
+        match created(request.send(body)) {
+            Ok(_) => Ok(Uploaded::Stored),
+            Err(JobSiteError::Status {
+                status: 400,
+                detail,
+            }) if detail.contains(&format!(
+                "This version of '{relpath}' has already been uploaded"
+            )) =>
+            {
+                Ok(Uploaded::AlreadyUploaded)
             }
+            Err(other) => Err(other),
         }
     }
 
@@ -264,28 +260,18 @@ impl JobSiteClient {
     /// delivered, but the Jobs site reported `"status": "error"` with message `m` (API-28).
     pub fn notify(&self, os_user: &str, payload: &Value) -> Result<Option<String>, JobSiteError> {
         let request = self.post(&self.agent, "/airlock/events/", Some(os_user));
-        match request.send_json(payload) {
-            Ok(response) if response.status() == 201 => {
-                let body: Value = response.into_json().unwrap_or(Value::Null);
-                Ok(match body.get("status").and_then(Value::as_str) {
-                    Some("error") => Some(
-                        body.get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or("(no message)")
-                            .to_string(),
-                    ),
-                    _ => None,
-                })
-            }
-            Ok(response) => Err(JobSiteError::BadAnswer(format!(
-                "status {} where 201 was expected",
-                response.status()
-            ))),
-            Err(ureq::Error::Status(status, response)) => Err(status_error(status, response)),
-            Err(ureq::Error::Transport(transport)) => {
-                Err(JobSiteError::Transport(transport.to_string()))
-            }
-        }
+        let body: Value = created(request.send_json(payload))?
+            .into_json()
+            .unwrap_or(Value::Null);
+        Ok(match body.get("status").and_then(Value::as_str) {
+            Some("error") => Some(
+                body.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(no message)")
+                    .to_string(),
+            ),
+            _ => None,
+        })
     }
 }
 

@@ -33,7 +33,7 @@ fn upl_2_a_worker_killed_twenty_times_mid_upload_still_delivers_each_file_exactl
             worker.kill().expect("SIGKILL");
             worker.wait().expect("reaped");
         }
-        let stored_before_last_run: usize = r.stored().values().sum();
+        let stored_before_last_run: usize = r.site.stored_counts().values().sum();
         let mut worker = r.spawn_worker();
         r.wait_released(Duration::from_secs(120));
         worker.kill().expect("stop");

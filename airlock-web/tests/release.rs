@@ -8,7 +8,7 @@
 mod support;
 
 use airlock_jobsite_double::{Call, Endpoint, Fault, JobSite};
-use airlock_store::db::testing::test_databases;
+use airlock_store::db::testing::{TestDb, test_databases};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -60,6 +60,15 @@ fn reviewed_request(s: &Server, p: &People) -> String {
     }
     assert_eq!(view(s, &p.c1, &id)["status"], "REVIEWED");
     id
+}
+
+/// A fresh double and server on `db`, the people logged in, and a REVIEWED request.
+fn reviewed_on(db: TestDb) -> (JobSite, Server, People, String) {
+    let site = fixture_jobs_site();
+    let s = start_with_jobs_site(db, &site, |_| {});
+    let p = people(&s);
+    let id = reviewed_request(&s, &p);
+    (site, s, p, id)
 }
 
 fn release(s: &Server, token: &str, id: &str) -> support::Answer {
@@ -133,22 +142,6 @@ fn delivered_events(site: &JobSite, id: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// The number of 201 answers to uploads, by file name.
-fn stored_uploads(site: &JobSite) -> BTreeMap<String, usize> {
-    let mut stored = BTreeMap::new();
-    for call in site.calls_to(Endpoint::Upload) {
-        if call.status == 201 {
-            let name = call
-                .header("content-disposition")
-                .and_then(|d| d.split("filename=\"").nth(1))
-                .map(|n| n.trim_end_matches('"').to_string())
-                .unwrap_or_default();
-            *stored.entry(name).or_insert(0) += 1;
-        }
-    }
-    stored
-}
-
 fn fixture_bytes(path: &str) -> Vec<u8> {
     std::fs::read(fixtures().join("workspaces").join(WS).join(path)).expect("fixture file")
 }
@@ -156,7 +149,7 @@ fn fixture_bytes(path: &str) -> Vec<u8> {
 /// Exactly once, with the reviewed bytes, for every output; no SUPPORTING file.
 fn assert_each_output_stored_once(s: &Server, site: &JobSite, id: &str) {
     let expected: BTreeMap<String, usize> = OUTPUTS.iter().map(|p| (p.to_string(), 1)).collect();
-    assert_eq!(stored_uploads(site), expected, "{}", s.db.name());
+    assert_eq!(site.stored_counts(), expected, "{}", s.db.name());
     for path in OUTPUTS {
         assert_eq!(
             site.uploaded(id, path),
@@ -182,10 +175,7 @@ fn payload(event: &str, id: &str, user: &str, updates: Value) -> Value {
 #[test]
 fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_jobs_site() {
     for db in test_databases() {
-        let site = fixture_jobs_site();
-        let s = start_with_jobs_site(db, &site, |_| {});
-        let p = people(&s);
-        let id = reviewed_request(&s, &p);
+        let (site, s, p, id) = reviewed_on(db);
         let before = view(&s, &p.c1, &id);
 
         let answer = release(&s, &p.c1, &id);
@@ -308,10 +298,7 @@ fn rel_2_to_upl_5_a_request_released_through_the_api_reaches_released_on_the_job
 #[test]
 fn rel_3_a_refused_or_failed_release_call_changes_nothing_and_says_why() {
     for db in test_databases() {
-        let site = fixture_jobs_site();
-        let s = start_with_jobs_site(db, &site, |_| {});
-        let p = people(&s);
-        let id = reviewed_request(&s, &p);
+        let (site, s, p, id) = reviewed_on(db);
         let before = view(&s, &p.c1, &id);
         let faults = [
             (
@@ -362,10 +349,7 @@ fn rel_3_a_refused_or_failed_release_call_changes_nothing_and_says_why() {
 #[test]
 fn upl_4_failed_stalled_and_dropped_uploads_are_retried_and_each_file_is_stored_once() {
     for db in test_databases() {
-        let site = fixture_jobs_site();
-        let s = start_with_jobs_site(db, &site, |_| {});
-        let p = people(&s);
-        let id = reviewed_request(&s, &p);
+        let (site, s, p, id) = reviewed_on(db);
         site.inject(
             Endpoint::Upload,
             Fault::Status(500, "{\"detail\": \"oops\"}".into()),
@@ -451,10 +435,7 @@ fn not_5_notifications_wait_out_an_outage_in_order_and_never_fail_the_action() {
 #[test]
 fn upl_7_stuck_files_are_shown_to_checkers_and_rel_5_and_retry_unstick_them() {
     for db in test_databases() {
-        let site = fixture_jobs_site();
-        let s = start_with_jobs_site(db, &site, |_| {});
-        let p = people(&s);
-        let id = reviewed_request(&s, &p);
+        let (site, s, p, id) = reviewed_on(db);
         site.inject(
             Endpoint::Upload,
             Fault::Status(403, r#"{"detail": "User lacks permission"}"#.into()),
@@ -532,10 +513,7 @@ fn upl_7_stuck_files_are_shown_to_checkers_and_rel_5_and_retry_unstick_them() {
 #[test]
 fn upl_2_a_blob_changed_on_disk_is_never_sent_and_is_stuck_at_once() {
     for db in test_databases() {
-        let site = fixture_jobs_site();
-        let s = start_with_jobs_site(db, &site, |_| {});
-        let p = people(&s);
-        let id = reviewed_request(&s, &p);
+        let (site, s, p, id) = reviewed_on(db);
         let shown = view(&s, &p.c1, &id);
         let sha = support::flow::file(&shown, TABLE1)["sha256"]
             .as_str()

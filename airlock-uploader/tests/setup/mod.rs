@@ -200,26 +200,10 @@ impl Released {
             .expect("the worker starts")
     }
 
-    /// The number of 201 answers to uploads, by file name.
-    pub fn stored(&self) -> BTreeMap<String, usize> {
-        let mut stored = BTreeMap::new();
-        for call in self.site.calls_to(Endpoint::Upload) {
-            if call.status == 201 {
-                let name = call
-                    .header("content-disposition")
-                    .and_then(|d| d.split("filename=\"").nth(1))
-                    .map(|n| n.trim_end_matches('"').to_string())
-                    .unwrap_or_default();
-                *stored.entry(name).or_insert(0) += 1;
-            }
-        }
-        stored
-    }
-
     /// Every file stored exactly once with the reviewed bytes, and no contract failure.
     pub fn assert_each_file_stored_once(&self) {
         let expected: BTreeMap<String, usize> = self.files.keys().map(|p| (p.clone(), 1)).collect();
-        assert_eq!(self.stored(), expected, "{}", self.db.name());
+        assert_eq!(self.site.stored_counts(), expected, "{}", self.db.name());
         for (path, bytes) in &self.files {
             assert!(
                 self.site.uploaded(&self.request_id, path).as_ref() == Some(bytes),
@@ -248,7 +232,7 @@ impl Released {
                 "{}: {status:?}, {} notification(s) pending, stored {:?}",
                 self.db.name(),
                 pending.len(),
-                self.stored()
+                self.site.stored_counts()
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
