@@ -162,6 +162,11 @@ fn copy_hashing(reader: &mut impl Read, mut out: Option<&mut File>) -> io::Resul
     Ok((hex::encode(hasher.finalize()), size))
 }
 
+/// The sha256 hex and byte count of what `reader` yields, streamed.
+pub fn sha256_reader(reader: &mut impl Read) -> io::Result<(String, u64)> {
+    copy_hashing(reader, None)
+}
+
 /// The sha256 hex of a file, streamed.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut file = File::open(path)?;

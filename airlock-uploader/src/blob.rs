@@ -7,9 +7,6 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc;
 
-/// Read buffer of the checking pass.
-const BUFFER: usize = 256 * 1024;
-
 /// Why a stored blob cannot be sent.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobProblem {
@@ -81,23 +78,11 @@ impl CheckedBlob {
         if seal.is_some() && identity.as_deref() == seal {
             return Ok((checked(file), Verified::BySeal));
         }
-        let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; BUFFER];
-        let mut len = 0u64;
-        loop {
-            let n = match file.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(BlobProblem::Unreadable(e)),
-            };
-            hasher.update(&buffer[..n]);
-            len += n as u64;
-        }
-        let actual: [u8; 32] = hasher.finalize().into();
-        if actual != expected || len != size {
+        let (actual, len) =
+            airlock_store::blobstore::sha256_reader(&mut file).map_err(BlobProblem::Unreadable)?;
+        if actual != expected_hex || len != size {
             return Err(BlobProblem::Changed {
-                actual: hex::encode(actual),
+                actual,
                 len,
                 expected: expected_hex.into(),
                 size,
