@@ -39,20 +39,24 @@ impl Drop for Server {
     }
 }
 
+/// User plus system CPU time of process `pid` (`self` for this one) so far.
+fn cpu_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are the
+    // 14th and 15th fields of the whole line, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
 impl Server {
     /// User plus system CPU time of the server so far.
     fn cpu(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which is in parentheses): utime and stime are the
-        // 14th and 15th fields of the whole line, in clock ticks (100 per second on Linux).
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let fields: Vec<u64> = rest
-            .split_whitespace()
-            .map(|f| f.parse().unwrap_or(0))
-            .collect();
-        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
-        Duration::from_millis(ticks * 10)
+        cpu_of(&self.child.id().to_string())
     }
 
     /// Resident memory in MiB.
@@ -253,14 +257,17 @@ fn ms(d: Duration) -> String {
 
 fn report(name: &str, server: &Server, seconds: u64, send: Sender) {
     let cpu_before = server.cpu();
+    let client_before = cpu_of("self");
     let run = drive(seconds, send);
     // CPU over the warm-up second too: count those requests at the measured rate.
     let cpu = server.cpu().saturating_sub(cpu_before);
+    let client = cpu_of("self").saturating_sub(client_before);
     let rate = run.requests as f64 / run.elapsed.as_secs_f64();
     let total_requests = rate * (run.elapsed.as_secs_f64() + 1.0);
     println!(
         "{name}: {} requests ({} errors), {rate:.0}/s, p50 {}, p99 {} (target < 10 ms), max {}, \
-         server CPU {:.3} ms/request (target < 1 ms), RSS after {:.1} MiB (target < 64 MiB)",
+         server CPU {:.3} ms/request (target < 1 ms), RSS after {:.1} MiB (target < 64 MiB); \
+         load generator CPU {:.3} ms/request",
         run.requests,
         run.errors,
         ms(percentile(&run.latencies, 0.50)),
@@ -268,6 +275,7 @@ fn report(name: &str, server: &Server, seconds: u64, send: Sender) {
         ms(run.latencies.last().copied().unwrap_or_default()),
         cpu.as_secs_f64() * 1000.0 / total_requests.max(1.0),
         server.rss_mib(),
+        client.as_secs_f64() * 1000.0 / total_requests.max(1.0),
     );
 }
 
