@@ -36,7 +36,9 @@ fn init_tracing() {
 }
 
 /// Threads that run store calls (database and file I/O): as many as the pool has connections,
-/// since more would only wait for one.
+/// since more would only wait for one. How many of them work at once is limited to one per
+/// core by `App` (`airlock_web::app::cpu_slots`); the others wait, cheaply, or wait on the Jobs
+/// site.
 const BLOCKING_THREADS: usize = airlock_store::ops::open::POOL_SIZE as usize;
 
 fn main() -> anyhow::Result<()> {

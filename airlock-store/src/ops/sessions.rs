@@ -132,6 +132,17 @@ impl Auth {
     /// (AUTH-5 to AUTH-7). A missing, unknown, expired or revoked token is `unauthenticated`;
     /// a token whose session re-authorisation ended is `session_expired`.
     pub fn user_of_token(&self, token: &str) -> airlock_core::Result<User> {
+        self.user_of_token_with(token, &mut |_| {})
+    }
+
+    /// As [`Auth::user_of_token`]; `waiting` is told `true` before a due re-authorisation calls
+    /// the Jobs site and `false` after it answered, so that a caller can let go of what it
+    /// should not hold while waiting on the network (the web service's per-core permit).
+    pub fn user_of_token_with(
+        &self,
+        token: &str,
+        waiting: &mut dyn FnMut(bool),
+    ) -> airlock_core::Result<User> {
         let hash = token_hash(token);
         let now = self.store.now();
         let row = {
@@ -159,7 +170,7 @@ impl Auth {
             return Err(refused(ErrorCode::Unauthenticated));
         };
         let (stored, last_refresh) = user_row.into_user().map_err(OpError::Db)?;
-        self.current_user(stored, last_refresh, row.refresh_failed_at)
+        self.current_user(stored, last_refresh, row.refresh_failed_at, waiting)
     }
 
     /// The user's record, refreshed when due; ends their sessions when re-authorisation says so.
@@ -168,13 +179,22 @@ impl Auth {
         stored: User,
         last_refresh: chrono::DateTime<chrono::Utc>,
         failed_at: Option<chrono::DateTime<chrono::Utc>>,
+        waiting: &mut dyn FnMut(bool),
     ) -> airlock_core::Result<User> {
         let now = self.store.now();
         let username = stored.username.clone();
         let username = username.as_str();
         let mut user = stored;
         let answer = if session::refresh_due(now, last_refresh, failed_at, self.settings) {
-            Some(match self.refresh(username) {
+            let remote = matches!(self.directory, Directory::JobSite(_));
+            if remote {
+                waiting(true);
+            }
+            let refreshed = self.refresh(username);
+            if remote {
+                waiting(false);
+            }
+            Some(match refreshed {
                 Ok(fresh) => {
                     self.store.save_user(&fresh)?;
                     user = fresh;

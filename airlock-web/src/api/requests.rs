@@ -130,10 +130,15 @@ pub async fn release(
     body: Result<Body<NoFields>, ApiError>,
 ) -> ApiResult<RequestView> {
     body?;
-    act_then_view(app, caller, id, |app, user, id| {
-        app.store().release(user, id).map(drop)
-    })
-    .await
+    let caller = caller?;
+    let id = id.to_string();
+    let view = app
+        .run_as_waiting(caller, move |app, user| {
+            app.store().release(user, &id)?;
+            app.store().request_view(user, &id)
+        })
+        .await?;
+    Ok(Json(view))
 }
 
 /// The body of a group edit.

@@ -64,19 +64,27 @@ pub async fn files(
     let (tx, mut rx) = rocket::tokio::sync::mpsc::channel::<Listing>(2);
     rocket::tokio::task::spawn_blocking(move || {
         let mut first = true;
-        let result = app.auth().user_of_token(&caller.token).and_then(|user| {
+        let mut started = false;
+        let result = app.authenticated(&caller).and_then(|(user, permit)| {
+            // The per-core permit is held until the first chunk (the tree and statuses, and
+            // all of a page) is written out; it is never held while waiting for the client.
+            let mut permit = Some(permit);
             app.store()
                 .for_each_workspace_file(&user, &ws, page, FILES_PER_CHUNK, |batch| {
                     let mut bytes = Vec::with_capacity(batch.len() * 200);
-                    if first && tx.blocking_send(Listing::Start).is_err() {
-                        return false;
-                    }
                     for view in batch.drain(..) {
                         if !first {
                             bytes.push(b',');
                         }
-                        first = false;
                         if serde_json::to_writer(&mut bytes, &view).is_err() {
+                            return false;
+                        }
+                        first = false;
+                    }
+                    permit = None;
+                    if !started {
+                        started = true;
+                        if tx.blocking_send(Listing::Start).is_err() {
                             return false;
                         }
                     }
@@ -85,7 +93,7 @@ pub async fn files(
         });
         let _ = match result {
             Err(e) => tx.blocking_send(Listing::Refused(ApiError::from(e))),
-            Ok(()) if first => tx.blocking_send(Listing::Start),
+            Ok(()) if !started => tx.blocking_send(Listing::Start),
             Ok(()) => Ok(()),
         };
     });

@@ -93,8 +93,18 @@ pub fn start_with_jobs_site(
     site: &JobSite,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
+    start_with_jobs_site_slots(db, site, None, adjust)
+}
+
+/// As [`start_with_jobs_site`], with `slots` per-core permits when given.
+pub fn start_with_jobs_site_slots(
+    db: TestDb,
+    site: &JobSite,
+    slots: Option<usize>,
+    adjust: impl FnOnce(&mut Config),
+) -> Server {
     let endpoint = site.endpoint();
-    start_full(db, None, true, move |config| {
+    start_full_slots(db, None, true, slots, move |config| {
         config.jobs_api_token = Some(airlock_store::config::Secret::new(JOBS_TOKEN));
         config.jobs_api_endpoint = endpoint;
         config.dev_users_file = None;
@@ -142,6 +152,17 @@ pub fn start_full(
     worker: bool,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
+    start_full_slots(db, directory, worker, None, adjust)
+}
+
+/// As [`start_full`], with `slots` per-core permits when given.
+pub fn start_full_slots(
+    db: TestDb,
+    directory: Option<Directory>,
+    worker: bool,
+    slots: Option<usize>,
+    adjust: impl FnOnce(&mut Config),
+) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = fixtures().join("workspaces");
     let mut config = Config::new(dir.path(), &workspaces);
@@ -162,7 +183,10 @@ pub fn start_full(
             .spawn()
             .expect("the worker starts")
     });
-    let app = App::new(store.clone(), directory, &config);
+    let mut app = App::new(store.clone(), directory, &config);
+    if let Some(slots) = slots {
+        app = app.with_cpu_slots(slots);
+    }
     let figment = server::figment(&config)
         .merge(("port", 0))
         .merge(("address", "127.0.0.1"))
