@@ -83,9 +83,13 @@ pub fn next_upload_due(conn: &mut DbConnection) -> Result<Option<Timestamp>, DbE
     Ok(next.map(from_naive))
 }
 
-/// UPL-5: APPROVED requests with no pending released file (complete, or with no released file
-/// at all, which UPL-7 reports).
+/// UPL-5: APPROVED requests that have released files and none of them pending: complete.
+/// (An APPROVED request with no released file at all is not complete: UPL-7 reports it.)
 pub fn approved_without_pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let released = request_files::table
+        .filter(request_files::filetype.eq(OUTPUT))
+        .filter(request_files::released_at.is_not_null())
+        .select(request_files::request_id);
     let pending = request_files::table
         .filter(request_files::filetype.eq(OUTPUT))
         .filter(request_files::released_at.is_not_null())
@@ -93,6 +97,7 @@ pub fn approved_without_pending(conn: &mut DbConnection) -> Result<Vec<String>, 
         .select(request_files::request_id);
     Ok(requests::table
         .filter(requests::status.eq(APPROVED))
+        .filter(requests::id.eq_any(released))
         .filter(requests::id.ne_all(pending))
         .order(requests::id)
         .select(requests::id)
