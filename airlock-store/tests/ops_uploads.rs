@@ -36,8 +36,18 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
     for h in harnesses(rules) {
         let name = h.name();
         // A: two released files. B: APPROVED with nothing released. C: REVIEWED (not due).
-        h.seed(&approved("01AAAAAAAAAAAAAAAAAAAAAAAA", "a1", &["o/1.csv", "o/2.csv"], 2));
-        h.seed(&approved("01BBBBBBBBBBBBBBBBBBBBBBBB", "a2", &["o/3.csv"], 0));
+        h.seed(&approved(
+            "01AAAAAAAAAAAAAAAAAAAAAAAA",
+            "a1",
+            &["o/1.csv", "o/2.csv"],
+            2,
+        ));
+        h.seed(&approved(
+            "01BBBBBBBBBBBBBBBBBBBBBBBB",
+            "a2",
+            &["o/3.csv"],
+            0,
+        ));
         let mut reviewed = approved("01CCCCCCCCCCCCCCCCCCCCCCCC", "a3", &["o/4.csv"], 1);
         reviewed.request.status = Status::Reviewed;
         h.seed(&reviewed);
@@ -46,17 +56,28 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
         let due = h.store.due_uploads(10).expect("due");
         assert_eq!(
             due,
-            [(a.to_string(), "o/1.csv".to_string()), (a.to_string(), "o/2.csv".to_string())],
+            [
+                (a.to_string(), "o/1.csv".to_string()),
+                (a.to_string(), "o/2.csv".to_string())
+            ],
             "{name}: only released files of APPROVED requests"
         );
-        assert_eq!(h.store.next_upload_due().expect("next"), Some(testkit::t0()));
+        assert_eq!(
+            h.store.next_upload_due().expect("next"),
+            Some(testkit::t0())
+        );
         assert_eq!(
             h.store.approved_without_released().expect("listed"),
             ["01BBBBBBBBBBBBBBBBBBBBBBBB"],
             "{name}"
         );
         // Nothing is complete: A has pending files, B has none released (not complete).
-        assert!(h.store.complete_uploaded_requests().expect("complete").is_empty());
+        assert!(
+            h.store
+                .complete_uploaded_requests()
+                .expect("complete")
+                .is_empty()
+        );
 
         // Two failed attempts of o/1.csv: stuck; o/2.csv uploaded.
         for _ in 0..2 {
@@ -81,12 +102,19 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
         let stuck = h.store.stuck_uploads().expect("stuck");
         assert_eq!(stuck.len(), 1, "{name}");
         assert_eq!(
-            (stuck[0].relpath.as_str(), stuck[0].attempts, stuck[0].last_error.as_deref()),
+            (
+                stuck[0].relpath.as_str(),
+                stuck[0].attempts,
+                stuck[0].last_error.as_deref()
+            ),
             ("o/1.csv", 2, Some("HTTP 503: down"))
         );
         assert_eq!(h.store.pending_uploads().expect("pending").len(), 1);
         let unknown = h.store.retry_uploads("01ZZZZZZZZZZZZZZZZZZZZZZZZ");
-        assert_eq!(unknown.expect_err("unknown").code(), ErrorCode::NotFound.as_str());
+        assert_eq!(
+            unknown.expect_err("unknown").code(),
+            ErrorCode::NotFound.as_str()
+        );
 
         // The last file's success completes A (UPL-5) in the same transaction.
         assert!(h.store.upload_succeeded(a, "o/1.csv").expect("uploaded"));
@@ -101,11 +129,19 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
 fn ops_3_the_daily_run_is_claimed_once_per_day() {
     for h in harnesses(Rules::default()) {
         // The harness clock ticks a second per reading from t0: the same day throughout.
-        assert!(h.store.claim_daily_run("job").expect("claim"), "{}", h.name());
+        assert!(
+            h.store.claim_daily_run("job").expect("claim"),
+            "{}",
+            h.name()
+        );
         assert!(!h.store.claim_daily_run("job").expect("claim"));
         assert!(h.store.claim_daily_run("other job").expect("claim"));
         let next_day = h.store.clone().with_clock(|| at(36 * 3600));
-        assert!(next_day.claim_daily_run("job").expect("claim"), "{}", h.name());
+        assert!(
+            next_day.claim_daily_run("job").expect("claim"),
+            "{}",
+            h.name()
+        );
         assert!(!next_day.claim_daily_run("job").expect("claim"));
     }
 }

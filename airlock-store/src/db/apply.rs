@@ -52,8 +52,30 @@ pub fn apply_effects(
         for effect in effects {
             writer.apply(conn, effect)?;
         }
+        if effects.iter().any(changes_aggregate) {
+            bump_version(conn, request_id)?;
+        }
         Ok(writer.audit_ids)
     })
+}
+
+/// Whether an effect changes the request aggregate (its rows), rather than only the audit log
+/// or the outbox.
+fn changes_aggregate(effect: &Effect) -> bool {
+    !matches!(
+        effect,
+        Effect::Audit(_) | Effect::Notify(_) | Effect::HideAuditTurn { .. }
+    )
+}
+
+/// Increments the aggregate's version (see [`super::queries::request_version`]); every write
+/// to a request's rows calls it in the same transaction.
+pub fn bump_version(conn: &mut DbConnection, request_id: &str) -> Result<(), DbError> {
+    use super::schema::requests;
+    diesel::update(requests::table.find(request_id))
+        .set(requests::version.eq(requests::version + 1))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The state of one [`apply_effects`] call.

@@ -33,7 +33,7 @@ pub use pool::{
 pub use queries::{
     AuditFilter, RequestFilter, audit_entries, current_request_id, for_each_audit_entry, get_user,
     list_requests, load_request, load_request_state, load_request_states, released_hashes,
-    upsert_user,
+    request_version, upsert_user,
 };
 pub use rows::db_time;
 pub use tx::{lock_request, write_tx};

@@ -22,6 +22,16 @@ pub fn load_request(conn: &mut DbConnection, id: &str) -> Result<Option<Request>
         .transpose()
 }
 
+/// The aggregate's version, incremented by every transaction that changes it; `None` when the
+/// request does not exist.
+pub fn request_version(conn: &mut DbConnection, id: &str) -> Result<Option<i64>, DbError> {
+    Ok(requests::table
+        .find(id)
+        .select(requests::version)
+        .first(conn)
+        .optional()?)
+}
+
 /// The whole aggregate of a request in five queries: groups by (created_at, insertion), files
 /// and votes in insertion order, comments by (created_at, id), as `effect::apply` builds it.
 pub fn load_request_state(

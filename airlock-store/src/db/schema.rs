@@ -31,6 +31,8 @@ diesel::table! {
         organisations -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Incremented by every transaction that changes the aggregate.
+        version -> BigInt,
     }
 }
 

@@ -169,7 +169,7 @@ pub fn retry_uploads(
     request_id: &str,
     now: Timestamp,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
+    let n = diesel::update(
         request_files::table
             .filter(request_files::request_id.eq(request_id))
             .filter(request_files::filetype.eq(OUTPUT))
@@ -177,7 +177,9 @@ pub fn retry_uploads(
             .filter(request_files::uploaded.eq(false)),
     )
     .set(request_files::upload_next_attempt_at.eq(Some(to_naive(now))))
-    .execute(conn)?)
+    .execute(conn)?;
+    super::apply::bump_version(conn, request_id)?;
+    Ok(n)
 }
 
 /// OPS-3: claims today's run of the scheduled job `name`: true for exactly one caller per UTC

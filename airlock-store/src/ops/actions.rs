@@ -218,7 +218,7 @@ impl Store {
     /// uploaded becomes RELEASED in the same transaction. True when the request became RELEASED.
     pub fn upload_succeeded(&self, request_id: &str, relpath: &str) -> airlock_core::Result<bool> {
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let now = self.now();
             let outcome = ops::upload_succeeded(&state, relpath, now)?;
             let mut next = state;
@@ -260,7 +260,7 @@ impl Store {
                     format!("No user {username:?} in the local user table."),
                 )));
             };
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let ctx = self.ctx(&user).automated(true);
             let outcome = ops::force_status(&ctx, &state, to)?;
             self.write(conn, request_id, outcome)
@@ -274,7 +274,7 @@ impl Store {
         rule: impl Fn(&airlock_core::RequestState, Timestamp) -> airlock_core::Result<Outcome>,
     ) -> airlock_core::Result<()> {
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let outcome = rule(&state, self.now())?;
             self.write(conn, request_id, outcome)
         })

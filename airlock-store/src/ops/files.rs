@@ -133,7 +133,7 @@ impl Store {
                         return Err(OpError::Stale);
                     }
                     let current = match &now_current {
-                        Some(id) => Some(Self::locked_state(conn, id)?),
+                        Some(id) => Some(self.locked_state(conn, id)?),
                         None => None,
                     };
                     let released = released_hashes(conn, ws.name())?;
@@ -206,7 +206,7 @@ impl Store {
         ops::update_file(&ctx, &state, &candidate)?;
         let blob = copy_in(&self.request_blobs(ws.name(), request_id)?, &ws, &candidate)?;
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let ctx = self.ctx(actor);
             let outcome = ops::update_file(&ctx, &state, &candidate)?;
             self.write(conn, request_id, outcome)?;
@@ -225,7 +225,7 @@ impl Store {
         filetype: Option<FileType>,
     ) -> airlock_core::Result<()> {
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let released = self.workspace_status_released(conn, &state, relpath)?;
             let ctx = self.ctx(actor);
             let outcome = ops::change_properties(&ctx, &state, relpath, group, filetype, released)?;

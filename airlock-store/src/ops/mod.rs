@@ -16,6 +16,7 @@
 //! checks).
 
 pub mod actions;
+mod aggregates;
 pub mod directories;
 pub mod files;
 pub mod open;
@@ -83,6 +84,8 @@ pub struct Store {
     hints: Arc<views::BoundedCache<String, Vec<airlock_core::hints::Hint>>>,
     /// The path order of workspace tree layouts, by layout.
     listing_orders: Arc<views::BoundedCache<views::ListingKey, Vec<u32>>>,
+    /// Request aggregates by id and version (see [`aggregates`]).
+    aggregates: Arc<aggregates::Aggregates>,
     /// The Jobs site, when a token is configured (REL-2).
     jobs_site: Option<crate::jobsite::JobSiteClient>,
     /// Wakes the background worker when work is queued (UPL-6).
@@ -156,6 +159,7 @@ impl Store {
             automated: false,
             hints: Arc::new(views::BoundedCache::new(views::HINT_CACHE_ENTRIES)),
             listing_orders: Arc::new(views::BoundedCache::new(views::LISTING_ORDERS)),
+            aggregates: Arc::new(aggregates::Aggregates::new(aggregates::AGGREGATES)),
             jobs_site: None,
             signal: Arc::new(crate::signal::WorkSignal::new()),
         }
@@ -286,10 +290,36 @@ impl Store {
 
     /// Locks and loads a request inside the current transaction: `not_found` when it does not
     /// exist.
-    fn locked_state(conn: &mut DbConnection, request_id: &str) -> Result<RequestState, OpError> {
+    fn locked_state(
+        &self,
+        conn: &mut DbConnection,
+        request_id: &str,
+    ) -> Result<RequestState, OpError> {
         db::lock_request(conn, request_id)?;
-        db::load_request_state(conn, request_id)?
+        self.shared_state(conn, request_id)?
+            .map(|(_, state)| RequestState::clone(&state))
             .ok_or_else(|| OpError::Refused(AirlockError::not_found()))
+    }
+
+    /// A request's aggregate and its version: the one kept in memory when its version is the
+    /// database's, else read and kept. `None` when the request does not exist.
+    fn shared_state(
+        &self,
+        conn: &mut DbConnection,
+        request_id: &str,
+    ) -> Result<Option<(i64, Arc<RequestState>)>, OpError> {
+        let Some(version) = db::request_version(conn, request_id)? else {
+            return Ok(None);
+        };
+        if let Some(state) = self.aggregates.get(request_id, version) {
+            return Ok(Some((version, state)));
+        }
+        let Some(state) = db::load_request_state(conn, request_id)? else {
+            return Ok(None);
+        };
+        let state = Arc::new(state);
+        self.aggregates.put(version, Arc::clone(&state));
+        Ok(Some((version, state)))
     }
 
     /// The common shape of an action on an existing request: lock, load, ask core, write.
@@ -312,15 +342,32 @@ impl Store {
         rule: impl Fn(&Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
         keep_state: bool,
     ) -> Result<(T, RequestState), AirlockError> {
-        self.transaction(|conn| {
-            let mut state = Self::locked_state(conn, request_id)?;
+        let (value, state, version) = self.transaction(|conn| {
+            let mut state = self.locked_state(conn, request_id)?;
             let ctx = self.ctx(actor);
             let outcome = rule(&ctx, &state)?;
             if keep_state {
                 airlock_core::effect::apply(&mut state, &outcome.effects);
             }
             let value = self.write(conn, request_id, outcome)?;
-            Ok((value, state))
-        })
+            let version = if keep_state {
+                db::request_version(conn, request_id)?
+            } else {
+                None
+            };
+            // Tests run debug builds: there, the state kept from memory is checked against
+            // what the transaction wrote.
+            #[cfg(debug_assertions)]
+            if keep_state {
+                let written = db::load_request_state(conn, request_id)?;
+                debug_assert_eq!(written.as_ref(), Some(&state), "effects applied in memory");
+            }
+            Ok((value, state, version))
+        })?;
+        if let Some(version) = version {
+            // After the commit: the aggregate as this action left it.
+            self.aggregates.put(version, Arc::new(state.clone()));
+        }
+        Ok((value, state))
     }
 }

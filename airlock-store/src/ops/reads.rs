@@ -79,9 +79,20 @@ impl Store {
         actor: &User,
         request_id: &str,
     ) -> airlock_core::Result<RequestState> {
+        self.shared_request_state(actor, request_id)
+            .map(|state| RequestState::clone(&state))
+    }
+
+    /// As [`Store::get_request_state`], sharing the aggregate kept in memory (no copy).
+    pub(crate) fn shared_request_state(
+        &self,
+        actor: &User,
+        request_id: &str,
+    ) -> airlock_core::Result<std::sync::Arc<RequestState>> {
         let mut conn = self.conn()?;
-        let state =
-            db::load_request_state(&mut conn, request_id)?.ok_or_else(AirlockError::not_found)?;
+        let (_, state) = self
+            .shared_state(&mut conn, request_id)?
+            .ok_or_else(AirlockError::not_found)?;
         require_view(actor, &state.request.workspace)?;
         Ok(state)
     }

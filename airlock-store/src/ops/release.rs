@@ -140,7 +140,7 @@ impl Store {
         claim_for: std::time::Duration,
     ) -> airlock_core::Result<Option<UploadJob>> {
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let now = self.now();
             let until =
                 now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
@@ -182,7 +182,7 @@ impl Store {
         error: &str,
     ) -> airlock_core::Result<()> {
         self.transaction(|conn| {
-            let state = Self::locked_state(conn, request_id)?;
+            let state = self.locked_state(conn, request_id)?;
             let outcome = ops::upload_blocked(&state, relpath, self.now(), error, &self.rules)?;
             self.write(conn, request_id, outcome)
         })
@@ -199,7 +199,7 @@ impl Store {
         let mut released = Vec::new();
         for id in candidates {
             let done = self.transaction(|conn| {
-                let state = Self::locked_state(conn, &id)?;
+                let state = self.locked_state(conn, &id)?;
                 match ops::complete_if_uploaded(&state, self.now()) {
                     Some(outcome) => self.write(conn, &id, outcome).map(|()| true),
                     None => Ok(false),

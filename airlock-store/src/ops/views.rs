@@ -59,12 +59,12 @@ impl Store {
         let (current, released) = {
             let mut conn = self.conn()?;
             let current = match db::current_request_id(&mut conn, workspace, actor.id())? {
-                Some(id) => db::load_request_state(&mut conn, &id)?,
+                Some(id) => self.shared_state(&mut conn, &id)?.map(|(_, state)| state),
                 None => None,
             };
             (current, released_hashes(&mut conn, workspace)?)
         };
-        let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
+        let tree = ws.tree(TreeOptions::default(), current.as_deref(), &released)?;
         // Sorted by path (byte order), not in tree order. The tree's layout depends only on
         // the manifest and the files on disk, so the sorted node order is kept per layout.
         let layout = ListingKey::of(ws.name(), ws.manifest_hash(), ws.disk_files()?);
@@ -125,7 +125,7 @@ impl Store {
         actor: &User,
         request_id: &str,
     ) -> airlock_core::Result<RequestView> {
-        let state = self.get_request_state(actor, request_id)?;
+        let state = self.shared_request_state(actor, request_id)?;
         Ok(self.view_of(actor, &state))
     }
 

@@ -13,3 +13,7 @@ CREATE TABLE blob_seals (
     blob TEXT PRIMARY KEY NOT NULL,
     seal TEXT NOT NULL
 );
+-- The request aggregate's version: every transaction that changes a request, its groups,
+-- files, votes or comments increments it, so that a process may keep the aggregate it read
+-- and know, with one indexed read, whether it is still current.
+ALTER TABLE requests ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
