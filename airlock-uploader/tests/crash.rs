@@ -26,7 +26,7 @@ fn upl_2_a_worker_killed_twenty_times_mid_upload_still_delivers_each_file_exactl
         Duration::from_millis(20 + x % 130)
     };
     for db in test_databases() {
-        let r = setup::released(db, 24, 512 * 1024);
+        let r = setup::released(db, 32, 1024 * 1024);
         for _ in 0..KILLS {
             let mut worker = r.spawn_worker();
             std::thread::sleep(next_delay());
