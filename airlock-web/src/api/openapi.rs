@@ -165,7 +165,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "POST",
         "/requests/{id}/release",
-        "Release the approved output files (REL-1).",
+        "Release the approved output files (REL-1 to REL-5): creates the release on the Jobs site as the caller, then marks the files released and the request APPROVED; the background worker uploads them. 409 jobs_site_forbidden or release_failed when the Jobs site refuses or fails (nothing changes); on an APPROVED request, repeats the release call (REL-5).",
         Some("Empty"),
         (200, Some("Request")),
     ),
