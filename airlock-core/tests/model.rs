@@ -70,7 +70,11 @@ enum Step {
     Update {
         path: usize,
     },
-    Upload,
+    /// One worker pass: every due file is claimed, then uploaded or failed (bit i of the
+    /// mask fails the i-th due file).
+    Upload {
+        fail_mask: u8,
+    },
 }
 
 fn step() -> impl Strategy<Value = (usize, Step)> {
@@ -99,7 +103,7 @@ fn step() -> impl Strategy<Value = (usize, Step)> {
         (0..3usize).prop_map(|path| Step::WithdrawFile { path }),
         (0..3usize, any::<bool>()).prop_map(|(path, output)| Step::Retype { path, output }),
         (0..3usize).prop_map(|path| Step::Update { path }),
-        Just(Step::Upload),
+        any::<u8>().prop_map(|fail_mask| Step::Upload { fail_mask }),
     ];
     (0..8usize, s)
 }
@@ -243,18 +247,40 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
             })
             .map(|_| ())
         }
-        Step::Upload => {
-            let pending: Vec<String> = w
-                .state
-                .output_files()
-                .filter(|f| f.upload.released_at.is_some() && !f.upload.uploaded)
+        Step::Upload { fail_mask } => {
+            w.clock += 1;
+            let now = at(w.clock);
+            let due: Vec<String> = ops::due_uploads(&w.state, now)
+                .iter()
                 .map(|f| f.relpath.clone())
                 .collect();
-            for p in pending {
-                let out = ops::upload_succeeded(&w.state, &p, at(w.clock)).expect("released file");
-                w.apply(&out.effects);
+            for (i, p) in due.iter().enumerate() {
+                let before = w.state.file(p).map(|f| f.upload.upload_attempts);
+                let claim =
+                    ops::claim_upload(&w.state, p, now, now + chrono::Duration::seconds(60))
+                        .expect("released file")
+                        .expect("due");
+                w.apply(&claim.effects);
+                let claimed = w.state.file(p).expect("file").upload.clone();
+                assert_eq!(
+                    Some(claimed.upload_attempts),
+                    before.map(|a| a + 1),
+                    "UPL-2"
+                );
+                // UPL-2: a claimed file is not due again while its claim lasts.
+                assert!(!ops::upload_due(
+                    &w.state.request,
+                    w.state.file(p).expect("file"),
+                    now
+                ));
+                let out = if fail_mask & (1 << (i % 8)) != 0 {
+                    ops::upload_failed(&w.state, p, now, "HTTP 503", rules_of(w), 0.5)
+                } else {
+                    ops::upload_succeeded(&w.state, p, now)
+                };
+                w.apply(&out.expect("released file").effects);
             }
-            if let Some(out) = ops::complete_if_uploaded(&w.state, at(w.clock)) {
+            if let Some(out) = ops::complete_if_uploaded(&w.state, now) {
                 w.apply(&out.effects);
             }
             Ok(())
@@ -266,7 +292,40 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
     }
 }
 
+fn rules_of(w: &World) -> &Rules {
+    &w.rules
+}
+
 fn check_invariants(w: &World, before: Status, rules: &Rules) {
+    // UPL rules: only released OUTPUT files are uploaded; an uploaded file is never due; a
+    // RELEASED request has released files, all uploaded (UPL-5).
+    for f in &w.state.files {
+        if f.upload.uploaded {
+            assert!(
+                f.upload.released_at.is_some(),
+                "{} uploaded unreleased",
+                f.relpath
+            );
+            assert_eq!(f.filetype, FileType::Output, "{} uploaded", f.relpath);
+            assert!(!ops::upload_due(
+                &w.state.request,
+                f,
+                at(i64::from(u32::MAX))
+            ));
+        }
+    }
+    if w.state.request.status == Status::Released {
+        let released: Vec<_> = w
+            .state
+            .output_files()
+            .filter(|f| f.upload.released_at.is_some())
+            .collect();
+        assert!(!released.is_empty(), "RELEASED with nothing released");
+        assert!(
+            released.iter().all(|f| f.upload.uploaded),
+            "RELEASED with a pending file"
+        );
+    }
     let request = &w.state.request;
     let n = rules.required_reviews;
     // Final statuses never change (APPROVED only moves on to RELEASED).
@@ -396,6 +455,134 @@ proptest! {
             if created {
                 check_invariants(&w, before, &rules);
             }
+        }
+    }
+}
+
+/// A step of the upload phase.
+#[derive(Debug, Clone)]
+enum UploadStep {
+    /// A worker pass; bit i fails the i-th due file.
+    Pass { fail_mask: u8 },
+    /// Time passes.
+    Tick { seconds: i64 },
+    /// A second checker re-triggers the release (REL-5).
+    Retrigger,
+}
+
+fn upload_step() -> impl Strategy<Value = UploadStep> {
+    prop_oneof![
+        3 => any::<u8>().prop_map(|fail_mask| UploadStep::Pass { fail_mask }),
+        2 => (0i64..200).prop_map(|seconds| UploadStep::Tick { seconds }),
+        1 => Just(UploadStep::Retrigger),
+    ]
+}
+
+/// A REVIEWED request of three approved OUTPUT files and a SUPPORTING one, released by
+/// reviewer1: APPROVED, every output due.
+fn approved_world(rules: &Rules) -> World {
+    let mut state = request_in(Status::Reviewed);
+    for path in ["output/b.csv", "output/c.csv"] {
+        state.files.push(file(path, "default", FileType::Output));
+        for r in ["reviewer1", "reviewer2"] {
+            state.votes.push(vote(path, r, VoteStatus::Approved, 1));
+        }
+    }
+    state
+        .files
+        .push(file("output/notes.md", "default", FileType::Supporting));
+    let mut w = World::new(state, rules.clone());
+    w.act(&checker("reviewer1"), ops::commit_release)
+        .expect("released");
+    w
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// UPL-1 to UPL-5 and REL-5 over random worker passes, failures, time and re-triggers:
+    /// a claimed file is never due while claimed, attempts only grow, failures wait within the
+    /// UPL-4 bounds, uploaded files are never due, SUPPORTING files are never released, and the
+    /// request is RELEASED exactly when every released file is uploaded.
+    #[test]
+    fn upl_random_passes_keep_the_upload_invariants(
+        steps in prop::collection::vec(upload_step(), 1..60),
+    ) {
+        let rules = Rules::default();
+        let backoff = airlock_core::backoff::Backoff::from_rules(&rules);
+        let mut w = approved_world(&rules);
+        prop_assert_eq!(w.status(), Status::Approved);
+        for step in &steps {
+            let attempts_before: Vec<i64> =
+                w.state.files.iter().map(|f| f.upload.upload_attempts).collect();
+            match step {
+                UploadStep::Tick { seconds } => w.clock += seconds,
+                UploadStep::Retrigger => {
+                    let status = w.status();
+                    let queued = w.notifications.len();
+                    let result = w.act(&checker("reviewer2"), ops::commit_release);
+                    if status == Status::Approved {
+                        prop_assert!(result.is_ok(), "REL-5 re-trigger refused: {:?}", result);
+                        prop_assert_eq!(w.notifications.len(), queued, "REL-5 notifies nothing");
+                        prop_assert_eq!(w.status(), Status::Approved);
+                    } else {
+                        prop_assert!(result.is_err(), "released twice");
+                    }
+                }
+                UploadStep::Pass { fail_mask } => {
+                    w.clock += 1;
+                    let now = at(w.clock);
+                    let due: Vec<String> = ops::due_uploads(&w.state, now)
+                        .iter()
+                        .map(|f| f.relpath.clone())
+                        .collect();
+                    for (i, path) in due.iter().enumerate() {
+                        let claim =
+                            ops::claim_upload(&w.state, path, now, now + chrono::Duration::seconds(330))
+                                .expect("released")
+                                .expect("due");
+                        w.apply(&claim.effects);
+                        let file = w.state.file(path).expect("file");
+                        prop_assert!(!ops::upload_due(&w.state.request, file, now), "claimed twice");
+                        prop_assert!(ops::claim_upload(&w.state, path, now, now).expect("ok").is_none());
+                        let k = file.upload.upload_attempts;
+                        if fail_mask & (1 << (i % 8)) != 0 {
+                            let out = ops::upload_failed(&w.state, path, now, "HTTP 500", &rules, 0.5)
+                                .expect("released");
+                            w.apply(&out.effects);
+                            let next = w.state.file(path).expect("file").upload.upload_next_attempt_at;
+                            let (lo, hi) = backoff.bounds(k);
+                            prop_assert!(next.is_some_and(|t| t >= now + lo && t <= now + hi), "UPL-4");
+                        } else {
+                            let out = ops::upload_succeeded(&w.state, path, now).expect("released");
+                            w.apply(&out.effects);
+                        }
+                    }
+                    if let Some(out) = ops::complete_if_uploaded(&w.state, now) {
+                        w.apply(&out.effects);
+                    }
+                }
+            }
+            for (f, before) in w.state.files.iter().zip(attempts_before) {
+                prop_assert!(f.upload.upload_attempts >= before, "attempts went down");
+                if f.filetype == FileType::Supporting {
+                    prop_assert!(f.upload.released_at.is_none(), "SUPPORTING released");
+                }
+                if f.upload.uploaded {
+                    prop_assert!(!ops::upload_due(&w.state.request, f, at(i64::from(u32::MAX))));
+                }
+            }
+            let all_uploaded = w
+                .state
+                .output_files()
+                .all(|f| f.upload.released_at.is_some() && f.upload.uploaded);
+            prop_assert_eq!(w.status() == Status::Released, all_uploaded, "UPL-5");
+            let released_events = w
+                .notifications
+                .iter()
+                .filter(|n| n.event_type == airlock_core::notification::EventType::RequestReleased)
+                .count();
+            prop_assert_eq!(released_events, usize::from(all_uploaded), "one request_released");
         }
     }
 }
