@@ -8,46 +8,66 @@ use airlock_core::RequestState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Requests whose aggregate is kept.
-pub(crate) const AGGREGATES: usize = 1024;
+/// Rows (files, votes, comments, groups) of the aggregates kept, at most: a few MiB. When a
+/// new aggregate would pass it, the cache starts again empty.
+pub(crate) const AGGREGATE_ROWS: usize = 20_000;
 
 /// Aggregates by request id, with their version.
 #[derive(Debug)]
 pub(crate) struct Aggregates {
-    map: Mutex<HashMap<String, (i64, Arc<RequestState>)>>,
-    capacity: usize,
+    map: Mutex<Kept>,
+    max_rows: usize,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    by_id: HashMap<String, (i64, Arc<RequestState>)>,
+    rows: usize,
+}
+
+fn rows(state: &RequestState) -> usize {
+    1 + state.groups.len() + state.files.len() + state.votes.len() + state.comments.len()
 }
 
 impl Aggregates {
-    /// A cache of at most `capacity` aggregates.
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// A cache of aggregates of at most `max_rows` rows in all.
+    pub(crate) fn new(max_rows: usize) -> Self {
         Aggregates {
-            map: Mutex::new(HashMap::new()),
-            capacity,
+            map: Mutex::new(Kept::default()),
+            max_rows,
         }
     }
 
     /// The aggregate of `id` at `version`, if kept.
     pub(crate) fn get(&self, id: &str, version: i64) -> Option<Arc<RequestState>> {
-        let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
-        map.get(id)
+        let kept = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.by_id
+            .get(id)
             .filter(|(v, _)| *v == version)
             .map(|(_, state)| Arc::clone(state))
     }
 
     /// Keeps `state` as the aggregate of its request at `version` (unless a newer one is kept).
     pub(crate) fn put(&self, version: i64, state: Arc<RequestState>) {
-        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= self.capacity && !map.contains_key(&state.request.id) {
-            map.clear();
+        let size = rows(&state);
+        if size > self.max_rows {
+            return;
         }
+        let mut kept = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         let id = state.request.id.clone();
-        match map.get(&id) {
-            Some((kept, _)) if *kept > version => {}
-            _ => {
-                map.insert(id, (version, state));
-            }
+        let old = match kept.by_id.get(&id) {
+            Some((v, _)) if *v > version => return,
+            Some((_, old)) => rows(old),
+            None => 0,
+        };
+        if kept.rows - old + size > self.max_rows {
+            kept.by_id.clear();
+            kept.rows = 0;
+        } else {
+            kept.rows -= old;
         }
+        kept.rows += size;
+        kept.by_id.insert(id, (version, state));
     }
 }
 
@@ -57,7 +77,7 @@ mod tests {
 
     #[test]
     fn a_kept_aggregate_is_answered_only_at_its_version() {
-        let cache = Aggregates::new(2);
+        let cache = Aggregates::new(100);
         let state = Arc::new(airlock_core::testkit::request_in(
             airlock_core::Status::Pending,
         ));
@@ -74,5 +94,24 @@ mod tests {
             "an older version never replaces a newer one"
         );
         assert!(cache.get("other", 3).is_none());
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_row_budget() {
+        let state = airlock_core::testkit::request_in(airlock_core::Status::Pending);
+        let size = rows(&state);
+        let cache = Aggregates::new(size * 2);
+        for i in 0..5 {
+            let mut s = state.clone();
+            s.request.id = format!("R{i}");
+            cache.put(1, Arc::new(s));
+            let kept = cache.map.lock().unwrap_or_else(PoisonError::into_inner);
+            assert!(kept.rows <= size * 2 && kept.rows == kept.by_id.len() * size);
+        }
+        assert!(cache.get("R4", 1).is_some(), "the newest is kept");
+        // An aggregate larger than the budget is never kept.
+        let small = Aggregates::new(size - 1);
+        small.put(1, Arc::new(state.clone()));
+        assert!(small.get(&state.request.id, 1).is_none());
     }
 }

@@ -159,7 +159,7 @@ impl Store {
             automated: false,
             hints: Arc::new(views::BoundedCache::new(views::HINT_CACHE_ENTRIES)),
             listing_orders: Arc::new(views::BoundedCache::new(views::LISTING_ORDERS)),
-            aggregates: Arc::new(aggregates::Aggregates::new(aggregates::AGGREGATES)),
+            aggregates: Arc::new(aggregates::Aggregates::new(aggregates::AGGREGATE_ROWS)),
             jobs_site: None,
             signal: Arc::new(crate::signal::WorkSignal::new()),
         }
