@@ -166,16 +166,50 @@ pub fn upload_failed(
     unit_random: f64,
 ) -> Result<Outcome> {
     let mut file = released_output(state, relpath)?.clone();
+    let retry = retry_after_failure(file.upload.upload_attempts, now, error, rules, unit_random);
+    file.upload.upload_last_error = Some(retry.error);
+    file.upload.upload_next_attempt_at = Some(retry.next_attempt_at);
+    Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+}
+
+/// What a failed attempt records (UPL-4, and NOT-5 for notifications).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// When the next attempt is due: after the capped, jittered backoff for the attempts so far.
+    pub next_attempt_at: Timestamp,
+    /// The failure, shortened to what is kept.
+    pub error: String,
+}
+
+/// Characters of a failure kept (`upload_last_error`, the outbox's `last_error`).
+pub const ERROR_CHARS: usize = 500;
+
+/// UPL-4 and NOT-5: the next attempt after the `attempts`-th failed one (counted already), with
+/// `unit_random` uniform in [0, 1) for the jitter.
+pub fn retry_after_failure(
+    attempts: i64,
+    now: Timestamp,
+    error: &str,
+    rules: &Rules,
+    unit_random: f64,
+) -> Retry {
     let delay = retry_delay(
-        file.upload.upload_attempts.max(1),
+        attempts.max(1),
         rules.upload_backoff_base,
         rules.upload_backoff_cap,
         rules.upload_backoff_jitter,
         unit_random,
     );
-    file.upload.upload_last_error = Some(error.chars().take(500).collect());
-    file.upload.upload_next_attempt_at = Some(now + delay);
-    Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
+    Retry {
+        next_attempt_at: now + delay,
+        error: error.chars().take(ERROR_CHARS).collect(),
+    }
+}
+
+/// UPL-7 and NOT-5: after this many attempts without success a file or a notification is
+/// stuck.
+pub fn stuck_after(attempts: i64, rules: &Rules) -> bool {
+    attempts >= rules.upload_stuck_after
 }
 
 /// UPL-7 for a file that cannot be sent as it is (its stored blob no longer matches its
@@ -190,7 +224,7 @@ pub fn upload_blocked(
 ) -> Result<Outcome> {
     let mut file = released_output(state, relpath)?.clone();
     file.upload.upload_attempts = file.upload.upload_attempts.max(rules.upload_stuck_after);
-    file.upload.upload_last_error = Some(error.chars().take(500).collect());
+    file.upload.upload_last_error = Some(error.chars().take(ERROR_CHARS).collect());
     let cap = crate::backoff::Backoff::from_rules(rules).delay(i64::MAX, 0.0);
     file.upload.upload_next_attempt_at = Some(now + cap);
     Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
@@ -200,7 +234,7 @@ pub fn upload_blocked(
 pub fn is_stuck(file: &RequestFile, rules: &Rules) -> bool {
     file.upload.released_at.is_some()
         && !file.upload.uploaded
-        && file.upload.upload_attempts >= rules.upload_stuck_after
+        && stuck_after(file.upload.upload_attempts, rules)
 }
 
 /// UPL-8 and UPL-7: how far the upload of a request has got.

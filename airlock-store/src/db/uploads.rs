@@ -118,26 +118,15 @@ pub fn approved_without_released(conn: &mut DbConnection) -> Result<Vec<String>,
         .load(conn)?)
 }
 
-/// Released, not-uploaded OUTPUT files with at least `min_attempts` attempts, of requests that
-/// are APPROVED, by request and path (UPL-7 with `upload_stuck_after`; 0 lists every pending
-/// file). With `request`, only that request's.
-pub fn pending_uploads(
-    conn: &mut DbConnection,
-    min_attempts: i64,
-    request: Option<&str>,
-) -> Result<Vec<PendingUpload>, DbError> {
-    let mut query = request_files::table
+/// Released, not-uploaded OUTPUT files of APPROVED requests, by request and path (which of
+/// them are stuck is `airlock_core::ops::stuck_after`).
+pub fn pending_uploads(conn: &mut DbConnection) -> Result<Vec<PendingUpload>, DbError> {
+    let rows: Vec<PendingRow> = request_files::table
         .inner_join(requests::table)
         .filter(requests::status.eq(APPROVED))
         .filter(request_files::filetype.eq(OUTPUT))
         .filter(request_files::released_at.is_not_null())
         .filter(request_files::uploaded.eq(false))
-        .filter(request_files::upload_attempts.ge(min_attempts))
-        .into_boxed();
-    if let Some(id) = request {
-        query = query.filter(request_files::request_id.eq(id.to_string()));
-    }
-    let rows: Vec<PendingRow> = query
         .order((request_files::request_id, request_files::relpath))
         .select((
             request_files::request_id,

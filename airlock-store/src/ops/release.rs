@@ -41,15 +41,6 @@ pub struct UploadJob {
     pub seal: Option<String>,
 }
 
-/// What an upload's completion did (UPL-5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completion {
-    /// Files are still pending.
-    Pending,
-    /// The request became RELEASED.
-    Released,
-}
-
 impl Store {
     /// Sets the Jobs site client used for releases (`None`: test mode, API-8).
     pub fn with_jobs_site(mut self, client: Option<JobSiteClient>) -> Self {
@@ -218,19 +209,18 @@ impl Store {
         Ok(uploads::next_upload_due(&mut conn).map_err(OpError::Db)?)
     }
 
-    /// UPL-7 and OPS-5: the stuck files (attempts ≥ `upload_stuck_after`), by request and path.
+    /// UPL-7 and OPS-5: the stuck files (`airlock_core::ops::stuck_after`), by request and
+    /// path.
     pub fn stuck_uploads(&self) -> airlock_core::Result<Vec<PendingUpload>> {
-        let mut conn = self.conn()?;
-        Ok(
-            uploads::pending_uploads(&mut conn, self.rules.upload_stuck_after, None)
-                .map_err(OpError::Db)?,
-        )
+        let mut pending = self.pending_uploads()?;
+        pending.retain(|f| ops::stuck_after(f.attempts, &self.rules));
+        Ok(pending)
     }
 
     /// OPS-5: every pending upload of an APPROVED request, by request and path.
     pub fn pending_uploads(&self) -> airlock_core::Result<Vec<PendingUpload>> {
         let mut conn = self.conn()?;
-        Ok(uploads::pending_uploads(&mut conn, 0, None).map_err(OpError::Db)?)
+        Ok(uploads::pending_uploads(&mut conn).map_err(OpError::Db)?)
     }
 
     /// UPL-7: APPROVED requests with no released file, reported with the stuck files.
@@ -296,12 +286,10 @@ impl Store {
     ) -> airlock_core::Result<Timestamp> {
         let mut conn = self.conn()?;
         let attempts = outbox::attempts(&mut conn, id).map_err(OpError::Db)?;
-        let delay =
-            airlock_core::backoff::Backoff::from_rules(&self.rules).delay(attempts, unit_random);
-        let next = self.now() + delay;
-        let error: String = error.chars().take(500).collect();
-        outbox::mark_failed(&mut conn, id, &error, next).map_err(OpError::Db)?;
-        Ok(next)
+        let retry = ops::retry_after_failure(attempts, self.now(), error, &self.rules, unit_random);
+        outbox::mark_failed(&mut conn, id, &retry.error, retry.next_attempt_at)
+            .map_err(OpError::Db)?;
+        Ok(retry.next_attempt_at)
     }
 
     /// UPL-6: when the earliest undelivered notification is due, if any.
@@ -310,13 +298,11 @@ impl Store {
         Ok(outbox::next_notification_due(&mut conn).map_err(OpError::Db)?)
     }
 
-    /// NOT-5 and OPS-5: undelivered notifications with at least `upload_stuck_after` attempts.
+    /// NOT-5 and OPS-5: the stuck undelivered notifications (`airlock_core::ops::stuck_after`).
     pub fn stuck_notifications(&self) -> airlock_core::Result<Vec<OutboxEntry>> {
-        let mut conn = self.conn()?;
-        Ok(
-            outbox::stuck_notifications(&mut conn, self.rules.upload_stuck_after)
-                .map_err(OpError::Db)?,
-        )
+        let mut undelivered = self.undelivered_notifications()?;
+        undelivered.retain(|e| ops::stuck_after(e.attempts, &self.rules));
+        Ok(undelivered)
     }
 
     /// OPS-5: every undelivered notification, oldest first.
