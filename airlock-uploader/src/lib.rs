@@ -207,8 +207,19 @@ impl Worker {
                 payload = %entry.payload, "would send notification (test mode: no Jobs site token)");
             return self.store.notification_delivered(entry.id, None);
         };
-        let payload: serde_json::Value =
-            serde_json::from_str(&entry.payload).unwrap_or(serde_json::Value::Null);
+        let payload: serde_json::Value = match serde_json::from_str(&entry.payload) {
+            Ok(payload) => payload,
+            Err(e) => {
+                // Never sent as something else: retried, then listed as stuck for operators.
+                tracing::error!(id = entry.id, error = %e, "the stored notification is not JSON");
+                self.store.notification_failed(
+                    entry.id,
+                    &format!("the stored payload is not JSON: {e}"),
+                    rand::random(),
+                )?;
+                return Ok(());
+            }
+        };
         match client.notify(&entry.username, &payload) {
             Ok(None) => {
                 tracing::info!(id = entry.id, event = %entry.event_type, request = %entry.request_id,

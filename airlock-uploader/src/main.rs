@@ -7,8 +7,6 @@ use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// The Airlock background worker: uploads released files to the Jobs site, delivers the
 /// notification outbox and runs the daily regular requests (behaviour.md §16, §17, OPS-3).
@@ -55,23 +53,22 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("cannot install the signal handler")?;
-    }
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])
+    .context("cannot install the signal handler")?;
     let signal = Arc::clone(store.signal());
-    let watcher = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
+            // Blocks until the first SIGTERM or SIGINT: no polling.
+            if signals.forever().next().is_some() {
+                tracing::info!("{WORKER_NAME}: stopping");
+                signal.stop();
             }
-            tracing::info!("{WORKER_NAME}: stopping");
-            signal.stop();
         })
         .context("cannot start the signal watcher")?;
     worker.run();
-    drop(watcher);
     Ok(())
 }

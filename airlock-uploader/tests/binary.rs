@@ -1,5 +1,6 @@
 //! The `airlock-uploader` binary: `--once` drains what is due and prints what it did; the
-//! long-running worker stops cleanly on SIGTERM; a bad configuration is refused.
+//! long-running worker stops cleanly on SIGTERM; a bad configuration is refused; a corrupt
+//! outbox row is never sent.
 
 mod setup;
 
@@ -67,4 +68,38 @@ fn a_bad_configuration_is_refused() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("configuration"), "{stderr}");
+}
+
+#[test]
+fn not_5_a_stored_payload_that_is_not_json_is_never_sent_and_stays_for_operators() {
+    use diesel::RunQueryDsl;
+    let r = setup::released(TestDb::sqlite().expect("db"), 1, 10);
+    let mut conn = r.db.conn().expect("conn");
+    diesel::sql_query("UPDATE notifications SET payload = 'not json' WHERE id = 1")
+        .execute(&mut conn)
+        .expect("corrupt the first row");
+    let config = airlock_store::config::Config::load(&r.config_file).expect("config");
+    let worker = airlock_uploader::Worker::new(
+        r.store.clone(),
+        airlock_uploader::WorkerSettings::from_config(&config),
+    );
+    worker.pass().expect("a pass");
+    let undelivered = r.store.undelivered_notifications().expect("outbox");
+    let first = undelivered
+        .iter()
+        .find(|e| e.id == 1)
+        .expect("still queued");
+    assert!(
+        first
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("not JSON")),
+        "{first:?}"
+    );
+    // The later rows of the same request wait behind it (NOT-5): nothing reached the Jobs site.
+    assert!(
+        r.site
+            .calls_to(airlock_jobsite_double::Endpoint::Events)
+            .is_empty()
+    );
 }

@@ -105,14 +105,16 @@ impl App {
     /// On a blocking thread: waits, in arrival order, for one of the per-core permits of store
     /// work. Hold it only while working, never while waiting on a client or the Jobs site.
     pub fn cpu_permit(&self) -> airlock_core::Result<rocket::tokio::sync::SemaphorePermit<'_>> {
-        rocket::tokio::runtime::Handle::current()
+        let stopping = || {
+            airlock_core::AirlockError::with_message(
+                airlock_core::ErrorCode::Internal,
+                "the service is stopping",
+            )
+        };
+        rocket::tokio::runtime::Handle::try_current()
+            .map_err(|_| stopping())?
             .block_on(self.inner.cpu.acquire())
-            .map_err(|_| {
-                airlock_core::AirlockError::with_message(
-                    airlock_core::ErrorCode::Internal,
-                    "the service is stopping",
-                )
-            })
+            .map_err(|_| stopping())
     }
 
     /// As [`App::run_as`], for a call that waits on the Jobs site (the release): it takes no

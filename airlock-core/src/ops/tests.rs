@@ -1319,11 +1319,21 @@ fn not_5_upl_4_a_failure_waits_the_backoff_and_keeps_a_short_error() {
     let rules = Rules::default();
     let long = "x".repeat(ERROR_CHARS + 50);
     let retry = retry_after_failure(1, at(0), &long, &rules, 0.0);
-    assert_eq!(retry.next_attempt_at, at(30), "first failure: the base delay");
+    assert_eq!(
+        retry.next_attempt_at,
+        at(30),
+        "first failure: the base delay"
+    );
     assert_eq!(retry.error.chars().count(), ERROR_CHARS);
     // An attempt count of 0 (never claimed) waits like the first failure.
-    assert_eq!(retry_after_failure(0, at(0), "e", &rules, 0.0).next_attempt_at, at(30));
-    assert_eq!(retry_after_failure(3, at(0), "e", &rules, 0.0).next_attempt_at, at(120));
+    assert_eq!(
+        retry_after_failure(0, at(0), "e", &rules, 0.0).next_attempt_at,
+        at(30)
+    );
+    assert_eq!(
+        retry_after_failure(3, at(0), "e", &rules, 0.0).next_attempt_at,
+        at(120)
+    );
     assert!(!stuck_after(rules.upload_stuck_after - 1, &rules));
     assert!(stuck_after(rules.upload_stuck_after, &rules));
 }

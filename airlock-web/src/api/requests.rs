@@ -34,11 +34,20 @@ async fn act_then_view(
     let id = id.to_string();
     let view = app
         .run_as(caller, move |app, user| {
-            action(app, user, &id)?;
-            app.store().request_view(user, &id)
+            action_then_view(app, user, &id, action)
         })
         .await?;
     Ok(Json(view))
+}
+
+fn action_then_view(
+    app: &App,
+    user: &airlock_core::User,
+    id: &str,
+    action: impl FnOnce(&App, &airlock_core::User, &str) -> airlock_core::Result<()>,
+) -> airlock_core::Result<RequestView> {
+    action(app, user, id)?;
+    app.store().request_view(user, id)
 }
 
 /// Runs a core rule on the request for the caller in one transaction, and answers the request
@@ -132,10 +141,12 @@ pub async fn release(
     body?;
     let caller = caller?;
     let id = id.to_string();
+    // The release waits on the Jobs site: it takes no per-core permit (`App::run_as_waiting`).
     let view = app
         .run_as_waiting(caller, move |app, user| {
-            app.store().release(user, &id)?;
-            app.store().request_view(user, &id)
+            action_then_view(app, user, &id, |app, user, id| {
+                app.store().release(user, id).map(drop)
+            })
         })
         .await?;
     Ok(Json(view))
