@@ -27,7 +27,8 @@ pub struct Cli {
         value_name = "FILE",
         long_help = "The configuration file (TOML, behaviour.md §22). Relative paths inside it \
             resolve against the working directory. Required by every command except \
-            statemachine, fixtures, and validate-regular-requests given a FILE."
+            statemachine, fixtures, and validate-regular-requests (or regular-requests validate) \
+            given a FILE."
     )]
     pub config: Option<PathBuf>,
 
@@ -93,8 +94,9 @@ pub enum Command {
         Every shown file of an allowed type under it is added as an OUTPUT file, except those \
         named by --supporting (added as SUPPORTING) and those already released (skipped); files \
         already on the request with older content are updated. The author is --username, or the \
-        user of the most recently written output in the manifest; their record is read from \
-        the users file (test mode) and saved. Context and controls, when given, are set on \
+        user of the most recently written output in the manifest; their record is fetched from \
+        the Jobs site (its authorise endpoint), or read from the users file in test mode, and \
+        saved. Context and controls, when given, are set on \
         every group of the request. With --submit, both are required, any file that cannot be \
         added fails the command, and the request is submitted. Every audit entry is marked as \
         an automated action.\n\n\
@@ -420,7 +422,7 @@ pub struct NotificationsArgs {
     pub json: bool,
 }
 
-/// Options of `run-regular-requests`.
+/// Options of `regular-requests run` (and its older name `run-regular-requests`).
 #[derive(Debug, Args)]
 pub struct RunRegularArgs {
     /// Print the results as JSON.

@@ -1,8 +1,9 @@
 //! # airlock-cli
 //!
 //! The `airlock` operator command line (`behaviour.md` §20): database migrations, the
-//! configuration check, the audit log dump and its hash-chain verification, and the status
-//! machine diagram.
+//! configuration check, the audit log dump and its hash-chain verification, forced statuses,
+//! requests from directories and the regular requests (OPS-1 to OPS-3), the upload and
+//! notification queues with their retry (OPS-5), fixtures, and the status machine diagram.
 //!
 //! Layout: [`cli`] declares the arguments (clap), [`commands`] holds one module per
 //! subcommand, [`context`] loads the configuration and opens the database for them.

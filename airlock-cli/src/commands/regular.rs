@@ -1,4 +1,5 @@
-//! `validate-regular-requests` and `run-regular-requests` (OPS-3).
+//! `regular-requests validate|run` (also `validate-regular-requests`, `run-regular-requests`),
+//! OPS-3.
 
 use crate::cli::{RunRegularArgs, ValidateRegularArgs};
 use crate::context::{load_config, open_store};
