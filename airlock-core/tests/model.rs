@@ -248,41 +248,7 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
             .map(|_| ())
         }
         Step::Upload { fail_mask } => {
-            w.clock += 1;
-            let now = at(w.clock);
-            let due: Vec<String> = ops::due_uploads(&w.state, now)
-                .iter()
-                .map(|f| f.relpath.clone())
-                .collect();
-            for (i, p) in due.iter().enumerate() {
-                let before = w.state.file(p).map(|f| f.upload.upload_attempts);
-                let claim =
-                    ops::claim_upload(&w.state, p, now, now + chrono::Duration::seconds(60))
-                        .expect("released file")
-                        .expect("due");
-                w.apply(&claim.effects);
-                let claimed = w.state.file(p).expect("file").upload.clone();
-                assert_eq!(
-                    Some(claimed.upload_attempts),
-                    before.map(|a| a + 1),
-                    "UPL-2"
-                );
-                // UPL-2: a claimed file is not due again while its claim lasts.
-                assert!(!ops::upload_due(
-                    &w.state.request,
-                    w.state.file(p).expect("file"),
-                    now
-                ));
-                let out = if fail_mask & (1 << (i % 8)) != 0 {
-                    ops::upload_failed(&w.state, p, now, "HTTP 503", rules_of(w), 0.5)
-                } else {
-                    ops::upload_succeeded(&w.state, p, now)
-                };
-                w.apply(&out.expect("released file").effects);
-            }
-            if let Some(out) = ops::complete_if_uploaded(&w.state, now) {
-                w.apply(&out.effects);
-            }
+            worker_pass(w, *fail_mask);
             Ok(())
         }
     };
@@ -292,8 +258,63 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
     }
 }
 
-fn rules_of(w: &World) -> &Rules {
-    &w.rules
+/// One worker pass at the next tick (UPL-1 to UPL-5): every due file is claimed, then fails
+/// (bit i of `fail_mask` for the i-th due file) or is uploaded; a complete request is RELEASED.
+/// Checks that a claim counts the attempt and keeps the file from being claimed again, and that
+/// a failure waits within the UPL-4 bounds.
+fn worker_pass(w: &mut World, fail_mask: u8) {
+    w.clock += 1;
+    let now = at(w.clock);
+    let backoff = airlock_core::backoff::Backoff::from_rules(&w.rules);
+    let due: Vec<String> = ops::due_uploads(&w.state, now)
+        .iter()
+        .map(|f| f.relpath.clone())
+        .collect();
+    for (i, path) in due.iter().enumerate() {
+        let before = w.state.file(path).map(|f| f.upload.upload_attempts);
+        let claim = ops::claim_upload(&w.state, path, now, now + chrono::Duration::seconds(330))
+            .expect("released")
+            .expect("due");
+        w.apply(&claim.effects);
+        let file = w.state.file(path).expect("file");
+        let k = file.upload.upload_attempts;
+        assert_eq!(
+            Some(k),
+            before.map(|a| a + 1),
+            "UPL-2: the claim counts the attempt"
+        );
+        assert!(
+            !ops::upload_due(&w.state.request, file, now),
+            "claimed twice"
+        );
+        assert!(
+            ops::claim_upload(&w.state, path, now, now)
+                .expect("released")
+                .is_none()
+        );
+        if fail_mask & (1 << (i % 8)) != 0 {
+            let out = ops::upload_failed(&w.state, path, now, "HTTP 500", &w.rules, 0.5)
+                .expect("released");
+            w.apply(&out.effects);
+            let next = w
+                .state
+                .file(path)
+                .expect("file")
+                .upload
+                .upload_next_attempt_at;
+            let (lo, hi) = backoff.bounds(k);
+            assert!(
+                next.is_some_and(|t| t >= now + lo && t <= now + hi),
+                "UPL-4"
+            );
+        } else {
+            let out = ops::upload_succeeded(&w.state, path, now).expect("released");
+            w.apply(&out.effects);
+        }
+    }
+    if let Some(out) = ops::complete_if_uploaded(&w.state, now) {
+        w.apply(&out.effects);
+    }
 }
 
 fn check_invariants(w: &World, before: Status, rules: &Rules) {
@@ -509,7 +530,6 @@ proptest! {
         steps in prop::collection::vec(upload_step(), 1..60),
     ) {
         let rules = Rules::default();
-        let backoff = airlock_core::backoff::Backoff::from_rules(&rules);
         let mut w = approved_world(&rules);
         prop_assert_eq!(w.status(), Status::Approved);
         for step in &steps {
@@ -529,39 +549,7 @@ proptest! {
                         prop_assert!(result.is_err(), "released twice");
                     }
                 }
-                UploadStep::Pass { fail_mask } => {
-                    w.clock += 1;
-                    let now = at(w.clock);
-                    let due: Vec<String> = ops::due_uploads(&w.state, now)
-                        .iter()
-                        .map(|f| f.relpath.clone())
-                        .collect();
-                    for (i, path) in due.iter().enumerate() {
-                        let claim =
-                            ops::claim_upload(&w.state, path, now, now + chrono::Duration::seconds(330))
-                                .expect("released")
-                                .expect("due");
-                        w.apply(&claim.effects);
-                        let file = w.state.file(path).expect("file");
-                        prop_assert!(!ops::upload_due(&w.state.request, file, now), "claimed twice");
-                        prop_assert!(ops::claim_upload(&w.state, path, now, now).expect("ok").is_none());
-                        let k = file.upload.upload_attempts;
-                        if fail_mask & (1 << (i % 8)) != 0 {
-                            let out = ops::upload_failed(&w.state, path, now, "HTTP 500", &rules, 0.5)
-                                .expect("released");
-                            w.apply(&out.effects);
-                            let next = w.state.file(path).expect("file").upload.upload_next_attempt_at;
-                            let (lo, hi) = backoff.bounds(k);
-                            prop_assert!(next.is_some_and(|t| t >= now + lo && t <= now + hi), "UPL-4");
-                        } else {
-                            let out = ops::upload_succeeded(&w.state, path, now).expect("released");
-                            w.apply(&out.effects);
-                        }
-                    }
-                    if let Some(out) = ops::complete_if_uploaded(&w.state, now) {
-                        w.apply(&out.effects);
-                    }
-                }
+                UploadStep::Pass { fail_mask } => worker_pass(&mut w, *fail_mask),
             }
             for (f, before) in w.state.files.iter().zip(attempts_before) {
                 prop_assert!(f.upload.upload_attempts >= before, "attempts went down");
