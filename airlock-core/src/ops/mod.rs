@@ -24,8 +24,8 @@ pub use lifecycle::{
 };
 pub use release::{
     ERROR_CHARS, ReleaseFile, Retry, UploadProgress, check_release, claim_upload, commit_release,
-    complete_if_uploaded, due_uploads, is_stuck, release_body, retry_after_failure, stuck_after,
-    upload_blocked, upload_due, upload_failed, upload_progress, upload_succeeded,
+    complete_if_uploaded, due_uploads, is_stuck, release_body, retry_after_failure, retry_uploads,
+    stuck_after, upload_blocked, upload_due, upload_failed, upload_progress, upload_succeeded,
 };
 pub use votes::{GroupVoteCounts, group_request_changes, group_reset_votes, reset_vote, vote};
 

@@ -230,6 +230,24 @@ pub fn upload_blocked(
     Ok(Outcome::of(vec![Effect::UpdateFile(file)]))
 }
 
+/// OPS-5 `uploads retry`: every released, not-uploaded OUTPUT file of the request is due at
+/// `now`. The value is how many.
+pub fn retry_uploads(state: &RequestState, now: Timestamp) -> Outcome<usize> {
+    let effects: Vec<Effect> = state
+        .output_files()
+        .filter(|f| f.upload.released_at.is_some() && !f.upload.uploaded)
+        .map(|f| {
+            let mut file = f.clone();
+            file.upload.upload_next_attempt_at = Some(now);
+            Effect::UpdateFile(file)
+        })
+        .collect();
+    Outcome {
+        value: effects.len(),
+        effects,
+    }
+}
+
 /// UPL-7: a released file that is not uploaded after `upload_stuck_after` attempts.
 pub fn is_stuck(file: &RequestFile, rules: &Rules) -> bool {
     file.upload.released_at.is_some()

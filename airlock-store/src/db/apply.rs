@@ -70,7 +70,7 @@ fn changes_aggregate(effect: &Effect) -> bool {
 
 /// Increments the aggregate's version (see [`super::queries::request_version`]); every write
 /// to a request's rows calls it in the same transaction.
-pub fn bump_version(conn: &mut DbConnection, request_id: &str) -> Result<(), DbError> {
+fn bump_version(conn: &mut DbConnection, request_id: &str) -> Result<(), DbError> {
     use super::schema::requests;
     diesel::update(requests::table.find(request_id))
         .set(requests::version.eq(requests::version + 1))

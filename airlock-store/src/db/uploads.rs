@@ -152,25 +152,6 @@ pub fn pending_uploads(conn: &mut DbConnection) -> Result<Vec<PendingUpload>, Db
         .collect())
 }
 
-/// OPS-5 `uploads retry`: the request's pending files are due at `now`. Answers how many.
-pub fn retry_uploads(
-    conn: &mut DbConnection,
-    request_id: &str,
-    now: Timestamp,
-) -> Result<usize, DbError> {
-    let n = diesel::update(
-        request_files::table
-            .filter(request_files::request_id.eq(request_id))
-            .filter(request_files::filetype.eq(OUTPUT))
-            .filter(request_files::released_at.is_not_null())
-            .filter(request_files::uploaded.eq(false)),
-    )
-    .set(request_files::upload_next_attempt_at.eq(Some(to_naive(now))))
-    .execute(conn)?;
-    super::apply::bump_version(conn, request_id)?;
-    Ok(n)
-}
-
 /// OPS-3: claims today's run of the scheduled job `name`: true for exactly one caller per UTC
 /// date `today` (`YYYY-MM-DD`), however many workers ask.
 pub fn claim_daily_run(conn: &mut DbConnection, name: &str, today: &str) -> Result<bool, DbError> {

@@ -233,10 +233,9 @@ impl Store {
     /// `not_found` for an unknown request; the number of files made due.
     pub fn retry_uploads(&self, request_id: &str) -> airlock_core::Result<usize> {
         let n = self.transaction(|conn| {
-            if db::load_request(conn, request_id)?.is_none() {
-                return Err(OpError::Refused(AirlockError::not_found()));
-            }
-            Ok(uploads::retry_uploads(conn, request_id, self.now())?)
+            let state = self.locked_state(conn, request_id)?;
+            let outcome = ops::retry_uploads(&state, self.now());
+            self.write(conn, request_id, outcome)
         })?;
         self.signal.wake();
         Ok(n)
