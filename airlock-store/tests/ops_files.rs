@@ -291,7 +291,30 @@ fn fil_7_update_file() {
             &types[types.len() - 2..],
             &[AuditType::RequestFileWithdraw, AuditType::RequestFileUpdate]
         );
+        // UPL-2: the identity of each blob the store wrote and verified is recorded.
+        for file_id in [&old, &file.file_id] {
+            assert_sealed(&h, &id, file_id);
+        }
     }
+}
+
+/// The recorded identity of a blob is the one it has on disk.
+fn assert_sealed(h: &ops_support::Harness, id: &str, file_id: &str) {
+    let path = h
+        .store
+        .request_blobs(testkit::WS, id)
+        .expect("blobs")
+        .path(file_id)
+        .expect("path");
+    let on_disk = std::fs::metadata(&path)
+        .ok()
+        .as_ref()
+        .and_then(airlock_store::blobstore::seal_of);
+    let mut conn = h.db.conn().expect("conn");
+    let key = airlock_store::db::uploads::blob_key(testkit::WS, id, file_id);
+    let recorded = airlock_store::db::uploads::seal(&mut conn, &key).expect("seal");
+    assert!(recorded.is_some(), "{}: {file_id} sealed", h.name());
+    assert_eq!(recorded, on_disk, "{}", h.name());
 }
 
 /// FIL-10: moving a file to a new group and retyping it.

@@ -205,13 +205,11 @@ impl Store {
         let ctx = self.ctx(actor);
         ops::update_file(&ctx, &state, &candidate)?;
         let blob = copy_in(&self.request_blobs(ws.name(), request_id)?, &ws, &candidate)?;
-        self.transaction(|conn| {
-            let state = self.locked_state(conn, request_id)?;
-            let ctx = self.ctx(actor);
-            let outcome = ops::update_file(&ctx, &state, &candidate)?;
-            self.write(conn, request_id, outcome)?;
-            seal_blob(conn, ws.name(), request_id, &blob)
-        })
+        self.act(actor, request_id, |ctx, state| {
+            ops::update_file(ctx, state, &candidate)
+        })?;
+        // Not part of the action: without the record the worker only hashes the blob again.
+        self.transaction(|conn| seal_blob(conn, ws.name(), request_id, &blob))
     }
 
     /// FIL-10: moves a file to another group and/or changes its type. The stored content is not
