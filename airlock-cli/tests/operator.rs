@@ -685,10 +685,11 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
         (0, "No stuck notifications.\n")
     );
     for _ in 0..2 {
-        let entry = store
-            .claim_notification(std::time::Duration::ZERO)
-            .expect("claim")
-            .expect("due");
+        let claimed = store
+            .claim_notifications(std::time::Duration::ZERO, 16)
+            .expect("claim");
+        assert_eq!(claimed.len(), 1, "one row per request is due");
+        let entry = &claimed[0];
         store
             .notification_failed(entry.id, "network error: connection refused", 0.0)
             .expect("failed");

@@ -184,20 +184,20 @@ impl Worker {
             .max(Duration::from_millis(1))
     }
 
-    /// NOT-5: sends due notifications; answers the number of attempts.
+    /// NOT-5: sends the due notifications (one per request: a request's next row is due in the
+    /// next pass); answers the number of attempts.
     fn deliver_notifications(&self) -> airlock_core::Result<usize> {
-        let mut attempts = 0;
-        while attempts < NOTIFICATIONS_PER_PASS {
-            let Some(entry) = self
-                .store
-                .claim_notification(self.settings.notification_claim)?
-            else {
+        let claimed = self
+            .store
+            .claim_notifications(self.settings.notification_claim, NOTIFICATIONS_PER_PASS)?;
+        for entry in &claimed {
+            if self.store.signal().is_stopped() {
+                // The unsent claims end by themselves; nothing is lost.
                 break;
-            };
-            attempts += 1;
-            self.deliver(&entry)?;
+            }
+            self.deliver(entry)?;
         }
-        Ok(attempts)
+        Ok(claimed.len())
     }
 
     fn deliver(&self, entry: &OutboxEntry) -> airlock_core::Result<()> {

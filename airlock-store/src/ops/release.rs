@@ -241,25 +241,27 @@ impl Store {
         Ok(n)
     }
 
-    /// NOT-5: claims the next notification to send, if one is due: the oldest undelivered row
-    /// of its request, in id order, not claimed by another worker. The attempt is counted and
-    /// the row is not due again before `now + claim_for`.
-    pub fn claim_notification(
+    /// NOT-5: claims up to `limit` notifications to send now: each the oldest undelivered row
+    /// of its request, in id order, not claimed by another worker. Each attempt is counted and
+    /// the row is not due again before `now + claim_for`. One read of the outbox per call.
+    pub fn claim_notifications(
         &self,
         claim_for: std::time::Duration,
-    ) -> airlock_core::Result<Option<OutboxEntry>> {
+        limit: usize,
+    ) -> airlock_core::Result<Vec<OutboxEntry>> {
         let mut conn = self.conn()?;
         let now = self.now();
         let until = now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
-        for entry in outbox::due_notifications(&mut conn, now, 16).map_err(OpError::Db)? {
+        let mut claimed = Vec::new();
+        for entry in outbox::due_notifications(&mut conn, now, limit).map_err(OpError::Db)? {
             if outbox::claim(&mut conn, entry.id, now, until).map_err(OpError::Db)? {
-                return Ok(Some(OutboxEntry {
+                claimed.push(OutboxEntry {
                     attempts: entry.attempts + 1,
                     ..entry
-                }));
+                });
             }
         }
-        Ok(None)
+        Ok(claimed)
     }
 
     /// NOT-5: the notification was delivered (a 201), with the Jobs site's error message if
