@@ -39,18 +39,15 @@ worker:
 run:
     cargo run --release -p airlock-web -- --config fixtures/airlock.toml
 
-# Run the whole test suite (PostgreSQL too when AIRLOCK_TEST_PG_URL is set; CI always sets it).
+# Run the whole test suite: the README's second command (PostgreSQL too when it is installed).
 test:
+    cargo test --workspace
+
+# The same suite through cargo-nextest, which runs tests in parallel processes (optional:
+# `cargo install cargo-nextest`); doc tests still need `cargo test --doc`.
+test-fast:
     cargo nextest run --workspace --no-fail-fast
     cargo test --workspace --doc
-
-# Start a throwaway PostgreSQL and run the whole suite against both databases.
-test-all:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    eval "$(.ci/start-postgres)"
-    trap '.ci/stop-postgres "$PG_TMP"' EXIT
-    just test
 
 # Lints exactly as CI runs them.
 lint:

@@ -503,93 +503,56 @@ fn aud_5_verify_finds_a_deleted_entry() {
     );
 }
 
-// ---------------------------------------------------------------- PostgreSQL
-
-/// A fresh PostgreSQL schema, dropped at the end.
-struct PgSchema {
-    base_url: String,
-    schema: String,
-    url: String,
-}
-
-impl PgSchema {
-    fn new(base_url: &str) -> PgSchema {
-        use diesel::Connection;
-        let schema = format!(
-            "airlock_cli_test_{}_{}",
-            std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        );
-        let mut admin = diesel::PgConnection::establish(base_url).expect("postgres");
-        admin
-            .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
-            .expect("create schema");
-        let separator = if base_url.contains('?') { '&' } else { '?' };
-        let url = format!("{base_url}{separator}options=-csearch_path%3D{schema}");
-        PgSchema {
-            base_url: base_url.to_string(),
-            schema,
-            url,
-        }
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        use diesel::Connection;
-        if let Ok(mut admin) = diesel::PgConnection::establish(&self.base_url) {
-            let _ = admin.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
-                self.schema
-            ));
-        }
-    }
-}
+// ---------------------------------------------------------------- Both backends
 
 #[test]
-fn postgres_migrate_dump_and_verify_when_configured() {
-    let Some(base_url) = std::env::var(db::testing::PG_URL_ENV)
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    else {
-        // Without PostgreSQL the SQLite tests above cover the same commands.
-        return;
-    };
-    let pg = PgSchema::new(base_url.trim());
+fn migrate_dump_and_verify_on_every_backend() {
     let site = Site::new();
-    let env = [("AIRLOCK_DATABASE_URL", pg.url.as_str())];
-    let before = site.run_env(&["audit", "verify"], &env);
-    assert_eq!(before.code, 1, "{before:?}");
-    assert!(before.stderr.contains("airlock migrate"), "{before:?}");
+    let reference = {
+        let sqlite = Site::new();
+        let mut conn = sqlite.migrated_db();
+        fill(&mut conn);
+        sqlite.run(&["audit"]).stdout
+    };
+    // An empty database per backend the run has: a new SQLite file, and a PostgreSQL schema
+    // when the run has PostgreSQL (else the run says it left that half out).
+    let empty_sqlite = site.root.join("work/empty.db").to_string_lossy().into_owned();
+    let mut databases = vec![("sqlite", empty_sqlite, None)];
+    if let Some(base) = airlock_store::testing::postgres_url().expect("postgres") {
+        let pg = airlock_store::testing::TestDb::postgres_unmigrated(&base).expect("schema");
+        databases.push(("postgres", pg.url.clone(), Some(pg)));
+    }
+    for (backend, url, _schema) in &databases {
+        let env = [("AIRLOCK_DATABASE_URL", url.as_str())];
+        let before = site.run_env(&["audit", "verify"], &env);
+        assert_eq!(before.code, 1, "{backend}: {before:?}");
+        assert!(before.stderr.contains("airlock migrate"), "{backend}: {before:?}");
 
-    let run = site.run_env(&["migrate"], &env);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("to the postgres database"), "{run:?}");
+        let run = site.run_env(&["migrate"], &env);
+        assert_eq!(run.code, 0, "{backend}: {run:?}");
+        assert!(
+            run.stdout.contains(&format!("to the {backend} database")),
+            "{backend}: {run:?}"
+        );
 
-    let mut conn = connect(&pg.url);
-    fill(&mut conn);
-    let dump = site.run_env(&["audit"], &env);
-    assert_eq!(dump.code, 0, "{dump:?}");
-    let sqlite = Site::new();
-    let mut sqlite_conn = sqlite.migrated_db();
-    fill(&mut sqlite_conn);
-    assert_eq!(
-        dump.stdout,
-        sqlite.run(&["audit"]).stdout,
-        "same dump on both backends"
-    );
+        let mut conn = connect(url);
+        fill(&mut conn);
+        let dump = site.run_env(&["audit"], &env);
+        assert_eq!(dump.code, 0, "{backend}: {dump:?}");
+        assert_eq!(dump.stdout, reference, "{backend}: the same dump on every backend");
 
-    let ok = site.run_env(&["audit", "verify"], &env);
-    assert_eq!(ok.code, 0, "{ok:?}");
-    assert_eq!(
-        ok.stdout,
-        "OK: 8 audit entries checked; the hash chain is intact.\n"
-    );
+        let ok = site.run_env(&["audit", "verify"], &env);
+        assert_eq!(ok.code, 0, "{backend}: {ok:?}");
+        assert_eq!(
+            ok.stdout,
+            "OK: 8 audit entries checked; the hash chain is intact.\n"
+        );
 
-    conn.batch_execute("UPDATE audit_log SET path = 'output/other.csv' WHERE id = 2")
-        .expect("tamper");
-    let bad = site.run_env(&["audit", "verify", "--json"], &env);
-    assert_eq!(bad.code, 1, "{bad:?}");
-    let json: serde_json::Value = serde_json::from_str(&bad.stdout).expect("json");
-    assert_eq!(json["first_bad"]["id"], 2);
+        conn.batch_execute("UPDATE audit_log SET path = 'output/other.csv' WHERE id = 2")
+            .expect("tamper");
+        let bad = site.run_env(&["audit", "verify", "--json"], &env);
+        assert_eq!(bad.code, 1, "{backend}: {bad:?}");
+        let json: serde_json::Value = serde_json::from_str(&bad.stdout).expect("json");
+        assert_eq!(json["first_bad"]["id"], 2, "{backend}");
+    }
 }

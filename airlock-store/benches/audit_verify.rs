@@ -10,7 +10,7 @@ use airlock_core::audit::{AuditType, NewAudit};
 use airlock_core::chain::{ChainVerifier, GENESIS_HASH, entry_hash};
 use airlock_store::db::rows::AuditRow;
 use airlock_store::db::schema::audit_log;
-use airlock_store::db::testing::TestDb;
+use airlock_store::testing::TestDb;
 use airlock_store::db::{self, DbConnection, DbError};
 use chrono::{TimeZone, Utc};
 use diesel::prelude::*;

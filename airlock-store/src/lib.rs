@@ -12,4 +12,6 @@ pub mod generate;
 pub mod jobsite;
 pub mod ops;
 pub mod signal;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod workspace;

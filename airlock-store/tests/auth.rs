@@ -7,7 +7,7 @@ use airlock_core::{ErrorCode, Rules, testkit};
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, Fault, JobSite};
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Secret;
-use airlock_store::db::testing::{TestDb, test_databases};
+use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::jobsite::JobSiteClient;
 use airlock_store::ops::Store;
 use airlock_store::ops::sessions::{Auth, Directory};

@@ -4,7 +4,7 @@ mod db_support;
 
 use airlock_core::Status;
 use airlock_core::effect::Effect;
-use airlock_store::db::testing::{TestDb, test_databases};
+use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::db::{
     Backend, DbError, apply_effects, current_request_id, pending_migrations, run_migrations,
 };
@@ -33,9 +33,8 @@ fn both_backends_have_the_same_migrations() {
 #[test]
 fn migrations_apply_once() {
     let dbs = test_databases();
-    let pg_configured = std::env::var(airlock_store::db::testing::PG_URL_ENV)
-        .is_ok_and(|url| !url.trim().is_empty());
-    assert_eq!(dbs.len(), 1 + usize::from(pg_configured));
+    let pg = airlock_store::testing::postgres_url().expect("postgres");
+    assert_eq!(dbs.len(), 1 + usize::from(pg.is_some()));
     for db in dbs {
         let mut conn = db.conn().expect("connection");
         assert_eq!(

@@ -21,7 +21,7 @@
 mod setup;
 
 use airlock_jobsite_double::Endpoint;
-use airlock_store::db::testing::TestDb;
+use airlock_store::testing::TestDb;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 
 mod setup;
 
-use airlock_store::db::testing::test_databases;
+use airlock_store::testing::test_databases;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Kills of the worker in a row.

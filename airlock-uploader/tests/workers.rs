@@ -6,7 +6,7 @@
 mod setup;
 
 use airlock_jobsite_double::Endpoint;
-use airlock_store::db::testing::test_databases;
+use airlock_store::testing::test_databases;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -17,9 +17,10 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "airlock-web", version)]
 struct Args {
-    /// The configuration file (TOML).
+    /// The configuration file (TOML); `fixtures/airlock.toml` runs the service on the
+    /// repository's fixtures.
     #[arg(long, env = "AIRLOCK_CONFIG", value_name = "FILE")]
-    config: PathBuf,
+    config: Option<PathBuf>,
     /// Do not run migrations; refuse to start when the schema is not current.
     #[arg(long)]
     no_migrate: bool,
@@ -41,8 +42,16 @@ fn init_tracing() {
 /// site.
 const BLOCKING_THREADS: usize = airlock_store::ops::open::POOL_SIZE as usize;
 
+/// What to say when no configuration is given: one line, naming the fixtures' one.
+pub const NO_CONFIG: &str = "airlock-web needs a configuration: pass --config <FILE> or set \
+    AIRLOCK_CONFIG (from the repository root, --config fixtures/airlock.toml serves the fixtures)";
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let Some(config) = args.config.clone() else {
+        eprintln!("{NO_CONFIG}");
+        std::process::exit(2);
+    };
     init_tracing();
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .thread_name("airlock-web")
@@ -50,12 +59,12 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args))
+    runtime.block_on(serve(args, config))
 }
 
-async fn serve(args: Args) -> anyhow::Result<()> {
-    let config = Config::load(&args.config)
-        .with_context(|| format!("configuration {} refused", args.config.display()))?;
+async fn serve(args: Args, path: PathBuf) -> anyhow::Result<()> {
+    let config = Config::load(&path)
+        .with_context(|| format!("configuration {} refused", path.display()))?;
     config.validate().context("configuration refused")?;
     let directory = Directory::from_config(&config).context("configuration refused")?;
     config.create_dirs().context("configuration refused")?;

@@ -174,7 +174,7 @@ fn every_answer_carries_the_security_headers() {
 fn fuzz_server() -> &'static (Server, String) {
     static SERVER: std::sync::OnceLock<(Server, String)> = std::sync::OnceLock::new();
     SERVER.get_or_init(|| {
-        let db = airlock_store::db::testing::test_databases().remove(0);
+        let db = airlock_store::testing::test_databases().remove(0);
         let server = start(db);
         let token = server.login("output_checker_1");
         (server, token)
@@ -217,7 +217,7 @@ proptest! {
 
 #[test]
 fn a_broken_manifest_or_paths_outside_the_workspace_never_hurt() {
-    for db in airlock_store::db::testing::test_databases() {
+    for db in airlock_store::testing::test_databases() {
         let root = tempfile::tempdir().expect("tempdir");
         // FMT-6: a manifest that is not JSON shows no outputs.
         let broken = root.path().join("broken");

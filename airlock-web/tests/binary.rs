@@ -48,6 +48,17 @@ fn binary() -> Command {
 }
 
 #[test]
+fn without_a_configuration_it_says_in_one_line_what_to_pass() {
+    let output = binary().output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--config"), "{stderr}");
+    assert!(stderr.contains("AIRLOCK_CONFIG"), "{stderr}");
+    assert!(stderr.contains("fixtures/airlock.toml"), "{stderr}");
+}
+
+#[test]
 fn a_bad_configuration_is_refused_before_serving() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), free_port(), "required_reviews = 1\n");
@@ -238,7 +249,7 @@ fn jobs_site_with_jsmith(object: serde_json::Value) -> (JobSite, JobSiteClient) 
 
 #[test]
 fn auth_1_login_through_the_jobs_site_over_http() {
-    for db in airlock_store::db::testing::test_databases() {
+    for db in airlock_store::testing::test_databases() {
         let (site, client) =
             jobs_site_with_jsmith(json!({"username": "jsmith", "output_checker": true}));
         let s = support::start_with(db, Directory::JobSite(client));
@@ -267,7 +278,7 @@ fn auth_1_login_through_the_jobs_site_over_http() {
 
 #[test]
 fn auth_6_a_session_ended_by_re_authorisation_answers_session_expired() {
-    for db in airlock_store::db::testing::test_databases() {
+    for db in airlock_store::testing::test_databases() {
         let (site, client) = jobs_site_with_jsmith(json!({"username": "jsmith", "workspaces": {}}));
         // Re-authorise on every call.
         let s = support::start_configured(db, Directory::JobSite(client), |config| {

@@ -5,7 +5,7 @@
 mod support;
 
 use airlock_jobsite_double::{Endpoint, Fault};
-use airlock_store::db::testing::test_databases;
+use airlock_store::testing::test_databases;
 use std::time::{Duration, Instant};
 use support::{fixture_jobs_site, start_with_jobs_site_slots};
 

@@ -8,7 +8,7 @@
 mod support;
 
 use airlock_jobsite_double::{Call, Endpoint, Fault, JobSite};
-use airlock_store::db::testing::{TestDb, test_databases};
+use airlock_store::testing::{TestDb, test_databases};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

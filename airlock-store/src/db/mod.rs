@@ -10,7 +10,6 @@
 //! - [`uploads`]: the upload queue's reads (UPL-1, UPL-5 to UPL-7);
 //! - [`queries`]: reads ([`load_request_state`], [`current_request_id`], [`audit_entries`], ...);
 //! - [`rows`]: row types and their conversion to and from `airlock_core` types;
-//! - [`testing`]: a fresh SQLite database, and a PostgreSQL schema when configured, per test.
 //!
 //! Times are stored in UTC at microsecond precision ([`db_time`] truncates a time the same way).
 
@@ -21,7 +20,6 @@ pub mod queries;
 pub mod rows;
 pub mod schema;
 pub mod sessions;
-pub mod testing;
 pub mod tx;
 pub mod uploads;
 

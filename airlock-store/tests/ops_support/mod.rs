@@ -8,7 +8,7 @@ use airlock_core::effect::Effect;
 use airlock_core::testkit;
 use airlock_core::{RequestState, Rules, Status, Timestamp, User};
 use airlock_store::blobstore::BlobStore;
-use airlock_store::db::testing::TestDb;
+use airlock_store::testing::TestDb;
 use airlock_store::db::{self, AuditFilter};
 use airlock_store::ops::Store;
 use airlock_store::workspace::WorkspaceReader;
@@ -43,7 +43,7 @@ pub fn harness(db: TestDb, rules: Rules) -> Harness {
 
 /// One harness per test database (SQLite, and PostgreSQL when configured).
 pub fn harnesses(rules: Rules) -> Vec<Harness> {
-    db::testing::test_databases()
+    airlock_store::testing::test_databases()
         .into_iter()
         .map(|db| harness(db, rules.clone()))
         .collect()

@@ -10,7 +10,7 @@ use airlock_core::users_file::parse_users_file;
 use airlock_core::{FileType, User, VoteStatus};
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, JobSite};
 use airlock_store::config::Config;
-use airlock_store::db::testing::TestDb;
+use airlock_store::testing::TestDb;
 use airlock_store::ops::{AddItem, Store};
 use sha2::Digest;
 use std::collections::BTreeMap;

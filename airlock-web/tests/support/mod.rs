@@ -9,7 +9,7 @@ use airlock_core::users_file::parse_users_file;
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Config;
-use airlock_store::db::testing::{TestDb, test_databases};
+use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::jobsite::JobSiteClient;
 use airlock_store::ops::sessions::Directory;
 use airlock_store::ops::{OrgRepo, Store};

@@ -1,24 +1,22 @@
 //! Test databases: every store test runs once per backend.
 //!
-//! [`test_databases`] gives a fresh, migrated SQLite file in a temporary directory and, when the
-//! environment variable [`PG_URL_ENV`] holds a PostgreSQL URL, a fresh schema in that database
-//! (dropped again when the [`TestDb`] is dropped). A configured but unreachable PostgreSQL is an
-//! error, never a silent skip.
+//! [`test_databases`] gives a fresh, migrated SQLite file in a temporary directory and, when
+//! the run has PostgreSQL ([`super::postgres`]), a fresh schema in that database (dropped again
+//! when the [`TestDb`] is dropped). A configured but unreachable PostgreSQL is an error, never a
+//! silent skip.
 //!
 //! ```no_run
-//! for db in airlock_store::db::testing::test_databases() {
+//! for db in airlock_store::testing::test_databases() {
 //!     let mut conn = db.conn().expect("connection");
 //!     // ... assertions that name db.name() ...
 //! }
 //! ```
 
-use super::DbError;
-use super::pool::{Backend, Pool, PooledConn, connect, run_migrations};
+use super::postgres::{PgTarget, pg_target, required};
+use crate::db::DbError;
+use crate::db::pool::{Backend, Pool, PooledConn, connect, run_migrations};
 use diesel::PgConnection;
 use diesel::connection::{Connection, SimpleConnection};
-
-/// The environment variable naming the PostgreSQL database tests use.
-pub const PG_URL_ENV: &str = "AIRLOCK_TEST_PG_URL";
 
 /// Connections per test pool.
 const POOL_SIZE: u32 = 10;
@@ -66,13 +64,20 @@ impl TestDb {
     /// A fresh schema in the PostgreSQL database at `base_url`, migrated; connections use it
     /// through `search_path`.
     pub fn postgres(base_url: &str) -> Result<TestDb, DbError> {
+        let db = TestDb::postgres_unmigrated(base_url)?;
+        run_migrations(&mut *db.pool.get()?)?;
+        Ok(db)
+    }
+
+    /// A fresh, empty schema in the PostgreSQL database at `base_url` (for tests of migrating).
+    pub fn postgres_unmigrated(base_url: &str) -> Result<TestDb, DbError> {
         let schema = format!(
             "airlock_test_{}",
             ulid::Ulid::new().to_string().to_lowercase()
         );
         let mut admin = PgConnection::establish(base_url).map_err(|e| DbError::Connect {
             backend: Backend::Postgres,
-            message: format!("{PG_URL_ENV}={base_url}: {e}"),
+            message: format!("PostgreSQL at {base_url}: {e}"),
         })?;
         admin.batch_execute(&format!("CREATE SCHEMA \"{schema}\""))?;
         let separator = if base_url.contains('?') { '&' } else { '?' };
@@ -84,7 +89,6 @@ impl TestDb {
             dir: None,
             pg_schema: Some((base_url.to_string(), schema)),
         };
-        run_migrations(&mut *db.pool.get()?)?;
         Ok(db)
     }
 
@@ -114,13 +118,28 @@ impl Drop for TestDb {
     }
 }
 
-/// The test databases: SQLite always, PostgreSQL when [`PG_URL_ENV`] is set and non-empty.
+/// The URL of the run's PostgreSQL database, `None` when PostgreSQL is not installed (and not
+/// required, [`super::postgres::REQUIRE_PG_ENV`]).
+pub fn postgres_url() -> Result<Option<String>, DbError> {
+    let unavailable = |message: String| DbError::Connect {
+        backend: Backend::Postgres,
+        message,
+    };
+    match pg_target().map_err(unavailable)? {
+        PgTarget::Url(url) => Ok(Some(url)),
+        PgTarget::NotInstalled(why) if required() => Err(unavailable(format!(
+            "{why}, and {} asks for PostgreSQL",
+            super::postgres::REQUIRE_PG_ENV
+        ))),
+        PgTarget::NotInstalled(_) => Ok(None),
+    }
+}
+
+/// The test databases: SQLite always, and PostgreSQL when the run has it.
 pub fn try_test_databases() -> Result<Vec<TestDb>, DbError> {
     let mut dbs = vec![TestDb::sqlite()?];
-    if let Ok(url) = std::env::var(PG_URL_ENV)
-        && !url.trim().is_empty()
-    {
-        dbs.push(TestDb::postgres(url.trim())?);
+    if let Some(url) = postgres_url()? {
+        dbs.push(TestDb::postgres(&url)?);
     }
     Ok(dbs)
 }
