@@ -516,7 +516,11 @@ fn migrate_dump_and_verify_on_every_backend() {
     };
     // An empty database per backend the run has: a new SQLite file, and a PostgreSQL schema
     // when the run has PostgreSQL (else the run says it left that half out).
-    let empty_sqlite = site.root.join("work/empty.db").to_string_lossy().into_owned();
+    let empty_sqlite = site
+        .root
+        .join("work/empty.db")
+        .to_string_lossy()
+        .into_owned();
     let mut databases = vec![("sqlite", empty_sqlite, None)];
     if let Some(base) = airlock_store::testing::postgres_url().expect("postgres") {
         let pg = airlock_store::testing::TestDb::postgres_unmigrated(&base).expect("schema");
@@ -526,7 +530,10 @@ fn migrate_dump_and_verify_on_every_backend() {
         let env = [("AIRLOCK_DATABASE_URL", url.as_str())];
         let before = site.run_env(&["audit", "verify"], &env);
         assert_eq!(before.code, 1, "{backend}: {before:?}");
-        assert!(before.stderr.contains("airlock migrate"), "{backend}: {before:?}");
+        assert!(
+            before.stderr.contains("airlock migrate"),
+            "{backend}: {before:?}"
+        );
 
         let run = site.run_env(&["migrate"], &env);
         assert_eq!(run.code, 0, "{backend}: {run:?}");
@@ -539,7 +546,10 @@ fn migrate_dump_and_verify_on_every_backend() {
         fill(&mut conn);
         let dump = site.run_env(&["audit"], &env);
         assert_eq!(dump.code, 0, "{backend}: {dump:?}");
-        assert_eq!(dump.stdout, reference, "{backend}: the same dump on every backend");
+        assert_eq!(
+            dump.stdout, reference,
+            "{backend}: the same dump on every backend"
+        );
 
         let ok = site.run_env(&["audit", "verify"], &env);
         assert_eq!(ok.code, 0, "{backend}: {ok:?}");

@@ -159,10 +159,10 @@ pub fn analyse_with<R: Read>(reader: R, thresholds: Thresholds) -> Result<CsvAna
             }
             if let (Some(base), Some(n), Some(slot)) =
                 (base, value.numeric(), unrounded.get_mut(column))
+                && n.is_integer()
+                && !n.is_multiple_of(base)
             {
-                if n.is_integer() && !n.is_multiple_of(base) {
-                    *slot += 1;
-                }
+                *slot += 1;
             }
         }
         summariser.add_row(&values);

@@ -70,10 +70,10 @@ pub fn truncate_log(text: &str, max_chars: usize) -> TruncatedLog<'_> {
     };
     // `start > 0` means characters before it are dropped.
     let mut body = &before[start..];
-    if let Some(nl) = body.find('\n') {
-        if nl + 1 < body.len() {
-            body = &body[nl + 1..];
-        }
+    if let Some(nl) = body.find('\n')
+        && nl + 1 < body.len()
+    {
+        body = &body[nl + 1..];
     }
     TruncatedLog {
         body,

@@ -368,27 +368,6 @@ impl Serialize for Outputs {
     }
 }
 
-/// Removes a trailing ` at line N column M` that serde_json adds, so that it appears once.
-fn strip_position(message: &str) -> &str {
-    let Some(at) = message.rfind(" at line ") else {
-        return message;
-    };
-    let tail = &message[at + " at line ".len()..];
-    let mut parts = tail.splitn(3, ' ');
-    let line_ok = parts
-        .next()
-        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    let word_ok = parts.next() == Some("column");
-    let col_ok = parts
-        .next()
-        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    if line_ok && word_ok && col_ok {
-        &message[..at]
-    } else {
-        message
-    }
-}
-
 /// Stores each distinct repeated value of a manifest once (FMT-7 entries repeat their job,
 /// action, user, repository and commit).
 #[derive(Default)]
@@ -409,62 +388,364 @@ impl Interner {
     }
 }
 
-/// An output entry as it lies in the manifest bytes: strings are borrowed unless they hold an
-/// escape, so parsing allocates only what the parsed entry keeps. Field names, defaults and
-/// error messages are those of [`OutputEntry`].
-#[derive(Deserialize)]
+/// A JSON value of an entry's field as it lies in the manifest bytes: strings are borrowed
+/// unless they hold an escape, so parsing allocates only what the parsed entry keeps. Any JSON
+/// value parses, so that one malformed entry never stops the parse of the others.
+#[derive(Debug)]
+enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Cow<'a, str>),
+    /// An array, an object or an integer too large for `i64`: named for the error message.
+    Other(&'static str),
+}
+
+impl Scalar<'_> {
+    /// What the value is, for an error message.
+    fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "a boolean",
+            Scalar::Int(_) => "an integer",
+            Scalar::Float(_) => "a number",
+            Scalar::Str(_) => "a string",
+            Scalar::Other(kind) => kind,
+        }
+    }
+}
+
+/// Accepts any JSON value as a [`Scalar`], draining arrays and objects.
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_or(Scalar::Other("an integer too large"), Scalar::Int))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Float(v))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other("an array"))
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other("an object"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// The fields of an output entry as found (FMT-7); `None` when absent. Unknown fields are
+/// skipped.
+#[derive(Default)]
 struct RawEntry<'a> {
-    level: Level,
-    #[serde(borrow)]
-    job_id: Cow<'a, str>,
-    #[serde(default, borrow)]
-    job_request: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    action: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    user: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    repo: Cow<'a, str>,
-    #[serde(borrow)]
-    commit: Cow<'a, str>,
-    size: i64,
-    timestamp: f64,
-    #[serde(borrow)]
-    content_hash: Cow<'a, str>,
-    #[serde(default)]
-    excluded: bool,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    row_count: Option<i64>,
-    #[serde(default)]
-    col_count: Option<i64>,
-    #[serde(default)]
-    out_of_date_action: bool,
-    #[serde(default)]
-    out_of_date_output: bool,
+    level: Option<Scalar<'a>>,
+    job_id: Option<Scalar<'a>>,
+    job_request: Option<Scalar<'a>>,
+    action: Option<Scalar<'a>>,
+    user: Option<Scalar<'a>>,
+    repo: Option<Scalar<'a>>,
+    commit: Option<Scalar<'a>>,
+    size: Option<Scalar<'a>>,
+    timestamp: Option<Scalar<'a>>,
+    content_hash: Option<Scalar<'a>>,
+    excluded: Option<Scalar<'a>>,
+    message: Option<Scalar<'a>>,
+    row_count: Option<Scalar<'a>>,
+    col_count: Option<Scalar<'a>>,
+    out_of_date_action: Option<Scalar<'a>>,
+    out_of_date_output: Option<Scalar<'a>>,
+}
+
+/// An entry's value: its fields, or what it was instead of an object.
+enum RawValue<'a> {
+    Entry(Box<RawEntry<'a>>),
+    NotObject(&'static str),
+}
+
+struct RawValueVisitor;
+
+impl<'de> Visitor<'de> for RawValueVisitor {
+    type Value = RawValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an output entry")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut raw = RawEntry::default();
+        while let Some(BorrowedStr(key)) = map.next_key::<BorrowedStr<'de>>()? {
+            let slot = match &*key {
+                "level" => &mut raw.level,
+                "job_id" => &mut raw.job_id,
+                "job_request" => &mut raw.job_request,
+                "action" => &mut raw.action,
+                "user" => &mut raw.user,
+                "repo" => &mut raw.repo,
+                "commit" => &mut raw.commit,
+                "size" => &mut raw.size,
+                "timestamp" => &mut raw.timestamp,
+                "content_hash" => &mut raw.content_hash,
+                "excluded" => &mut raw.excluded,
+                "message" => &mut raw.message,
+                "row_count" => &mut raw.row_count,
+                "col_count" => &mut raw.col_count,
+                "out_of_date_action" => &mut raw.out_of_date_action,
+                "out_of_date_output" => &mut raw.out_of_date_output,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value::<Scalar<'de>>()?);
+        }
+        Ok(RawValue::Entry(Box::new(raw)))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        ScalarVisitor
+            .visit_seq(seq)
+            .map(|s| RawValue::NotObject(s.kind()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(RawValue::NotObject("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(RawValue::NotObject("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(RawValue::NotObject("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(RawValue::NotObject("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(RawValue::NotObject("a string"))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(RawValue::NotObject("null"))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(RawValueVisitor)
+    }
+}
+
+/// Why an entry cannot be used.
+type Malformed = String;
+
+fn wrong_type(field: &str, found: &Scalar<'_>, expected: &str) -> Malformed {
+    format!("`{field}` is {}, not {expected}", found.kind())
+}
+
+/// A string field that may be missing or null (FMT-7 "may be missing or null").
+fn optional_str<'a>(
+    field: &str,
+    value: Option<Scalar<'a>>,
+) -> std::result::Result<Option<Cow<'a, str>>, Malformed> {
+    match value {
+        None | Some(Scalar::Null) => Ok(None),
+        Some(Scalar::Str(s)) => Ok(Some(s)),
+        Some(other) => Err(wrong_type(field, &other, "a string")),
+    }
+}
+
+/// A boolean that may be missing or null (false).
+fn optional_bool(field: &str, value: Option<Scalar<'_>>) -> std::result::Result<bool, Malformed> {
+    match value {
+        None | Some(Scalar::Null) => Ok(false),
+        Some(Scalar::Bool(b)) => Ok(b),
+        Some(other) => Err(wrong_type(field, &other, "true or false")),
+    }
+}
+
+/// An integer that may be missing or null.
+fn optional_int(
+    field: &str,
+    value: Option<Scalar<'_>>,
+) -> std::result::Result<Option<i64>, Malformed> {
+    match value {
+        None | Some(Scalar::Null) => Ok(None),
+        Some(Scalar::Int(n)) => Ok(Some(n)),
+        Some(other) => Err(wrong_type(field, &other, "an integer")),
+    }
+}
+
+/// A field a shown entry cannot do without.
+fn required<T>(
+    field: &str,
+    value: std::result::Result<Option<T>, Malformed>,
+) -> std::result::Result<T, Malformed> {
+    value?.ok_or_else(|| format!("`{field}` is missing"))
+}
+
+/// An unused field (FMT-7 "not used"): kept when it is a string, dropped otherwise.
+fn unused_str(value: Option<Scalar<'_>>) -> Option<Cow<'_, str>> {
+    match value {
+        Some(Scalar::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn level_of(value: Option<&Scalar<'_>>) -> Option<Level> {
+    match value {
+        Some(Scalar::Str(s)) => Some(match &**s {
+            "moderately_sensitive" => Level::ModeratelySensitive,
+            "highly_sensitive" => Level::HighlySensitive,
+            _ => Level::Unknown,
+        }),
+        _ => None,
+    }
 }
 
 impl RawEntry<'_> {
-    fn into_entry(self, interner: &mut Interner) -> OutputEntry {
-        OutputEntry {
-            level: self.level,
-            job_id: interner.get(&self.job_id),
-            job_request: interner.get_opt(self.job_request),
-            action: interner.get_opt(self.action),
-            user: interner.get_opt(self.user),
-            repo: interner.get(&self.repo),
-            commit: interner.get(&self.commit),
-            size: self.size,
-            timestamp: self.timestamp,
-            content_hash: self.content_hash.into_owned(),
-            excluded: self.excluded,
-            message: self.message,
-            row_count: self.row_count,
-            col_count: self.col_count,
-            out_of_date_action: self.out_of_date_action,
-            out_of_date_output: self.out_of_date_output,
+    /// FMT-7: the entry, or why it cannot be used. An entry that is never shown (its level is
+    /// not `moderately_sensitive`, or it is an out-of-date output) needs nothing but `level`;
+    /// the other fields are taken when they have their type and ignored otherwise. A shown
+    /// entry needs `size`, `timestamp` and a 64-hex `content_hash`; every other field may be
+    /// missing or null (unknown `job_id`, `repo` and `commit` are empty).
+    fn into_entry(self, interner: &mut Interner) -> std::result::Result<OutputEntry, Malformed> {
+        let Some(level) = level_of(self.level.as_ref()) else {
+            return Err(match &self.level {
+                None => "`level` is missing".to_string(),
+                Some(other) => wrong_type("level", other, "a string"),
+            });
+        };
+        let out_of_date_output = matches!(self.out_of_date_output, Some(Scalar::Bool(true)));
+        if level != Level::ModeratelySensitive || out_of_date_output {
+            return Ok(self.lenient(level, interner));
         }
+        let size = required("size", optional_int("size", self.size))?;
+        let timestamp = match self.timestamp {
+            Some(Scalar::Int(n)) => n as f64,
+            Some(Scalar::Float(f)) => f,
+            None | Some(Scalar::Null) => return Err("`timestamp` is missing".to_string()),
+            Some(other) => return Err(wrong_type("timestamp", &other, "a number")),
+        };
+        let content_hash = required(
+            "content_hash",
+            optional_str("content_hash", self.content_hash),
+        )?;
+        if parse_digest(&content_hash).is_none() {
+            return Err(format!(
+                "`content_hash` is {:?}, not a 64-character hex sha256",
+                truncated(&content_hash)
+            ));
+        }
+        let unknown = |v: Option<Cow<'_, str>>, i: &mut Interner| i.get(v.as_deref().unwrap_or(""));
+        let job_id = optional_str("job_id", self.job_id)?;
+        let repo = optional_str("repo", self.repo)?;
+        let commit = optional_str("commit", self.commit)?;
+        let user = optional_str("user", self.user)?;
+        Ok(OutputEntry {
+            level,
+            job_id: unknown(job_id, interner),
+            job_request: interner.get_opt(unused_str(self.job_request)),
+            action: interner.get_opt(unused_str(self.action)),
+            user: interner.get_opt(user),
+            repo: unknown(repo, interner),
+            commit: unknown(commit, interner),
+            size,
+            timestamp,
+            content_hash: content_hash.into_owned(),
+            excluded: optional_bool("excluded", self.excluded)?,
+            message: unused_str(self.message).map(Cow::into_owned),
+            row_count: optional_int("row_count", self.row_count)?,
+            col_count: optional_int("col_count", self.col_count)?,
+            out_of_date_action: optional_bool("out_of_date_action", self.out_of_date_action)?,
+            out_of_date_output: false,
+        })
+    }
+
+    /// An entry that is never shown: what has its type is kept, the rest is empty.
+    fn lenient(self, level: Level, interner: &mut Interner) -> OutputEntry {
+        let text =
+            |v: Option<Scalar<'_>>, i: &mut Interner| i.get(unused_str(v).as_deref().unwrap_or(""));
+        let int = |v: Option<Scalar<'_>>| match v {
+            Some(Scalar::Int(n)) => Some(n),
+            _ => None,
+        };
+        let flag = |v: Option<Scalar<'_>>| matches!(v, Some(Scalar::Bool(true)));
+        OutputEntry {
+            level,
+            job_id: text(self.job_id, interner),
+            job_request: interner.get_opt(unused_str(self.job_request)),
+            action: interner.get_opt(unused_str(self.action)),
+            user: interner.get_opt(unused_str(self.user)),
+            repo: text(self.repo, interner),
+            commit: text(self.commit, interner),
+            size: int(self.size).unwrap_or(0),
+            timestamp: match self.timestamp {
+                Some(Scalar::Int(n)) => n as f64,
+                Some(Scalar::Float(f)) => f,
+                _ => 0.0,
+            },
+            content_hash: unused_str(self.content_hash)
+                .map(Cow::into_owned)
+                .unwrap_or_default(),
+            excluded: flag(self.excluded),
+            message: unused_str(self.message).map(Cow::into_owned),
+            row_count: int(self.row_count),
+            col_count: int(self.col_count),
+            out_of_date_action: flag(self.out_of_date_action),
+            out_of_date_output: flag(self.out_of_date_output),
+        }
+    }
+}
+
+/// At most 80 characters of a value quoted in a message.
+fn truncated(value: &str) -> String {
+    match value.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_string(),
     }
 }
 
@@ -472,12 +753,13 @@ impl RawEntry<'_> {
 #[derive(Deserialize)]
 struct BorrowedStr<'a>(#[serde(borrow)] Cow<'a, str>);
 
-/// The `outputs` object as parsed: valid entries in manifest order, and one message per key
-/// that breaks FMT-5 (dropped).
+/// The `outputs` object as parsed: valid entries in manifest order, one message per key that
+/// breaks FMT-5 (dropped), and the malformed entries (FMT-7, left out) with the reason.
 #[derive(Default)]
 struct ParsedOutputs {
     entries: Vec<ManifestEntry>,
     ignored: Vec<String>,
+    malformed: Vec<(String, Malformed)>,
 }
 
 /// Builds [`ManifestEntry`]s straight from the bytes, with a capacity guessed from their length.
@@ -499,6 +781,7 @@ impl<'de> Visitor<'de> for OutputsVisitor {
         let mut outputs = ParsedOutputs {
             entries: Vec::with_capacity(map.size_hint().unwrap_or(self.capacity)),
             ignored: Vec::new(),
+            malformed: Vec::new(),
         };
         let mut interner = Interner::default();
         while let Some(BorrowedStr(key)) = map.next_key::<BorrowedStr<'de>>()? {
@@ -509,18 +792,15 @@ impl<'de> Visitor<'de> for OutputsVisitor {
                 ));
                 continue;
             }
-            match map.next_value::<RawEntry<'de>>() {
-                Ok(raw) => outputs.entries.push(ManifestEntry::new(
-                    key.into_owned(),
-                    raw.into_entry(&mut interner),
-                )),
-                Err(e) => {
-                    let inner = e.to_string();
-                    return Err(de::Error::custom(format_args!(
-                        "output {key:?}: {}",
-                        strip_position(&inner)
-                    )));
-                }
+            let entry = match map.next_value::<RawValue<'de>>()? {
+                RawValue::Entry(raw) => raw.into_entry(&mut interner),
+                RawValue::NotObject(kind) => Err(format!("the entry is {kind}, not an object")),
+            };
+            match entry {
+                Ok(entry) => outputs
+                    .entries
+                    .push(ManifestEntry::new(key.into_owned(), entry)),
+                Err(why) => outputs.malformed.push((key.into_owned(), why)),
             }
         }
         Ok(outputs)
@@ -741,15 +1021,18 @@ pub struct Manifest {
     skeletons: SkeletonCache,
     out_of_date: usize,
     warnings: Vec<String>,
+    /// The malformed entries (FMT-7): (manifest key, why), sorted by key.
+    malformed: Vec<(String, Malformed)>,
 }
 
 /// FMT-6, FMT-7, FMT-5: parses `metadata/manifest.json`.
 ///
-/// Bytes that are not JSON, a top level that is not an object, an `outputs` value that is not an
-/// object and an entry with a missing or wrongly typed field are errors (`internal`) whose
-/// message names the entry, the field and the position; the reader treats such a manifest as
-/// having no outputs and shows [`MANIFEST_UNREADABLE`]. Keys that break FMT-5 are ignored and
-/// reported in [`Manifest::warnings`], as is a missing `outputs` key.
+/// Only bytes that are not JSON, a top level that is not an object and an `outputs` value that
+/// is not an object are errors (`internal`, the message naming the position); the reader treats
+/// such a manifest as having no outputs and shows [`MANIFEST_UNREADABLE`]. One malformed entry
+/// never hides the others: it is left out and reported in [`Manifest::warnings`], and
+/// [`Manifest::unreadable_entry`] says why, as for keys that break FMT-5 (ignored) and a missing
+/// `outputs` key.
 pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
     // A derived struct would also accept a JSON array; the top level must be an object.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
@@ -826,6 +1109,7 @@ pub fn join_manifest_parts(first: ManifestPart, second: ManifestPart) -> Option<
     };
     outputs.entries.extend(rest.entries);
     outputs.ignored.extend(rest.ignored);
+    outputs.malformed.extend(rest.malformed);
     Some(Manifest::from_parsed(ParsedDoc {
         // A key repeated in a JSON object: the last one wins.
         workspace: if second.workspace_key {
@@ -985,6 +1269,13 @@ impl Manifest {
             }
         };
         warnings.extend(outputs.ignored);
+        let mut malformed = outputs.malformed;
+        malformed.sort();
+        // A key repeated in the object: the last entry is the one that counts.
+        malformed.dedup_by(|later, earlier| later.0 == earlier.0);
+        for (path, why) in &malformed {
+            warnings.push(format!("output {path:?} is left out: {why}"));
+        }
         let mut entries = outputs.entries;
 
         // Duplicate keys: the last one wins, as in a JSON object.
@@ -1054,7 +1345,26 @@ impl Manifest {
             skeletons: SkeletonCache::default(),
             out_of_date,
             warnings,
+            malformed,
         }
+    }
+
+    /// FMT-7: why the manifest entry that would be shown at `path` cannot be used, when it is
+    /// malformed (the entry is left out; this says why instead of the path vanishing). Looks at
+    /// the key `path` and, for a message file, at the output it would describe.
+    pub fn unreadable_entry(&self, path: &str) -> Option<&str> {
+        let find = |key: &str| {
+            self.malformed
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| self.malformed[i].1.as_str())
+        };
+        find(path).or_else(|| path.strip_suffix(".txt").and_then(find))
+    }
+
+    /// The malformed entries (FMT-7) as (manifest key, why), sorted by key.
+    pub fn malformed_entries(&self) -> &[(String, String)] {
+        &self.malformed
     }
 
     /// The `workspace` key.
@@ -1087,9 +1397,13 @@ impl Manifest {
         self.out_of_date
     }
 
-    /// FMT-9, WEB-8: the `repo` of the first entry in manifest order.
+    /// FMT-9, WEB-8: the `repo` of the first entry in manifest order (the first that names
+    /// one: an entry may leave it unknown, FMT-7).
     pub fn first_repo(&self) -> Option<&str> {
-        self.entries.first().map(|e| &*e.output.repo)
+        self.entries
+            .iter()
+            .map(|e| &*e.output.repo)
+            .find(|repo| !repo.is_empty())
     }
 
     /// OPS-2: the `user` of the most recently written output (greatest timestamp).
@@ -2028,6 +2342,14 @@ impl<'p> Layout<'p> {
 // ---------------------------------------------------------------------------------------------
 // FIL-4 input
 
+/// FMT-7: what a user is told about a path whose manifest entry is malformed.
+pub fn unreadable_message(relpath: &str, why: &str) -> String {
+    format!(
+        "{relpath} is listed in the workspace manifest, but its entry cannot be read ({why}), \
+         so it is not shown."
+    )
+}
+
 /// What the add and update actions need to know about `relpath` (FIL-4 steps 5–11, FIL-7):
 /// whether the workspace shows it (out-of-date outputs count as present, WS-4; a `metadata/`
 /// path is shown when `metadata_on_disk`), its own manifest entry, and whether its current
@@ -2052,6 +2374,10 @@ pub fn add_candidate(
     };
     AddCandidate {
         relpath: relpath.to_string(),
+        unreadable: (!shown)
+            .then(|| manifest.unreadable_entry(relpath))
+            .flatten()
+            .map(|why| unreadable_message(relpath, why)),
         shown,
         output: output.map(|e| e.output.meta()),
         content_hash: output.map(|e| e.output.content_hash.to_ascii_lowercase()),
@@ -2574,31 +2900,160 @@ mod tests {
     }
 
     #[test]
-    fn fmt_7_wrong_type_names_the_entry_and_field() {
-        let bad = json!({"outputs": {
-            "out/good.csv": entry("moderately_sensitive", &fake_hash("g")),
-            "out/bad.csv": with(entry("moderately_sensitive", &fake_hash("b")), "size", json!("big")),
-        }});
-        let err = parse_manifest(bad.to_string().as_bytes()).expect_err("wrong type");
-        let msg = err.message();
-        assert!(msg.contains("output \"out/bad.csv\""), "{msg}");
-        assert!(msg.contains("invalid type: string \"big\""), "{msg}");
-        assert_eq!(msg.matches(" at line ").count(), 1, "{msg}");
+    fn fmt_7_a_malformed_shown_entry_is_left_out_with_its_reason() {
+        let good = entry("moderately_sensitive", &fake_hash("g"));
+        let without = |field: &str| {
+            let mut e = good.clone();
+            e.as_object_mut().map(|o| o.remove(field));
+            e
+        };
+        let cases: Vec<(Value, &str)> = vec![
+            (
+                with(good.clone(), "size", json!("big")),
+                "`size` is a string, not an integer",
+            ),
+            (
+                with(good.clone(), "size", json!(1.5)),
+                "`size` is a number, not an integer",
+            ),
+            (without("size"), "`size` is missing"),
+            (with(good.clone(), "size", Value::Null), "`size` is missing"),
+            (without("timestamp"), "`timestamp` is missing"),
+            (
+                with(good.clone(), "timestamp", json!("noon")),
+                "`timestamp` is a string, not a number",
+            ),
+            (without("content_hash"), "`content_hash` is missing"),
+            (
+                with(good.clone(), "content_hash", json!("content")),
+                "`content_hash` is \"content\", not a 64-character hex sha256",
+            ),
+            (
+                with(good.clone(), "content_hash", json!(7)),
+                "`content_hash` is an integer, not a string",
+            ),
+            (
+                with(good.clone(), "job_id", json!(["j"])),
+                "`job_id` is an array, not a string",
+            ),
+            (
+                with(good.clone(), "excluded", json!("no")),
+                "`excluded` is a string, not true or false",
+            ),
+            (
+                with(good.clone(), "row_count", json!({})),
+                "`row_count` is an object, not an integer",
+            ),
+            (without("level"), "`level` is missing"),
+            (
+                json!("just a string"),
+                "the entry is a string, not an object",
+            ),
+            (
+                json!([1, {"a": [2]}]),
+                "the entry is an array, not an object",
+            ),
+        ];
+        for (bad, why) in cases {
+            let m = manifest_of(vec![
+                ("out/a.csv".into(), good.clone()),
+                ("out/bad.csv".into(), bad.clone()),
+                ("out/z.csv".into(), good.clone()),
+            ]);
+            assert_eq!(m.len(), 2, "{bad}");
+            assert!(m.entry("out/bad.csv").is_none(), "{bad}");
+            assert!(m.shown_entry("out/a.csv", false).is_some(), "{bad}");
+            assert!(m.shown_entry("out/z.csv", false).is_some(), "{bad}");
+            assert_eq!(m.unreadable_entry("out/bad.csv"), Some(why), "{bad}");
+            assert_eq!(m.unreadable_entry("out/bad.csv.txt"), Some(why), "{bad}");
+            assert_eq!(m.unreadable_entry("out/a.csv"), None);
+            assert_eq!(
+                m.warnings(),
+                [format!("output \"out/bad.csv\" is left out: {why}")],
+                "logged once, with the reason"
+            );
+            let candidate = add_candidate(&m, "out/bad.csv", false, &ReleasedHashes::default());
+            assert!(!candidate.shown);
+            assert!(
+                candidate
+                    .unreadable
+                    .as_deref()
+                    .is_some_and(|m| m.contains("out/bad.csv") && m.contains(why)),
+                "{candidate:?}"
+            );
+        }
+    }
 
-        let mut missing = entry("moderately_sensitive", &fake_hash("m"));
-        missing.as_object_mut().map(|o| o.remove("content_hash"));
-        let err = parse_manifest(
-            json!({"outputs": {"out/m.csv": missing}})
-                .to_string()
-                .as_bytes(),
-        )
-        .expect_err("missing field");
-        assert!(
-            err.message().contains("missing field `content_hash`"),
-            "{}",
-            err.message()
+    #[test]
+    fn fmt_7_fields_that_are_copied_or_unused_may_be_missing_or_null() {
+        for field in [
+            "job_request",
+            "action",
+            "user",
+            "message",
+            "row_count",
+            "col_count",
+            "job_id",
+            "repo",
+            "commit",
+            "excluded",
+        ] {
+            let base = entry("moderately_sensitive", &fake_hash("a"));
+            let mut missing = base.clone();
+            missing.as_object_mut().map(|o| o.remove(field));
+            let null = with(base, field, Value::Null);
+            for value in [missing, null] {
+                let m = manifest_of(vec![("out/a.csv".into(), value.clone())]);
+                let shown = m.shown_entry("out/a.csv", false);
+                assert!(shown.is_some(), "{field}: {value}");
+                assert!(m.warnings().is_empty(), "{field}: {:?}", m.warnings());
+            }
+        }
+        // Unknown copied fields are recorded as unknown (empty).
+        let bare = json!({"level": "moderately_sensitive", "size": 3, "timestamp": 17,
+                          "content_hash": fake_hash("b")});
+        let m = manifest_of(vec![("out/b.csv".into(), bare)]);
+        let meta = m
+            .entry("out/b.csv")
+            .map(|e| e.output().meta())
+            .expect("entry");
+        assert_eq!(
+            (
+                meta.job_id.as_str(),
+                meta.repo.as_str(),
+                meta.commit.as_str()
+            ),
+            ("", "", "")
         );
-        assert!(err.message().contains("out/m.csv"), "{}", err.message());
+        assert_eq!((meta.size, meta.timestamp), (3, 17.0));
+        assert_eq!(m.first_repo(), None);
+    }
+
+    #[test]
+    fn fmt_7_an_entry_that_is_never_shown_needs_only_its_level() {
+        // As OpenSAFELY's development tooling writes a highly sensitive output.
+        let dev_tooling = json!({"level": "highly_sensitive", "excluded": false, "size": 9,
+            "timestamp": 1700000000.0, "content_hash": "content", "repo": null, "commit": null});
+        let odd = json!({"level": "highly_sensitive", "size": "big", "timestamp": [],
+            "job_id": 5, "content_hash": {"x": 1}});
+        let out_of_date = json!({"level": "moderately_sensitive", "out_of_date_output": true});
+        let m = manifest_of(vec![
+            ("output/dataset.arrow".into(), dev_tooling),
+            ("output/odd.arrow".into(), odd),
+            ("output/old.csv".into(), out_of_date),
+            ms("output/table.csv"),
+            ("output/level_only.arrow".into(), json!({"level": "secret"})),
+        ]);
+        assert!(m.warnings().is_empty(), "{:?}", m.warnings());
+        assert_eq!(m.len(), 5);
+        let tree = m.tree(
+            &NO_DISK,
+            TreeOptions::default(),
+            None,
+            &ReleasedHashes::default(),
+        );
+        assert_eq!(shown_paths(&tree), ["output/table.csv"]);
+        assert!(m.entry("output/dataset.arrow").is_some());
     }
 
     #[test]
@@ -2731,16 +3186,6 @@ mod tests {
             Some(fake_hash("a"))
         );
         assert_eq!(parse_digest("zz"), None);
-    }
-
-    #[test]
-    fn strip_position_only_strips_a_real_position() {
-        assert_eq!(strip_position("bad at line 3 column 7"), "bad");
-        assert_eq!(
-            strip_position("looked at line three"),
-            "looked at line three"
-        );
-        assert_eq!(strip_position("plain"), "plain");
     }
 
     #[test]
@@ -2973,12 +3418,17 @@ mod split_tests {
 
     #[test]
     fn a_split_between_entries_is_taken() {
-        let json = r#"{"workspace":"w","outputs":{"a.csv":{"level":"moderately_sensitive","job_id":"j","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"x"},"b.csv":{"level":"moderately_sensitive","job_id":"j","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"x"}}}"#;
+        let hash = "ab".repeat(32);
+        let json = format!(
+            r#"{{"workspace":"w","outputs":{{"a.csv":{{"level":"moderately_sensitive","job_id":"j","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"{hash}"}},"b.csv":{{"level":"moderately_sensitive","job_id":"j","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"{hash}"}}}}}}"#
+        );
         let split = split_parse(json.as_bytes(), 10);
         assert_eq!(split.as_ref().map(Manifest::len), Some(2));
         assert_eq!(split, parse_manifest(json.as_bytes()).ok());
         // A candidate inside a string value is refused, never misread.
-        let tricky = r#"{"outputs":{"a.csv":{"level":"moderately_sensitive","job_id":"a},","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"x"}}}"#;
+        let tricky = format!(
+            r#"{{"outputs":{{"a.csv":{{"level":"moderately_sensitive","job_id":"a}},","repo":"r","commit":"c","size":1,"timestamp":1.0,"content_hash":"{hash}"}}}}}}"#
+        );
         assert_eq!(
             manifest_split_candidate(tricky.as_bytes()),
             tricky.find(r#"},","#).map(|i| i + 1)

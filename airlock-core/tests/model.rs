@@ -110,6 +110,7 @@ fn step() -> impl Strategy<Value = (usize, Step)> {
 
 fn candidate(path: &str, version: i64) -> AddCandidate {
     AddCandidate {
+        unreadable: None,
         relpath: path.to_string(),
         shown: true,
         output: Some(OutputMeta::default()),

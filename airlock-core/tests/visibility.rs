@@ -12,6 +12,7 @@ use airlock_core::{Rules, Status, User};
 fn add(w: &mut World, path: &str) {
     let a = author();
     let candidate = AddCandidate {
+        unreadable: None,
         relpath: path.into(),
         shown: true,
         output: Some(OutputMeta::default()),

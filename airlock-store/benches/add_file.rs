@@ -10,8 +10,8 @@
 use airlock_core::ops::GroupTarget;
 use airlock_core::{FileType, Grant, Rules, User};
 use airlock_store::blobstore::BlobStore;
-use airlock_store::testing::TestDb;
 use airlock_store::ops::{AddItem, Store};
+use airlock_store::testing::TestDb;
 use airlock_store::workspace::WorkspaceReader;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};

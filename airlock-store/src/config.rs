@@ -1204,7 +1204,7 @@ fn check_secret_key(key: &str) -> Result<(), String> {
 
 /// The decoded length of standard padded base64, or `None` when it is not base64.
 fn base64_len(s: &str) -> Option<usize> {
-    if s.is_empty() || s.len() % 4 != 0 {
+    if s.is_empty() || !s.len().is_multiple_of(4) {
         return None;
     }
     let body = s.trim_end_matches('=');

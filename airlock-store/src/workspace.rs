@@ -180,10 +180,10 @@ fn read_and_parse(
     split_min: u64,
 ) -> io::Result<(Digest, airlock_core::Result<Manifest>)> {
     #[cfg(unix)]
-    if size >= split_min {
-        if let Ok(size) = usize::try_from(size) {
-            return read_and_parse_split(file, size);
-        }
+    if size >= split_min
+        && let Ok(size) = usize::try_from(size)
+    {
+        return read_and_parse_split(file, size);
     }
     let _ = split_min;
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
@@ -390,9 +390,7 @@ impl WorkspaceReader {
             .insert(path.to_path_buf(), (identity, digest));
         let snapshot = match parsed {
             Ok(manifest) => {
-                for warning in manifest.warnings() {
-                    tracing::warn!(workspace = name, "manifest: {warning}");
-                }
+                log_warnings(name, manifest.warnings());
                 ManifestSnapshot {
                     identity: Some(identity),
                     manifest: Arc::new(manifest),
@@ -547,10 +545,10 @@ impl Workspace {
             .hashes
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some((known, digest)) = hashes.get(real) {
-            if *known == identity {
-                return Ok(*digest);
-            }
+        if let Some((known, digest)) = hashes.get(real)
+            && *known == identity
+        {
+            return Ok(*digest);
         }
         drop(hashes);
         let hex = sha256_file(real).map_err(io_err("hashing a workspace file"))?;
@@ -766,6 +764,23 @@ impl Workspace {
         let mut candidate = add_candidate(self.manifest(), relpath, on_disk, released);
         candidate.shown &= valid;
         candidate
+    }
+}
+
+/// Warnings logged of one manifest version at most; the rest are counted.
+const LOGGED_WARNINGS: usize = 20;
+
+/// Logs a manifest's warnings once, when its version is parsed (FMT-5, FMT-7).
+fn log_warnings(workspace: &str, warnings: &[String]) {
+    for warning in warnings.iter().take(LOGGED_WARNINGS) {
+        tracing::warn!(workspace, "manifest: {warning}");
+    }
+    if warnings.len() > LOGGED_WARNINGS {
+        tracing::warn!(
+            workspace,
+            "manifest: {} more warnings like these",
+            warnings.len() - LOGGED_WARNINGS
+        );
     }
 }
 

@@ -5,11 +5,11 @@ mod db_support;
 use airlock_core::audit::{AuditType, NewAudit};
 use airlock_core::chain::{GENESIS_HASH, entry_hash};
 use airlock_core::effect::Effect;
-use airlock_store::testing::test_databases;
 use airlock_store::db::{
     AuditFilter, DbConnection, DbError, append_audit, apply_effects, audit_entries, db_time,
     for_each_audit_entry, write_tx,
 };
+use airlock_store::testing::test_databases;
 use chrono::{TimeZone, Timelike};
 use db_support::{audit, request, rid};
 use std::ops::ControlFlow;

@@ -5,11 +5,11 @@ mod db_support;
 use airlock_core::audit::{AuditEntry, AuditType, NewAudit};
 use airlock_core::chain::{GENESIS_HASH, entry_hash};
 use airlock_core::effect::Effect;
-use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::db::{
     DbError, append_audit, apply_effects, current_request_id, for_each_audit_entry, list_requests,
     load_request, lock_request, write_tx,
 };
+use airlock_store::testing::{TestDb, test_databases};
 use db_support::{audit, request, rid};
 use std::collections::HashSet;
 use std::ops::ControlFlow;

@@ -4,10 +4,10 @@ mod db_support;
 
 use airlock_core::Status;
 use airlock_core::effect::Effect;
-use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::db::{
     Backend, DbError, apply_effects, current_request_id, pending_migrations, run_migrations,
 };
+use airlock_store::testing::{TestDb, test_databases};
 use db_support::{request, rid};
 use std::time::{Duration, Instant};
 

@@ -9,8 +9,8 @@ use airlock_store::db::outbox::{
     attempts, claim, due_notifications, mark_delivered, mark_failed, next_notification_due,
     stuck_notifications,
 };
-use airlock_store::testing::test_databases;
 use airlock_store::db::{DbConnection, DbError, apply_effects};
+use airlock_store::testing::test_databases;
 use db_support::{audit, request, rid, t};
 
 fn notify(event_type: EventType, request: &str) -> Effect {

@@ -8,11 +8,11 @@ use airlock_core::effect::{self, Effect};
 use airlock_core::notification::{EventType, Notification};
 use airlock_core::{FileType, RequestState, Status, User, Visibility, VoteStatus};
 use airlock_store::db::schema::notifications;
-use airlock_store::testing::test_databases;
 use airlock_store::db::{
     AuditFilter, DbError, RequestFilter, apply_effects, audit_entries, get_user, list_requests,
     load_request, load_request_state, released_hashes, upsert_user, write_tx,
 };
+use airlock_store::testing::test_databases;
 use db_support::{audit, comment, file, group, request, rid, t, vote};
 use diesel::prelude::*;
 

@@ -479,3 +479,66 @@ fn fmt_8_message_files_behind_directory_links() {
     let kept = disk.get("output/alias/kept.csv.txt").expect("kept");
     assert_eq!(kept.size, b"inside message".len() as u64);
 }
+
+#[test]
+fn fmt_7_one_bad_entry_in_the_middle_of_10_000_hides_nothing_else() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let ws = root.path().join("ws");
+    let mut outputs = serde_json::Map::new();
+    for i in 0..10_000 {
+        let path = format!("output/part{:02}/table{i:05}.csv", i % 50);
+        let value = match i {
+            5_000 => {
+                let mut bad = entry(b"x");
+                bad["size"] = json!("big");
+                bad
+            }
+            // As OpenSAFELY's development tooling writes a highly sensitive output.
+            5_001 => json!({"level": "highly_sensitive", "excluded": false, "size": 1,
+                             "timestamp": 1.0, "content_hash": "content",
+                             "repo": null, "commit": null}),
+            _ => entry(path.as_bytes()),
+        };
+        outputs.insert(path, value);
+    }
+    write_manifest(&ws, Value::Object(outputs));
+    assert!(
+        fs::metadata(ws.join("metadata/manifest.json"))
+            .expect("manifest")
+            .len()
+            > 1 << 20,
+        "large enough for the two-part parse"
+    );
+    let reader = WorkspaceReader::new(root.path());
+    let ws = reader.open("ws").expect("open");
+    assert!(ws.manifest_error().is_none());
+    let tree = ws
+        .tree(TreeOptions::default(), None, &ReleasedHashes::default())
+        .expect("tree");
+    // 9 998 outputs and metadata/manifest.json.
+    assert_eq!(tree.file_count(), 9_999);
+    let bad = "output/part00/table05000.csv";
+    assert_eq!(
+        ws.manifest().unreadable_entry(bad),
+        Some("`size` is a string, not an integer")
+    );
+    assert_eq!(
+        ws.manifest().warnings().len(),
+        1,
+        "{:?}",
+        ws.manifest().warnings()
+    );
+    let candidate = ws.add_candidate(bad, &ReleasedHashes::default());
+    assert!(!candidate.shown);
+    assert!(
+        candidate
+            .unreadable
+            .as_deref()
+            .is_some_and(|m| m.contains(bad) && m.contains("`size` is a string")),
+        "{candidate:?}"
+    );
+    assert!(
+        ws.add_candidate("output/part49/table09999.csv", &ReleasedHashes::default())
+            .shown
+    );
+}

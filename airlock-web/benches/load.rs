@@ -383,7 +383,7 @@ fn main() -> Result<(), Error> {
         seconds,
         Arc::new(move |agent, n| {
             let path = &files[n % files.len()];
-            let vote = if (n / files.len()) % 2 == 0 {
+            let vote = if (n / files.len()).is_multiple_of(2) {
                 "APPROVED"
             } else {
                 "CHANGES_REQUESTED"

@@ -63,8 +63,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: Args, path: PathBuf) -> anyhow::Result<()> {
-    let config = Config::load(&path)
-        .with_context(|| format!("configuration {} refused", path.display()))?;
+    let config =
+        Config::load(&path).with_context(|| format!("configuration {} refused", path.display()))?;
     config.validate().context("configuration refused")?;
     let directory = Directory::from_config(&config).context("configuration refused")?;
     config.create_dirs().context("configuration refused")?;

@@ -28,6 +28,8 @@ pub struct AddCandidate {
     pub relpath: String,
     /// The workspace shows the path (out-of-date outputs count as present, WS-4).
     pub shown: bool,
+    /// Why the path is not shown although the manifest lists it: its entry is malformed (FMT-7).
+    pub unreadable: Option<String>,
     /// The path's own manifest entry, if it has one.
     pub output: Option<OutputMeta>,
     /// The manifest's `content_hash` of that entry.
@@ -121,7 +123,10 @@ pub fn add_file(
     check_add_batch(ctx, workspace, current, group)?;
     let relpath = candidate.relpath.as_str();
     if !candidate.shown {
-        return Err(AirlockError::not_found());
+        return Err(match &candidate.unreadable {
+            Some(why) => AirlockError::with_message(ErrorCode::NotFound, why.clone()),
+            None => AirlockError::not_found(),
+        });
     }
     if relpath == "metadata" || relpath.starts_with("metadata/") {
         return Err(ErrorCode::MetadataFileNotAddable.into());
@@ -238,7 +243,10 @@ pub fn update_file(
     let (true, Some(meta), Some(hash)) =
         (candidate.shown, &candidate.output, &candidate.content_hash)
     else {
-        return Err(ErrorCode::FileNoLongerValid.into());
+        return Err(match &candidate.unreadable {
+            Some(why) => AirlockError::with_message(ErrorCode::FileNoLongerValid, why.clone()),
+            None => ErrorCode::FileNoLongerValid.into(),
+        });
     };
     if !is_allowed_file_type(&candidate.relpath) {
         return Err(ErrorCode::InvalidFileType.into());

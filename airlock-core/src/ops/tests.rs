@@ -15,6 +15,7 @@ use crate::user::User;
 fn cand(relpath: &str) -> AddCandidate {
     AddCandidate {
         relpath: relpath.to_string(),
+        unreadable: None,
         shown: true,
         output: Some(OutputMeta {
             size: 5,

@@ -108,7 +108,8 @@ fn run_server() -> Result<PgTarget, String> {
     fs::create_dir_all(&state).map_err(|e| format!("creating {}: {e}", state.display()))?;
     let lock = File::create(state.join("lock")).map_err(|e| format!("lock file: {e}"))?;
     // One process of the run starts the server; the others wait here, then join it.
-    lock.lock().map_err(|e| format!("locking the server state: {e}"))?;
+    lock.lock()
+        .map_err(|e| format!("locking the server state: {e}"))?;
     let url_file = state.join("url");
     if let Ok(url) = fs::read_to_string(&url_file)
         && reachable(&url)
@@ -191,7 +192,14 @@ fn start(bin: &Path, state: &Path, as_postgres: bool, run_pid: u32) -> Result<St
     initdb
         .arg("-D")
         .arg(&data)
-        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ])
         .arg("--no-sync");
     run(initdb, "initdb", &log)?;
     let mut last_error = String::new();
