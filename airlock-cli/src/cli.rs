@@ -214,7 +214,7 @@ pub struct AuditDumpArgs {
     pub user: Option<String>,
 
     /// Only entries about this workspace.
-    #[arg(long, short = 'w', value_name = "WORKSPACE")]
+    #[arg(long, short = 'w', value_name = "WORKSPACE", value_parser = workspace_name)]
     pub workspace: Option<String>,
 
     /// Only entries about this request.
@@ -303,7 +303,7 @@ pub struct ChangeStatusArgs {
 #[derive(Debug, Args)]
 pub struct CreateRequestArgs {
     /// The workspace.
-    #[arg(value_name = "WORKSPACE")]
+    #[arg(value_name = "WORKSPACE", value_parser = workspace_name)]
     pub workspace: String,
 
     /// The directories, one file group each.
@@ -460,7 +460,7 @@ pub struct GenerateWorkspaceArgs {
     pub dir: PathBuf,
 
     /// The workspace name.
-    #[arg(long, default_value = "synthetic")]
+    #[arg(long, default_value = "synthetic", value_parser = workspace_name)]
     pub name: String,
 
     /// Number of manifest outputs.
@@ -478,4 +478,15 @@ pub struct GenerateWorkspaceArgs {
             \"logs\"}."
     )]
     pub json: bool,
+}
+
+/// FMT-1: a workspace name is one path segment (a usage error otherwise).
+fn workspace_name(name: &str) -> Result<String, String> {
+    airlock_core::manifest::validate_workspace_name(name)
+        .map(str::to_string)
+        .map_err(|_| {
+            "a workspace name is one path segment: not empty, not starting with '.', without \
+             '/', '\\' or control characters"
+                .to_string()
+        })
 }

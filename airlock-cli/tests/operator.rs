@@ -260,8 +260,24 @@ fn ops_2_refusals_change_nothing() {
             .collect();
         assert!(request_entries.is_empty(), "{args:?}: {request_entries:?}");
     }
-    // Usage errors: no directory.
+    // Usage errors: no directory; a workspace name that is not one path segment (FMT-1).
     assert_eq!(site.run(&["create-request", "vaccine-uptake"]).code, 2);
+    for bad in ["..", "a/b", ".hidden", ""] {
+        let run = site.run(&[
+            "create-request",
+            bad,
+            "output",
+            "--username",
+            "researcher_1",
+        ]);
+        assert_eq!(run.code, 2, "{bad:?}: {run:?}");
+        assert!(
+            run.stderr.contains("a workspace name is one path segment"),
+            "{run:?}"
+        );
+        let run = site.run(&["audit", "--workspace", bad]);
+        assert_eq!(run.code, 2, "{bad:?}: {run:?}");
+    }
 }
 
 // ---------------------------------------------------------------- change-request-status (OPS-1)
@@ -516,7 +532,7 @@ fn generate_workspace_writes_a_readable_workspace() {
         &["fixtures", "generate-workspace", "ws", "--name", "../x"],
         &[],
     );
-    assert_eq!(bad.code, 1, "{bad:?}");
+    assert_eq!(bad.code, 2, "a usage error (FMT-1): {bad:?}");
     assert!(!dir.path().join("x").exists());
 }
 

@@ -71,6 +71,7 @@ fn request() -> (airlock_core::RequestState, Vec<AuditEntry>) {
             },
             review_turn: 1,
             created_at: at(i as i64),
+            file: None,
         });
     }
     (state, audit)

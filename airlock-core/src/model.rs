@@ -263,6 +263,8 @@ pub struct Comment {
     pub review_turn: i64,
     /// Creation time.
     pub created_at: Timestamp,
+    /// The request file it was posted from (COM-3), by path.
+    pub file: Option<String>,
 }
 
 /// Everything about one request that the rules read: the aggregate.

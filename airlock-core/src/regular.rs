@@ -72,6 +72,8 @@ pub enum RegularProblem {
     Empty,
     /// `submit: true` without context or controls.
     SubmitNeedsContextAndControls,
+    /// `workspace_name` is not a workspace name (FMT-1).
+    InvalidWorkspaceName,
 }
 
 impl RegularProblem {
@@ -81,6 +83,7 @@ impl RegularProblem {
             RegularProblem::InvalidJson => "invalid_json",
             RegularProblem::NotAList => "not_a_list",
             RegularProblem::NotAnObject => "not_an_object",
+            RegularProblem::InvalidWorkspaceName => "invalid_workspace_name",
             RegularProblem::MissingField => "missing_field",
             RegularProblem::UnknownField => "unknown_field",
             RegularProblem::WrongType => "wrong_type",
@@ -208,6 +211,16 @@ pub fn validate_entry(number: usize, value: &Value) -> EntryResult {
             "workspace_name",
             RegularProblem::Empty,
             "must not be empty".into(),
+        );
+    } else if let Some(name) = workspace_name.as_deref()
+        && crate::manifest::validate_workspace_name(name).is_err()
+    {
+        v.error(
+            "workspace_name",
+            RegularProblem::InvalidWorkspaceName,
+            "is not a workspace name: it starts with '.' or holds '/', '\\' or a control \
+             character"
+                .into(),
         );
     }
     if dirs.as_ref().is_some_and(Vec::is_empty) {

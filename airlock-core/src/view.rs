@@ -151,7 +151,7 @@ pub struct CommentView {
     pub review_turn: i64,
     /// Creation time.
     pub created_at: Timestamp,
-    /// The file it is about; comments belong to groups, so always null here.
+    /// The file it was posted from (COM-3), or null.
     pub file: Option<String>,
 }
 
@@ -165,7 +165,7 @@ impl CommentView {
             visibility: comment.visibility,
             review_turn: comment.review_turn,
             created_at: comment.created_at,
-            file: None,
+            file: comment.file.clone(),
         }
     }
 }

@@ -96,6 +96,14 @@ fn ops_3_errors_name_entry_and_field() {
             vec![(Some(1), f("workspace_name"), WrongType)],
         ),
         (
+            r#"[{"username": null, "workspace_name": "..", "dirs": ["a"]}]"#,
+            vec![(Some(1), f("workspace_name"), InvalidWorkspaceName)],
+        ),
+        (
+            r#"[{"username": null, "workspace_name": "a/b", "dirs": ["a"]}]"#,
+            vec![(Some(1), f("workspace_name"), InvalidWorkspaceName)],
+        ),
+        (
             r#"[{"username": null, "workspace_name": "w", "dirs": "a"}]"#,
             vec![(Some(1), f("dirs"), WrongType)],
         ),

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use support::{Server, servers};
 
 const WS: &str = "diabetes-outcomes";
+const TABLE1: &str = "output/table1.csv";
 
 fn add(s: &Server, token: &str, group: &str, files: &[(&str, &str)]) -> Value {
     let files: Vec<Value> = files
@@ -255,6 +256,43 @@ fn rev_5_group_vote_actions_and_com_comment_management() {
         );
         assert_eq!(comment.status, 201, "{}", comment.json());
         let comment_id = comment.json()["id"].as_str().expect("id").to_string();
+        assert_eq!(comment.json()["file"], Value::Null);
+        // COM-3: a comment posted from a file's page keeps the file and answers it.
+        let on_file = s.api(
+            "POST",
+            &format!("/requests/{id}/groups/tables/comments"),
+            Some(&checker),
+            Some(json!({"text": "Row 3 is small", "visibility": "PRIVATE", "file": TABLE1})),
+        );
+        assert_eq!(on_file.status, 201, "{}", on_file.json());
+        assert_eq!(on_file.json()["file"], TABLE1, "{}", on_file.json());
+        assert!(
+            on_file.json()["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(&format!("File: [tables/{TABLE1}]("))),
+            "{}",
+            on_file.json()
+        );
+        let seen = s
+            .api("GET", &format!("/requests/{id}"), Some(&checker), None)
+            .json();
+        let kept: Vec<&Value> = seen["groups"][0]["comments"]
+            .as_array()
+            .expect("comments")
+            .iter()
+            .filter(|c| c["file"] == TABLE1)
+            .collect();
+        assert_eq!(kept.len(), 1, "{seen}");
+        let elsewhere = s.api(
+            "POST",
+            &format!("/requests/{id}/groups/tables/comments"),
+            Some(&checker),
+            Some(json!({"text": "?", "file": "output/not-on-request.csv"})),
+        );
+        assert_eq!(
+            (elsewhere.status, elsewhere.code().as_str()),
+            (404, "not_found")
+        );
         let empty = s.api(
             "POST",
             &format!("/requests/{id}/groups/tables/comments"),

@@ -306,6 +306,22 @@ fn copilots_tech_support_and_outsiders_are_refused_where_the_spec_says() {
             .expect("fixture");
         assert_eq!(download.body, on_disk);
         assert!(download.header("content-disposition").is_some_and(|d| d.starts_with("attachment; filename=\"tables/output/table1.csv\"")));
+        // AUD-3: the download's entry names the file as <group>/<relpath>.
+        let activity = s
+            .api(
+                "GET",
+                &format!("/requests/{id}/audit"),
+                Some(&checker),
+                None,
+            )
+            .json();
+        assert_eq!(activity[0]["type"], "REQUEST_FILE_DOWNLOAD", "{activity}");
+        assert_eq!(
+            activity[0]["path"],
+            format!("tables/{TABLE1}"),
+            "{activity}"
+        );
+        assert_eq!(activity[0]["extra"]["group"], "tables", "{activity}");
     }
 }
 

@@ -158,6 +158,55 @@ fn api_1_unknown_routes_methods_and_traversal_paths_answer_4xx_with_a_code() {
 }
 
 #[test]
+fn fmt_1_web_6_every_route_with_a_workspace_name_answers_404_for_a_bad_or_unknown_one() {
+    for s in servers() {
+        // A checker may view every workspace, and a researcher has roles: neither may reach a
+        // workspace that is not a directory of workspace_dir, whatever the name holds.
+        let users = [s.login("output_checker_1"), s.login("researcher_1")];
+        let add =
+            json!({"group": "g", "files": [{"path": "output/table1.csv", "filetype": "OUTPUT"}]});
+        let update = json!({"paths": ["output/table1.csv"]});
+        for ws in [
+            "no-such-workspace",
+            "..",
+            "%2e%2e",
+            ".",
+            ".hidden",
+            "a%2Fb",
+            "a%5Cb",
+            "%00",
+        ] {
+            for token in &users {
+                for (method, route, body) in [
+                    ("GET", "files", None),
+                    ("GET", "request", None),
+                    ("GET", "requests", None),
+                    ("POST", "request/files", Some(&add)),
+                    ("POST", "request/files/update", Some(&update)),
+                ] {
+                    let target = format!("/api/v1/workspaces/{ws}/{route}");
+                    let answer = s.exact(method, &target, Some(token), body);
+                    assert_eq!(
+                        (answer.status, answer.code().as_str()),
+                        (404, "not_found"),
+                        "{method} {target}: {:?}",
+                        answer.json()
+                    );
+                }
+            }
+        }
+        // Nothing was created on the way.
+        let mine = s.api(
+            "GET",
+            "/workspaces/diabetes-outcomes/request",
+            Some(&users[1]),
+            None,
+        );
+        assert_eq!(mine.status, 404);
+    }
+}
+
+#[test]
 fn every_answer_carries_the_security_headers() {
     let s = servers().remove(0);
     let answer = s.raw("GET", "/healthz", None, None);
@@ -235,7 +284,11 @@ fn a_broken_manifest_or_paths_outside_the_workspace_never_hurt() {
             "content_hash": "ab".repeat(32)});
         let manifest = serde_json::json!({"workspace": "outside", "repo": null, "outputs": {
             "../../etc/passwd": entry, "/abs.csv": entry, "output\\\\b.csv": entry,
-            "output/ok.csv": entry}});
+            "output/ok.csv": entry,
+            // FMT-7: a malformed shown entry and a bare highly sensitive one hide nothing.
+            "output/no-size.csv": {"level": "moderately_sensitive", "timestamp": 1.0,
+                                   "content_hash": "cd".repeat(32)},
+            "output/data.arrow": {"level": "highly_sensitive", "content_hash": "content"}}});
         std::fs::write(outside.join("metadata/manifest.json"), manifest.to_string())
             .expect("manifest");
         let users = std::fs::read(support::fixtures().join("users.json")).expect("users");

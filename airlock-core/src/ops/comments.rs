@@ -39,20 +39,21 @@ pub fn create_comment(
     if !allowed.contains(&visibility) {
         return Err(ErrorCode::VisibilityNotAllowed.into());
     }
-    let text = match new.file {
-        None => new.text.to_string(),
+    let (text, file) = match new.file {
+        None => (new.text.to_string(), None),
         Some(relpath) => {
             let file = state
                 .file(relpath)
                 .filter(|f| f.group == group.name)
                 .ok_or_else(AirlockError::not_found)?;
-            format!(
+            let text = format!(
                 "File: [{g}/{p}](/requests/view/{id}/{g}/{p})\n{text}",
                 g = group.name,
                 p = file.relpath,
                 id = request.id,
                 text = new.text
-            )
+            );
+            (text, Some(file.relpath.clone()))
         }
     };
     let comment = Comment {
@@ -63,6 +64,7 @@ pub fn create_comment(
         visibility,
         review_turn: request.review_turn,
         created_at: ctx.now,
+        file,
     };
     let effects = vec![
         Effect::InsertComment(comment.clone()),

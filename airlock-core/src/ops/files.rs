@@ -313,15 +313,27 @@ pub fn download_file(
     require_download(ctx.actor, &state.request)?;
     let file = on_request(state, relpath)?;
     Ok(Outcome {
-        effects: vec![Effect::Audit(file_audit(
+        effects: vec![Effect::Audit(served_file_audit(
             ctx,
             &state.request,
             AuditType::RequestFileDownload,
             file,
-            ctx.actor.id(),
         ))],
         value: file.clone(),
     })
+}
+
+/// The entry of serving a request file's content (REQUEST_FILE_VIEW, REQUEST_FILE_DOWNLOAD):
+/// its path is `<group>/<relpath>`, with extra `group` (AUD-3).
+fn served_file_audit(
+    ctx: &Ctx<'_>,
+    request: &Request,
+    kind: AuditType,
+    file: &RequestFile,
+) -> crate::audit::NewAudit {
+    audit(ctx, request, kind)
+        .path(&format!("{}/{}", file.group, file.relpath))
+        .extra("group", file.group.clone())
 }
 
 /// FIL-10: move a file to another group and/or change its type. `released` says whether the

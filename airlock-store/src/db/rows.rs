@@ -326,6 +326,8 @@ pub struct CommentRow {
     pub review_turn: i64,
     /// Creation.
     pub created_at: NaiveDateTime,
+    /// The file it was posted from (COM-3).
+    pub file: Option<String>,
 }
 
 impl CommentRow {
@@ -340,6 +342,7 @@ impl CommentRow {
             visibility: c.visibility.as_str().to_string(),
             review_turn: c.review_turn,
             created_at: to_naive(c.created_at),
+            file: c.file.clone(),
         }
     }
 
@@ -353,6 +356,7 @@ impl CommentRow {
             text: self.text,
             review_turn: self.review_turn,
             created_at: from_naive(self.created_at),
+            file: self.file,
         })
     }
 }

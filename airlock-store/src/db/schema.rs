@@ -101,6 +101,7 @@ diesel::table! {
         visibility -> Text,
         review_turn -> BigInt,
         created_at -> Timestamp,
+        file -> Nullable<Text>,
     }
 }
 

@@ -71,6 +71,7 @@ impl Store {
         group: GroupTarget<'_>,
         items: &[AddItem],
     ) -> airlock_core::Result<AddReport> {
+        self.require_workspace(workspace)?;
         let mut conn = self.conn()?;
         let current = current_state(&mut conn, workspace, actor)?;
         drop(conn);

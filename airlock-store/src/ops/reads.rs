@@ -71,6 +71,17 @@ pub struct ApprovedItem {
 }
 
 impl Store {
+    /// FMT-1, WEB-6: `not_found` unless `workspace` is a valid name of a workspace directory.
+    /// Every operation that takes a workspace name asks this first, so an unknown workspace
+    /// answers 404 before any permission is considered.
+    pub fn require_workspace(&self, workspace: &str) -> airlock_core::Result<()> {
+        if self.workspaces.exists(workspace) {
+            Ok(())
+        } else {
+            Err(crate::workspace::WorkspaceError::UnknownWorkspace(workspace.into()).into())
+        }
+    }
+
     /// A request's whole aggregate, for a user who may view its workspace. What the user may
     /// see of votes and comments is filtered by the presentation through
     /// `airlock_core::visibility`; use [`Store::request_activity`] for audit entries.
@@ -128,6 +139,7 @@ impl Store {
         actor: &User,
         workspace: &str,
     ) -> airlock_core::Result<Option<RequestState>> {
+        self.require_workspace(workspace)?;
         require_view(actor, workspace)?;
         let mut conn = self.conn()?;
         match db::current_request_id(&mut conn, workspace, actor.id())? {
@@ -169,6 +181,7 @@ impl Store {
         statuses: &[Status],
         page: Page,
     ) -> airlock_core::Result<Vec<Request>> {
+        self.require_workspace(workspace)?;
         require_view(actor, workspace)?;
         let mut conn = self.conn()?;
         let filter = page.apply(RequestFilter {

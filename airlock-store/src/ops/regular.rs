@@ -57,6 +57,7 @@ impl Store {
         username: Option<&str>,
         spec: &DirRequest,
     ) -> airlock_core::Result<DirReport> {
+        self.require_workspace(workspace)?;
         let author = match username.filter(|u| !u.is_empty()) {
             Some(name) => name.to_string(),
             None => {

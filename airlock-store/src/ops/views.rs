@@ -51,9 +51,7 @@ impl Store {
         batch: usize,
         mut sink: impl FnMut(&mut Vec<WorkspaceFileView>) -> bool,
     ) -> airlock_core::Result<()> {
-        if !self.workspaces.exists(workspace) {
-            return Err(AirlockError::not_found());
-        }
+        self.require_workspace(workspace)?;
         require_view(actor, workspace)?;
         let ws = self.workspaces.open(workspace)?;
         let (current, released) = {

@@ -94,6 +94,10 @@ pub fn comment(id: &str, group: &str, author: &str, visibility: Visibility, at: 
         visibility,
         review_turn: 1,
         created_at: t(at),
+        file: id
+            .len()
+            .is_multiple_of(2)
+            .then(|| "output/a.csv".to_string()),
     }
 }
 

@@ -56,6 +56,14 @@ impl Harness {
 
     /// Writes a request aggregate as it stands (rows only: no audit, no outbox).
     pub fn seed(&self, state: &RequestState) {
+        // The request's workspace exists (FMT-1): operations that take its name ask.
+        std::fs::create_dir_all(
+            self.dir
+                .path()
+                .join("workspaces")
+                .join(&state.request.workspace),
+        )
+        .expect("workspace dir");
         let mut effects = vec![Effect::CreateRequest(state.request.clone())];
         effects.extend(state.groups.iter().cloned().map(Effect::CreateGroup));
         effects.extend(state.files.iter().cloned().map(Effect::InsertFile));

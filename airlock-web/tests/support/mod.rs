@@ -329,13 +329,27 @@ impl Server {
     /// A GET with the request target written byte for byte (an HTTP client library would
     /// normalise `%2e%2e` and similar before sending).
     pub fn exact_get(&self, target: &str, token: Option<&str>) -> Answer {
+        self.exact("GET", target, token, None)
+    }
+
+    /// A request with its target written byte for byte, and a JSON body when given.
+    pub fn exact(
+        &self,
+        method: &str,
+        target: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Answer {
         use std::io::{Read, Write};
         let address = self.url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).expect("connect");
         let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
         write!(
             stream,
-            "GET {target} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n"
+            "{method} {target} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         )
         .expect("write");
         let mut raw = Vec::new();
