@@ -5,7 +5,7 @@
 //! needs: every ACC-6 action for the viewer, the decision of every file (REV-6, REV-7), the
 //! review progress, and the visible comments and activity (VIS-1, AUD-6).
 
-use airlock_core::access::{Action, authorize};
+use airlock_core::access::{Permission, authorize};
 use airlock_core::audit::{AuditEntry, AuditType, NewAudit};
 use airlock_core::decision::{all_files_approved, review_progress, shown_decisions};
 use airlock_core::testkit::{self, AUTHOR, at};
@@ -87,7 +87,7 @@ fn main() {
     ];
     let evaluate = |viewer: &airlock_core::User| {
         let mut allowed = 0;
-        for action in Action::ALL {
+        for action in Permission::ALL {
             allowed += usize::from(authorize(viewer, &state.request, action).is_ok());
         }
         let decisions = shown_decisions(viewer, &state, rules.required_reviews);
@@ -120,7 +120,7 @@ fn main() {
     };
     let viewer = &viewers[0];
     time("authorize (all actions)", &|| {
-        for action in Action::ALL {
+        for action in Permission::ALL {
             black_box(authorize(viewer, &state.request, action).is_ok());
         }
     });

@@ -174,9 +174,9 @@ pub fn require_all_workspaces_page(user: &User) -> Result<()> {
     }
 }
 
-/// The actions of the ACC-6 matrix.
+/// The rows of the ACC-6 matrix: what a role may do, before each action's own preconditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+pub enum Permission {
     /// View workspace, request, contents.
     View,
     /// Create a request (first add).
@@ -203,54 +203,54 @@ pub enum Action {
     AllWorkspacesPage,
 }
 
-impl Action {
+impl Permission {
     /// Every action.
-    pub const ALL: [Action; 12] = [
-        Action::View,
-        Action::CreateRequest,
-        Action::EditFiles,
-        Action::Submit,
-        Action::WithdrawRequest,
-        Action::Comment,
-        Action::Review,
-        Action::Reject,
-        Action::Release,
-        Action::Download,
-        Action::ReviewsPage,
-        Action::AllWorkspacesPage,
+    pub const ALL: [Permission; 12] = [
+        Permission::View,
+        Permission::CreateRequest,
+        Permission::EditFiles,
+        Permission::Submit,
+        Permission::WithdrawRequest,
+        Permission::Comment,
+        Permission::Review,
+        Permission::Reject,
+        Permission::Release,
+        Permission::Download,
+        Permission::ReviewsPage,
+        Permission::AllWorkspacesPage,
     ];
 }
 
-/// ACC-6: whether `user` may take `action` on `request` as far as roles and status go (the
+/// ACC-6: whether `user` has `permission` on `request` as far as roles and status go (the
 /// preconditions of each action, such as SUB-1 items 3–5, are checked by the action itself).
 /// `CreateRequest` treats `request` as the user's current request in its workspace.
-pub fn authorize(user: &User, request: &Request, action: Action) -> Result<()> {
-    match action {
-        Action::View => require_view(user, &request.workspace),
-        Action::CreateRequest => {
+pub fn authorize(user: &User, request: &Request, permission: Permission) -> Result<()> {
+    match permission {
+        Permission::View => require_view(user, &request.workspace),
+        Permission::CreateRequest => {
             let current =
                 (request.author == user.id() && request.status.is_active()).then_some(request);
             require_add(user, &request.workspace, current)
         }
-        Action::EditFiles => require_edit(user, request),
-        Action::Submit => {
+        Permission::EditFiles => require_edit(user, request),
+        Permission::Submit => {
             require_view(user, &request.workspace)?;
             transitions::check(user, request, Status::Submitted)?;
             can_action(user, &request.workspace).map(|_| ())
         }
-        Action::WithdrawRequest => {
+        Permission::WithdrawRequest => {
             require_view(user, &request.workspace)?;
             transitions::check(user, request, Status::Withdrawn).map(|_| ())
         }
-        Action::Comment => comment_visibilities(user, request).map(|_| ()),
-        Action::Review => require_review_now(user, request),
-        Action::Reject => {
+        Permission::Comment => comment_visibilities(user, request).map(|_| ()),
+        Permission::Review => require_review_now(user, request),
+        Permission::Reject => {
             require_view(user, &request.workspace)?;
             transitions::check(user, request, Status::Rejected).map(|_| ())
         }
-        Action::Release => require_release(user, request),
-        Action::Download => require_download(user, request),
-        Action::ReviewsPage => require_reviews_page(user),
-        Action::AllWorkspacesPage => require_all_workspaces_page(user),
+        Permission::Release => require_release(user, request),
+        Permission::Download => require_download(user, request),
+        Permission::ReviewsPage => require_reviews_page(user),
+        Permission::AllWorkspacesPage => require_all_workspaces_page(user),
     }
 }

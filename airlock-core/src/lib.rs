@@ -9,6 +9,7 @@
 //! Callers pass the time and any randomness in.
 
 pub mod access;
+pub mod action;
 pub mod audit;
 pub mod backoff;
 pub mod chain;
@@ -21,7 +22,6 @@ pub mod logs;
 pub mod manifest;
 pub mod model;
 pub mod notification;
-pub mod ops;
 pub mod regular;
 pub mod rules;
 pub mod session;

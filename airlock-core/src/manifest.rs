@@ -12,7 +12,7 @@
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::FastSet;
 use crate::model::{FileType, OutputMeta, RequestFile, RequestState};
-use crate::ops::AddCandidate;
+use crate::action::AddCandidate;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -207,21 +207,64 @@ impl World {
         }
     }
 
-    /// Runs an action as `user` at the next tick; on success applies its effects.
-    pub fn act<T>(
+    /// Runs an action as `user` on the request at the next tick; on success applies its
+    /// effects. Actions that need workspace facts or a fresh id take [`World::act_with`].
+    pub fn act(
         &mut self,
         user: &User,
-        action: impl FnOnce(
+        action: crate::action::Action,
+    ) -> crate::error::Result<crate::action::Answer> {
+        let facts = crate::action::Facts {
+            fresh_id: format!("id{:08}", self.clock),
+            ..crate::action::Facts::default()
+        };
+        self.act_with(user, &action, &facts)
+    }
+
+    /// As [`World::act`], with the facts the store would read.
+    pub fn act_with(
+        &mut self,
+        user: &User,
+        action: &crate::action::Action,
+        facts: &crate::action::Facts,
+    ) -> crate::error::Result<crate::action::Answer> {
+        self.clock += 1;
+        let rules = self.rules.clone();
+        let ctx = crate::rules::Ctx::new(user, &rules, at(self.clock));
+        let subject = crate::action::Subject::Request(&self.state);
+        let (effects, answer) = crate::action::run(&ctx, subject, action, facts)?.into_parts();
+        self.apply(&effects);
+        Ok(answer)
+    }
+
+    /// Runs one rule function of `action` directly (the crate's own unit tests).
+    #[cfg(test)]
+    pub(crate) fn act_rule<T>(
+        &mut self,
+        user: &User,
+        rule: impl FnOnce(
             &crate::rules::Ctx<'_>,
             &RequestState,
-        ) -> crate::error::Result<crate::ops::Outcome<T>>,
+        ) -> crate::error::Result<crate::action::Outcome<T>>,
     ) -> crate::error::Result<T> {
         self.clock += 1;
         let rules = self.rules.clone();
         let ctx = crate::rules::Ctx::new(user, &rules, at(self.clock));
-        let outcome = action(&ctx, &self.state)?;
-        self.apply(&outcome.effects);
-        Ok(outcome.value)
+        let (effects, value) = rule(&ctx, &self.state)?.into_parts();
+        self.apply(&effects);
+        Ok(value)
+    }
+
+    /// Runs an upload step at `now`; on success applies its effects.
+    pub fn upload(
+        &mut self,
+        step: &crate::action::UploadStep,
+        now: Timestamp,
+    ) -> crate::error::Result<crate::action::UploadAnswer> {
+        let (effects, answer) =
+            crate::action::run_upload(&self.state, step, now, &self.rules)?.into_parts();
+        self.apply(&effects);
+        Ok(answer)
     }
 
     /// Applies effects: the aggregate, the audit log (with hiding) and the outbox.

@@ -70,7 +70,7 @@ impl StuckFileView {
     pub fn of(state: &RequestState, rules: &Rules) -> Vec<StuckFileView> {
         let mut stuck: Vec<StuckFileView> = state
             .output_files()
-            .filter(|f| crate::ops::is_stuck(f, rules))
+            .filter(|f| crate::action::is_stuck(f, rules))
             .map(|f| StuckFileView {
                 path: f.relpath.clone(),
                 attempts: f.upload.upload_attempts,
@@ -88,7 +88,7 @@ pub fn upload_view(viewer: &User, state: &RequestState, rules: &Rules) -> Option
     if !matches!(state.request.status, Status::Approved | Status::Released) {
         return None;
     }
-    let progress = crate::ops::upload_progress(state, rules);
+    let progress = crate::action::upload_progress(state, rules);
     Some(UploadView {
         uploaded: progress.uploaded,
         released: progress.released,

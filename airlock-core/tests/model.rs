@@ -5,7 +5,9 @@ use airlock_core::access::is_reviewer;
 use airlock_core::audit::AuditType;
 use airlock_core::decision::shown_decisions;
 use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
-use airlock_core::ops::{self, AddCandidate, GroupTarget, NewComment};
+use airlock_core::action::{
+    self, Action, AddCandidate, Facts, GroupChoice, NewFile, Subject, UploadAnswer,
+};
 use airlock_core::testkit::*;
 use airlock_core::visibility::{activity, visible_comments};
 use airlock_core::{Phase, Rules, Status, User};
@@ -130,105 +132,137 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
             w.clock += 1;
             let rules = w.rules.clone();
             let ctx = airlock_core::Ctx::new(user, &rules, at(w.clock));
-            let ft = if *supporting {
+            let filetype = if *supporting {
                 FileType::Supporting
             } else {
                 FileType::Output
             };
-            let target = GroupTarget::Named(GROUPS[*group]);
-            let c = candidate(PATHS[*path], 0);
+            let add = Action::AddFiles {
+                group: GroupChoice::Named(GROUPS[*group].to_string()),
+                files: vec![NewFile {
+                    path: PATHS[*path].to_string(),
+                    filetype,
+                }],
+            };
+            let facts = |id: &str| Facts {
+                fresh_id: id.to_string(),
+                candidate: Some(candidate(PATHS[*path], 0)),
+                ..Facts::default()
+            };
             if user.id() != AUTHOR {
                 // Another user's own request is outside the model; the call must not panic.
-                let _ = ops::add_file(&ctx, WS, None, "01OTHER000000000000000000", target, &c, ft);
+                let subject = Subject::Current {
+                    workspace: WS,
+                    current: None,
+                };
+                let _ = action::run(&ctx, subject, &add, &facts("01OTHER000000000000000000"));
                 return;
             }
             if *created && !w.state.request.status.is_active() {
                 return; // a new request after a final one is a different request
             }
             let current = created.then(|| w.state.clone());
-            ops::add_file(
-                &ctx,
-                WS,
-                current.as_ref(),
-                "01MODEL000000000000000000",
-                target,
-                &c,
-                ft,
-            )
-            .map(|out| {
-                w.apply(&out.effects);
+            let subject = Subject::Current {
+                workspace: WS,
+                current: current.as_ref(),
+            };
+            action::run(&ctx, subject, &add, &facts("01MODEL000000000000000000")).map(|out| {
+                w.apply(out.effects());
                 *created = true;
             })
         }
         _ if !*created => return,
         Step::Edit { group, blank } => {
             let text = if *blank { "" } else { "text" };
-            w.act(user, |ctx, s| {
-                ops::edit_group(ctx, s, GROUPS[*group], text, text)
-            })
+            w.act(
+                user,
+                Action::EditGroup {
+                    group: GROUPS[*group].into(),
+                    context: text.into(),
+                    controls: text.into(),
+                },
+            )
             .map(|_| ())
         }
-        Step::Submit => w.act(user, ops::submit).map(|_| ()),
-        Step::Withdraw => w.act(user, ops::withdraw_request).map(|_| ()),
+        Step::Submit => w.act(user, Action::Submit).map(|_| ()),
+        Step::Withdraw => w.act(user, Action::Withdraw).map(|_| ()),
         Step::Vote { path, approve } => {
-            let status = if *approve {
+            let vote = if *approve {
                 VoteStatus::Approved
             } else {
                 VoteStatus::ChangesRequested
             };
-            w.act(user, |ctx, s| ops::vote(ctx, s, PATHS[*path], status))
-                .map(|_| ())
+            w.act(
+                user,
+                Action::Vote {
+                    path: PATHS[*path].into(),
+                    vote,
+                },
+            )
+            .map(|_| ())
         }
         Step::ResetVote { path } => w
-            .act(user, |ctx, s| ops::reset_vote(ctx, s, PATHS[*path]))
+            .act(
+                user,
+                Action::ResetVote {
+                    path: PATHS[*path].into(),
+                },
+            )
             .map(|_| ()),
         Step::GroupChanges { group } => w
-            .act(user, |ctx, s| {
-                ops::group_request_changes(ctx, s, GROUPS[*group])
-            })
+            .act(
+                user,
+                Action::RequestChangesOnGroup {
+                    group: GROUPS[*group].into(),
+                },
+            )
             .map(|_| ()),
-        Step::Review => w.act(user, ops::submit_review).map(|_| ()),
-        Step::Return => w.act(user, ops::return_request).map(|_| ()),
-        Step::Reject => w.act(user, ops::reject).map(|_| ()),
-        Step::Release => w.act(user, ops::commit_release).map(|_| ()),
+        Step::Review => w.act(user, Action::SubmitReview).map(|_| ()),
+        Step::Return => w.act(user, Action::Return).map(|_| ()),
+        Step::Reject => w.act(user, Action::Reject).map(|_| ()),
+        Step::Release => w.act(user, Action::Release).map(|_| ()),
         Step::Comment { group, public } => {
-            let id = format!("c{}", w.clock);
             let visibility = Some(if *public {
                 Visibility::Public
             } else {
                 Visibility::Private
             });
-            w.act(user, |ctx, s| {
-                ops::create_comment(
-                    ctx,
-                    s,
-                    &NewComment {
-                        id: &id,
-                        group: GROUPS[*group],
-                        text: "t",
-                        visibility,
-                        file: None,
-                    },
-                )
-            })
+            w.act(
+                user,
+                Action::Comment {
+                    group: GROUPS[*group].into(),
+                    text: "t".into(),
+                    visibility,
+                    file: None,
+                },
+            )
             .map(|_| ())
         }
         Step::DeleteComment | Step::MakePublic => {
             let Some(c) = w.state.comments.first().cloned() else {
                 return;
             };
-            if matches!(step, Step::DeleteComment) {
-                w.act(user, |ctx, s| ops::delete_comment(ctx, s, &c.group, &c.id))
-                    .map(|_| ())
+            let group = Some(c.group.clone());
+            let act = if matches!(step, Step::DeleteComment) {
+                Action::DeleteComment {
+                    comment: c.id,
+                    group,
+                }
             } else {
-                w.act(user, |ctx, s| {
-                    ops::make_comment_public(ctx, s, &c.group, &c.id)
-                })
-                .map(|_| ())
-            }
+                Action::PublishComment {
+                    comment: c.id,
+                    group,
+                }
+            };
+            w.act(user, act).map(|_| ())
         }
         Step::WithdrawFile { path } => w
-            .act(user, |ctx, s| ops::withdraw_file(ctx, s, PATHS[*path]))
+            .act(
+                user,
+                Action::WithdrawFile {
+                    path: PATHS[*path].into(),
+                },
+            )
             .map(|_| ()),
         Step::Retype { path, output } => {
             let ft = if *output {
@@ -236,17 +270,26 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
             } else {
                 FileType::Supporting
             };
-            w.act(user, |ctx, s| {
-                ops::change_properties(ctx, s, PATHS[*path], None, Some(ft), false)
-            })
+            w.act(
+                user,
+                Action::ChangeFile {
+                    path: PATHS[*path].into(),
+                    group: None,
+                    filetype: Some(ft),
+                },
+            )
             .map(|_| ())
         }
         Step::Update { path } => {
             let version = w.clock;
-            w.act(user, |ctx, s| {
-                ops::update_file(ctx, s, &candidate(PATHS[*path], version))
-            })
-            .map(|_| ())
+            let facts = Facts {
+                candidate: Some(candidate(PATHS[*path], version)),
+                ..Facts::default()
+            };
+            let update = Action::UpdateFiles {
+                paths: vec![PATHS[*path].into()],
+            };
+            w.act_with(user, &update, &facts).map(|_| ())
         }
         Step::Upload { fail_mask } => {
             worker_pass(w, *fail_mask);
@@ -264,19 +307,21 @@ fn run(w: &mut World, user: &User, step: &Step, created: &mut bool) {
 /// Checks that a claim counts the attempt and keeps the file from being claimed again, and that
 /// a failure waits within the UPL-4 bounds.
 fn worker_pass(w: &mut World, fail_mask: u8) {
+    use airlock_core::action::UploadStep;
     w.clock += 1;
     let now = at(w.clock);
     let backoff = airlock_core::backoff::Backoff::from_rules(&w.rules);
-    let due: Vec<String> = ops::due_uploads(&w.state, now)
+    let due: Vec<String> = action::due_uploads(&w.state, now)
         .iter()
         .map(|f| f.relpath.clone())
         .collect();
     for (i, path) in due.iter().enumerate() {
         let before = w.state.file(path).map(|f| f.upload.upload_attempts);
-        let claim = ops::claim_upload(&w.state, path, now, now + chrono::Duration::seconds(330))
-            .expect("released")
-            .expect("due");
-        w.apply(&claim.effects);
+        let claim = UploadStep::Claim {
+            path: path.clone(),
+            until: now + chrono::Duration::seconds(330),
+        };
+        assert_eq!(w.upload(&claim, now), Ok(UploadAnswer::Done), "due");
         let file = w.state.file(path).expect("file");
         let k = file.upload.upload_attempts;
         assert_eq!(
@@ -285,18 +330,21 @@ fn worker_pass(w: &mut World, fail_mask: u8) {
             "UPL-2: the claim counts the attempt"
         );
         assert!(
-            !ops::upload_due(&w.state.request, file, now),
+            !action::upload_due(&w.state.request, file, now),
             "claimed twice"
         );
-        assert!(
-            ops::claim_upload(&w.state, path, now, now)
-                .expect("released")
-                .is_none()
-        );
+        let again = UploadStep::Claim {
+            path: path.clone(),
+            until: now,
+        };
+        assert_eq!(w.upload(&again, now), Ok(UploadAnswer::NotDue));
         if fail_mask & (1 << (i % 8)) != 0 {
-            let out = ops::upload_failed(&w.state, path, now, "HTTP 500", &w.rules, 0.5)
-                .expect("released");
-            w.apply(&out.effects);
+            let failed = UploadStep::Failed {
+                path: path.clone(),
+                error: "HTTP 500".into(),
+                unit_random: 0.5,
+            };
+            w.upload(&failed, now).expect("released");
             let next = w
                 .state
                 .file(path)
@@ -309,13 +357,11 @@ fn worker_pass(w: &mut World, fail_mask: u8) {
                 "UPL-4"
             );
         } else {
-            let out = ops::upload_succeeded(&w.state, path, now).expect("released");
-            w.apply(&out.effects);
+            let succeeded = UploadStep::Succeeded { path: path.clone() };
+            w.upload(&succeeded, now).expect("released");
         }
     }
-    if let Some(out) = ops::complete_if_uploaded(&w.state, now) {
-        w.apply(&out.effects);
-    }
+    w.upload(&UploadStep::Complete, now).expect("complete");
 }
 
 fn check_invariants(w: &World, before: Status, rules: &Rules) {
@@ -329,7 +375,7 @@ fn check_invariants(w: &World, before: Status, rules: &Rules) {
                 f.relpath
             );
             assert_eq!(f.filetype, FileType::Output, "{} uploaded", f.relpath);
-            assert!(!ops::upload_due(
+            assert!(!action::upload_due(
                 &w.state.request,
                 f,
                 at(i64::from(u32::MAX))
@@ -514,7 +560,7 @@ fn approved_world(rules: &Rules) -> World {
         .files
         .push(file("output/notes.md", "default", FileType::Supporting));
     let mut w = World::new(state, rules.clone());
-    w.act(&checker("reviewer1"), ops::commit_release)
+    w.act(&checker("reviewer1"), Action::Release)
         .expect("released");
     w
 }
@@ -541,7 +587,7 @@ proptest! {
                 UploadStep::Retrigger => {
                     let status = w.status();
                     let queued = w.notifications.len();
-                    let result = w.act(&checker("reviewer2"), ops::commit_release);
+                    let result = w.act(&checker("reviewer2"), Action::Release);
                     if status == Status::Approved {
                         prop_assert!(result.is_ok(), "REL-5 re-trigger refused: {:?}", result);
                         prop_assert_eq!(w.notifications.len(), queued, "REL-5 notifies nothing");
@@ -558,7 +604,7 @@ proptest! {
                     prop_assert!(f.upload.released_at.is_none(), "SUPPORTING released");
                 }
                 if f.upload.uploaded {
-                    prop_assert!(!ops::upload_due(&w.state.request, f, at(i64::from(u32::MAX))));
+                    prop_assert!(!action::upload_due(&w.state.request, f, at(i64::from(u32::MAX))));
                 }
             }
             let all_uploaded = w

@@ -1,7 +1,7 @@
 //! ACC-6: every cell of the permission matrix (role × action × status), checked against an
 //! independent transcription of the specification's table, and snapshotted as a readable matrix.
 
-use airlock_core::access::{Action, authorize};
+use airlock_core::access::{Permission, authorize};
 use airlock_core::testkit::*;
 use airlock_core::{Status, User};
 use std::fmt::Write as _;
@@ -40,30 +40,30 @@ fn user(role: Role) -> User {
 }
 
 /// The ACC-6 table, transcribed row by row. `ed` = editable, `rev` = under review.
-fn expected(role: Role, action: Action, status: Status) -> bool {
+fn expected(role: Role, action: Permission, status: Status) -> bool {
     use Role::*;
     let ed = status.is_editable();
     let rev = status.is_under_review();
     let reviewer = matches!(role, Checker | CollaboratingChecker);
     let with_role = matches!(role, Author | Researcher | CollaboratingChecker);
     match action {
-        Action::View => role != Outsider,
+        Permission::View => role != Outsider,
         // The request is the author's; for other users it is not their current request.
-        Action::CreateRequest => match role {
+        Permission::CreateRequest => match role {
             Author => !rev,
             Researcher | CollaboratingChecker => true,
             _ => false,
         },
-        Action::EditFiles | Action::Submit | Action::WithdrawRequest => role == Author && ed,
-        Action::Comment => (with_role && ed) || (reviewer && rev),
-        Action::Review => reviewer && rev,
-        Action::Reject => reviewer && status == Status::Reviewed,
-        Action::Release => reviewer && matches!(status, Status::Reviewed | Status::Approved),
+        Permission::EditFiles | Permission::Submit | Permission::WithdrawRequest => role == Author && ed,
+        Permission::Comment => (with_role && ed) || (reviewer && rev),
+        Permission::Review => reviewer && rev,
+        Permission::Reject => reviewer && status == Status::Reviewed,
+        Permission::Release => reviewer && matches!(status, Status::Reviewed | Status::Approved),
         // REN-9: once submitted (the fixture request has been submitted unless PENDING or
         // WITHDRAWN from PENDING).
-        Action::Download => reviewer && !matches!(status, Status::Pending | Status::Withdrawn),
-        Action::ReviewsPage => reviewer,
-        Action::AllWorkspacesPage => role == ReadOnly,
+        Permission::Download => reviewer && !matches!(status, Status::Pending | Status::Withdrawn),
+        Permission::ReviewsPage => reviewer,
+        Permission::AllWorkspacesPage => role == ReadOnly,
     }
 }
 
@@ -71,7 +71,7 @@ fn expected(role: Role, action: Action, status: Status) -> bool {
 fn acc_6_every_cell_of_the_matrix() {
     let mut failures = Vec::new();
     let mut matrix = String::new();
-    for action in Action::ALL {
+    for action in Permission::ALL {
         let _ = writeln!(matrix, "## {action:?}");
         let _ = writeln!(
             matrix,
@@ -114,10 +114,10 @@ fn acc_6_checker_author_is_treated_as_author() {
     for status in Status::ALL {
         let state = request_in(status);
         for action in [
-            Action::Review,
-            Action::Reject,
-            Action::Release,
-            Action::Download,
+            Permission::Review,
+            Permission::Reject,
+            Permission::Release,
+            Permission::Download,
         ] {
             assert!(
                 authorize(&me, &state.request, action).is_err(),
@@ -132,6 +132,6 @@ fn acc_6_checker_author_is_treated_as_author() {
 fn acc_4_lost_access_is_refused() {
     let state = request_in(Status::Pending);
     let gone = User::new(AUTHOR);
-    let err = authorize(&gone, &state.request, Action::View).expect_err("no access");
+    let err = authorize(&gone, &state.request, Permission::View).expect_err("no access");
     assert_eq!(err.code(), "permission_denied");
 }

@@ -4,7 +4,7 @@
 use airlock_core::audit::AuditType;
 use airlock_core::decision::shown_decisions;
 use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
-use airlock_core::ops::{self, AddCandidate, GroupTarget, NewComment};
+use airlock_core::action::{self, Action, AddCandidate, Facts, GroupChoice, NewFile, Subject};
 use airlock_core::testkit::*;
 use airlock_core::visibility::{activity, comment_badge, visible_comments};
 use airlock_core::{Rules, Status, User};
@@ -22,34 +22,38 @@ fn add(w: &mut World, path: &str) {
     let current = (w.state.request.id != "none").then(|| w.state.clone());
     let rules = w.rules.clone();
     let ctx = airlock_core::Ctx::new(&a, &rules, at(0));
-    let out = ops::add_file(
-        &ctx,
-        WS,
-        current.as_ref(),
-        "01VIS0000000000000000000000",
-        GroupTarget::Named("g"),
-        &candidate,
-        FileType::Output,
-    )
-    .expect("add");
-    w.apply(&out.effects);
+    let add = Action::AddFiles {
+        group: GroupChoice::Named("g".into()),
+        files: vec![NewFile {
+            path: path.into(),
+            filetype: FileType::Output,
+        }],
+    };
+    let facts = Facts {
+        fresh_id: "01VIS0000000000000000000000".into(),
+        candidate: Some(candidate),
+        ..Facts::default()
+    };
+    let subject = Subject::Current {
+        workspace: WS,
+        current: current.as_ref(),
+    };
+    let out = action::run(&ctx, subject, &add, &facts).expect("add");
+    w.apply(out.effects());
 }
 
 fn comment(w: &mut World, user: &User, id: &str, visibility: Option<Visibility>) {
-    w.act(user, |ctx, s| {
-        ops::create_comment(
-            ctx,
-            s,
-            &NewComment {
-                id,
-                group: "g",
-                text: id,
-                visibility,
-                file: None,
-            },
-        )
-    })
-    .expect("comment");
+    let comment = Action::Comment {
+        group: "g".into(),
+        text: id.into(),
+        visibility,
+        file: None,
+    };
+    let facts = Facts {
+        fresh_id: id.into(),
+        ..Facts::default()
+    };
+    w.act_with(user, &comment, &facts).expect("comment");
 }
 
 /// Comment ids visible to `user`, sorted.
@@ -77,24 +81,30 @@ fn activity_seen(w: &World, user: &User, turn: i64) -> Vec<(AuditType, String)> 
 fn vis_3_three_turns() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c"))
+    w.act(&author(), Action::EditGroup {
+        group: "g".into(),
+        context: "c".into(),
+        controls: "c".into(),
+    })
         .expect("edit");
     comment(&mut w, &author(), "author-t0", None);
-    w.act(&author(), ops::submit).expect("submit");
+    w.act(&author(), Action::Submit).expect("submit");
 
     let (a, c1, c2, c3) = (author(), checker("c1"), checker("c2"), checker("c3"));
     let support = tech_support("support");
 
     // Turn 1, INDEPENDENT (VIS-3.1).
-    w.act(&c1, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
+    w.act(&c1, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::ChangesRequested,
     })
     .expect("vote");
     comment(&mut w, &c1, "c1-private", None);
     comment(&mut w, &c1, "c1-public", Some(Visibility::Public));
-    w.act(&c1, ops::submit_review).expect("review");
-    w.act(&c2, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    w.act(&c1, Action::SubmitReview).expect("review");
+    w.act(&c2, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::Approved,
     })
     .expect("vote");
     comment(&mut w, &c2, "c2-private", None);
@@ -131,7 +141,7 @@ fn vis_3_three_turns() {
     }
 
     // Turn 1, CONSOLIDATING (VIS-3.2).
-    w.act(&c2, ops::submit_review).expect("review");
+    w.act(&c2, Action::SubmitReview).expect("review");
     assert_eq!(w.status(), Status::Reviewed);
     assert_eq!(
         comments_seen(&w, &c1),
@@ -158,7 +168,7 @@ fn vis_3_three_turns() {
     );
 
     // Turn 2, AUTHOR after a return (VIS-3.3).
-    w.act(&c1, ops::return_request).expect("return");
+    w.act(&c1, Action::Return).expect("return");
     assert_eq!(w.state.request.review_turn, 2);
     assert_eq!(
         comments_seen(&w, &a),
@@ -198,25 +208,27 @@ fn vis_3_three_turns() {
     );
 
     // Turn 3, INDEPENDENT again; then the third checker's view and COMPLETE (VIS-3.4).
-    w.act(&a, ops::submit).expect("resubmit");
+    w.act(&a, Action::Submit).expect("resubmit");
     assert_eq!(w.state.request.review_turn, 3);
     assert!(comments_seen(&w, &c1).contains(&"author-t2".to_string()));
-    w.act(&c1, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    w.act(&c1, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::Approved,
     })
     .expect("vote");
     comment(&mut w, &c3, "c3-private", None);
-    w.act(&c1, ops::submit_review).expect("review");
-    w.act(&c3, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    w.act(&c1, Action::SubmitReview).expect("review");
+    w.act(&c3, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::Approved,
     })
     .expect("vote");
     assert!(
         !comments_seen(&w, &c1).contains(&"c3-private".to_string()),
         "blind in turn 3"
     );
-    w.act(&c3, ops::submit_review).expect("review");
-    w.act(&c3, ops::commit_release).expect("release");
+    w.act(&c3, Action::SubmitReview).expect("review");
+    w.act(&c3, Action::Release).expect("release");
     assert_eq!(w.status(), Status::Approved);
     assert_eq!(
         comments_seen(&w, &a),
@@ -246,18 +258,26 @@ fn vis_3_three_turns() {
 fn vis_3_5_deleted_private_comment_stays_private() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c"))
+    w.act(&author(), Action::EditGroup {
+        group: "g".into(),
+        context: "c".into(),
+        controls: "c".into(),
+    })
         .expect("edit");
-    w.act(&author(), ops::submit).expect("submit");
+    w.act(&author(), Action::Submit).expect("submit");
     let c1 = checker("c1");
     comment(&mut w, &c1, "secret", None);
-    w.act(&c1, |ctx, s| ops::delete_comment(ctx, s, "g", "secret"))
+    w.act(&c1, Action::DeleteComment {
+        comment: "secret".into(),
+        group: Some("g".into()),
+    })
         .expect("delete");
-    w.act(&c1, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    w.act(&c1, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::Approved,
     })
     .expect("vote");
-    w.act(&c1, ops::submit_review).expect("review");
+    w.act(&c1, Action::SubmitReview).expect("review");
     review_and_reject(&mut w);
     for user in [author(), tech_support("t"), researcher("r")] {
         let leaked = activity(&user, &w.state.request, &w.audit, None)
@@ -273,12 +293,13 @@ fn vis_3_5_deleted_private_comment_stays_private() {
 
 fn review_and_reject(w: &mut World) {
     let c2 = checker("c2");
-    w.act(&c2, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::Approved)
+    w.act(&c2, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::Approved,
     })
     .expect("vote");
-    w.act(&c2, ops::submit_review).expect("review");
-    w.act(&c2, ops::reject).expect("reject");
+    w.act(&c2, Action::SubmitReview).expect("review");
+    w.act(&c2, Action::Reject).expect("reject");
 }
 
 /// RET-3 last paragraph: after an early return every user sees exactly the two entries for the
@@ -287,17 +308,22 @@ fn review_and_reject(w: &mut World) {
 fn ret_3_everyone_sees_two_entries_for_a_reset_turn() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), |ctx, s| ops::edit_group(ctx, s, "g", "c", "c"))
+    w.act(&author(), Action::EditGroup {
+        group: "g".into(),
+        context: "c".into(),
+        controls: "c".into(),
+    })
         .expect("edit");
-    w.act(&author(), ops::submit).expect("submit");
+    w.act(&author(), Action::Submit).expect("submit");
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| {
-        ops::vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
+    w.act(&c1, Action::Vote {
+        path: "output/a.csv".into(),
+        vote: VoteStatus::ChangesRequested,
     })
     .expect("vote");
     comment(&mut w, &c1, "why", None);
-    w.act(&c1, ops::submit_review).expect("review");
-    w.act(&checker("c2"), ops::return_request)
+    w.act(&c1, Action::SubmitReview).expect("review");
+    w.act(&checker("c2"), Action::Return)
         .expect("early return");
     for user in [
         author(),

@@ -9,7 +9,7 @@ use crate::RequestState;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::manifest::{NodeKind, WorkspaceFileStatus, WorkspaceTree, validate_relpath};
 use crate::model::FileType;
-use crate::ops::normalise_group_name;
+use super::files::normalise_group_name;
 use std::collections::BTreeSet;
 
 /// What to do with one file of a directory.

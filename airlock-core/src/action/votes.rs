@@ -1,6 +1,7 @@
 //! Votes and group vote actions (`behaviour.md` REV-2, REV-3, REV-5).
 
-use super::{Outcome, file_audit};
+use super::Outcome;
+use super::common::{file_audit};
 use crate::access::require_review_now;
 use crate::audit::AuditType;
 use crate::effect::Effect;
@@ -52,12 +53,12 @@ fn put_vote(
 
 /// REV-2: approve or request changes on an OUTPUT file. UNDECIDED is never chosen by a user
 /// (REV-4) and is refused as `bad_request`.
-pub fn vote(
+pub(super) fn vote(
     ctx: &Ctx<'_>,
     state: &RequestState,
     relpath: &str,
     status: VoteStatus,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     require_review_now(ctx.actor, &state.request)?;
     let file = output_file(state, relpath)?;
     if status == VoteStatus::Undecided {
@@ -87,7 +88,7 @@ fn require_not_submitted(ctx: &Ctx<'_>, state: &RequestState) -> Result<()> {
 }
 
 /// REV-3: reset (delete) the user's vote on a file, before they submit their review.
-pub fn reset_vote(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<Outcome> {
+pub(super) fn reset_vote(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<Outcome<()>> {
     require_review_now(ctx.actor, &state.request)?;
     let file = output_file(state, relpath)?;
     require_not_submitted(ctx, state)?;
@@ -130,7 +131,7 @@ fn require_group<'a>(state: &'a RequestState, group: &str) -> Result<&'a str> {
 
 /// REV-5.1: request changes on every OUTPUT file of the group that the user has not voted on
 /// or has an UNDECIDED vote on.
-pub fn group_request_changes(
+pub(super) fn group_request_changes(
     ctx: &Ctx<'_>,
     state: &RequestState,
     group: &str,
@@ -162,15 +163,12 @@ pub fn group_request_changes(
             }
         }
     }
-    Ok(Outcome {
-        effects,
-        value: counts,
-    })
+    Ok(Outcome::new(effects, counts))
 }
 
 /// REV-5.2: delete the user's votes on the group's OUTPUT files, before they submit their
 /// review. `changed` is the number reset (zero means "No votes to reset").
-pub fn group_reset_votes(
+pub(super) fn group_reset_votes(
     ctx: &Ctx<'_>,
     state: &RequestState,
     group: &str,
@@ -201,8 +199,5 @@ pub fn group_reset_votes(
             )));
         }
     }
-    Ok(Outcome {
-        effects,
-        value: counts,
-    })
+    Ok(Outcome::new(effects, counts))
 }

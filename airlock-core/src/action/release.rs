@@ -1,6 +1,7 @@
 //! Release and upload bookkeeping (`behaviour.md` REL-1 to REL-5, UPL-2 to UPL-5).
 
-use super::{Outcome, audit_by, file_audit, notify, notify_as, touched};
+use super::Outcome;
+use super::common::{audit_by, file_audit, notify, notify_as, touched};
 use crate::access::require_release;
 use crate::audit::AuditType;
 use crate::backoff::retry_delay;
@@ -32,7 +33,7 @@ pub fn check_release<'a>(ctx: &Ctx<'_>, state: &'a RequestState) -> Result<Vec<&
 
 /// REL-4 and REL-5: after the Jobs site accepted the release, mark the OUTPUT files released
 /// and, from REVIEWED, move to APPROVED. Re-checks REL-1 inside the transaction.
-pub fn commit_release(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usize>> {
+pub(super) fn commit_release(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usize>> {
     let files = check_release(ctx, state)?;
     let request = &state.request;
     let mut next = touched(ctx, state);
@@ -75,10 +76,7 @@ pub fn commit_release(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usi
         ));
     }
     effects.insert(0, Effect::UpdateRequest(next));
-    Ok(Outcome {
-        effects,
-        value: files.len(),
-    })
+    Ok(Outcome::new(effects, files.len()))
 }
 
 fn released_output<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestFile> {
@@ -115,12 +113,12 @@ pub fn due_uploads(state: &RequestState, now: Timestamp) -> Vec<&RequestFile> {
 /// (or this one after a crash) from sending the same file at the same time; the attempt's
 /// outcome replaces it with the UPL-3 or UPL-4 values. `Ok(None)`: not due (uploaded, claimed by
 /// another worker, or the request is no longer APPROVED).
-pub fn claim_upload(
+pub(super) fn claim_upload(
     state: &RequestState,
     relpath: &str,
     now: Timestamp,
     claim_until: Timestamp,
-) -> Result<Option<Outcome>> {
+) -> Result<Option<Outcome<()>>> {
     let file = released_output(state, relpath)?;
     if !upload_due(&state.request, file, now) {
         return Ok(None);
@@ -133,7 +131,7 @@ pub fn claim_upload(
 }
 
 /// UPL-3: the upload succeeded (201 or "already uploaded").
-pub fn upload_succeeded(state: &RequestState, relpath: &str, now: Timestamp) -> Result<Outcome> {
+pub(super) fn upload_succeeded(state: &RequestState, relpath: &str, now: Timestamp) -> Result<Outcome<()>> {
     let mut file = released_output(state, relpath)?.clone();
     file.upload.uploaded = true;
     file.upload.uploaded_at = Some(now);
@@ -157,14 +155,14 @@ pub fn upload_succeeded(state: &RequestState, relpath: &str, now: Timestamp) -> 
 
 /// UPL-4: the upload failed; the next attempt is due after the capped, jittered backoff.
 /// `unit_random` is a uniform random number in [0, 1) supplied by the caller.
-pub fn upload_failed(
+pub(super) fn upload_failed(
     state: &RequestState,
     relpath: &str,
     now: Timestamp,
     error: &str,
     rules: &Rules,
     unit_random: f64,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     let mut file = released_output(state, relpath)?.clone();
     let retry = retry_after_failure(file.upload.upload_attempts, now, error, rules, unit_random);
     file.upload.upload_last_error = Some(retry.error);
@@ -215,13 +213,13 @@ pub fn stuck_after(attempts: i64, rules: &Rules) -> bool {
 /// UPL-7 for a file that cannot be sent as it is (its stored blob no longer matches its
 /// sha256): it is stuck at once (`upload_attempts` raised to `upload_stuck_after`) with `error`,
 /// and attempts go on at the capped interval, so that it recovers if the blob is restored.
-pub fn upload_blocked(
+pub(super) fn upload_blocked(
     state: &RequestState,
     relpath: &str,
     now: Timestamp,
     error: &str,
     rules: &Rules,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     let mut file = released_output(state, relpath)?.clone();
     file.upload.upload_attempts = file.upload.upload_attempts.max(rules.upload_stuck_after);
     file.upload.upload_last_error = Some(error.chars().take(ERROR_CHARS).collect());
@@ -232,7 +230,7 @@ pub fn upload_blocked(
 
 /// OPS-5 `uploads retry`: every released, not-uploaded OUTPUT file of the request is due at
 /// `now`. The value is how many.
-pub fn retry_uploads(state: &RequestState, now: Timestamp) -> Outcome<usize> {
+pub(super) fn retry_uploads(state: &RequestState, now: Timestamp) -> Outcome<usize> {
     let effects: Vec<Effect> = state
         .output_files()
         .filter(|f| f.upload.released_at.is_some() && !f.upload.uploaded)
@@ -242,10 +240,8 @@ pub fn retry_uploads(state: &RequestState, now: Timestamp) -> Outcome<usize> {
             Effect::UpdateFile(file)
         })
         .collect();
-    Outcome {
-        value: effects.len(),
-        effects,
-    }
+    let count = effects.len();
+    Outcome::new(effects, count)
 }
 
 /// UPL-7: a released file that is not uploaded after `upload_stuck_after` attempts.
@@ -326,7 +322,7 @@ pub fn release_body(request_id: &str, files: &[ReleaseFile<'_>]) -> serde_json::
 /// UPL-5: an APPROVED request whose released OUTPUT files are all uploaded becomes RELEASED,
 /// attributed to the `released_by` of the most recently uploaded file. `None` when it is not
 /// complete (or has no released file, which UPL-7 reports as stuck).
-pub fn complete_if_uploaded(state: &RequestState, now: Timestamp) -> Option<Outcome> {
+pub(super) fn complete_if_uploaded(state: &RequestState, now: Timestamp) -> Option<Outcome<()>> {
     let request = &state.request;
     if request.status != Status::Approved {
         return None;

@@ -1,6 +1,7 @@
 //! Scenario tests of the actions, named by the rules they check.
 
 use super::*;
+use super::{comments::*, files::*, lifecycle::*, release::*, votes::*};
 use crate::audit::AuditType;
 use crate::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
 use crate::notification::EventType;
@@ -56,7 +57,7 @@ fn pending_world(paths: &[&str], n: usize) -> World {
         .expect("add");
         w.apply(&out.effects);
     }
-    w.act(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))
+    w.act_rule(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))
         .expect("edit");
     w
 }
@@ -64,12 +65,12 @@ fn pending_world(paths: &[&str], n: usize) -> World {
 fn review_all(w: &mut World, reviewer: &User, status: VoteStatus) {
     let paths: Vec<String> = w.state.output_files().map(|f| f.relpath.clone()).collect();
     for p in paths {
-        w.act(reviewer, |ctx, s| vote(ctx, s, &p, status))
+        w.act_rule(reviewer, |ctx, s| vote(ctx, s, &p, status))
             .expect("vote");
     }
     if status == VoteStatus::ChangesRequested {
         let id = format!("c-{}-{}", reviewer.id(), w.clock);
-        w.act(reviewer, |ctx, s| {
+        w.act_rule(reviewer, |ctx, s| {
             create_comment(
                 ctx,
                 s,
@@ -84,7 +85,7 @@ fn review_all(w: &mut World, reviewer: &User, status: VoteStatus) {
         })
         .expect("comment");
     }
-    w.act(reviewer, submit_review).expect("submit review");
+    w.act_rule(reviewer, submit_review).expect("submit review");
 }
 
 #[test]
@@ -258,7 +259,7 @@ fn grp_2_group_names() {
 fn sub_1_submission_checks_in_order() {
     let a = author();
     let mut w = pending_world(&["output/a.csv"], 2);
-    w.act(&a, |ctx, s| {
+    w.act_rule(&a, |ctx, s| {
         change_properties(
             ctx,
             s,
@@ -269,8 +270,8 @@ fn sub_1_submission_checks_in_order() {
         )
     })
     .expect("retype");
-    assert_eq!(code(w.act(&a, submit)), "no_output_files");
-    w.act(&a, |ctx, s| {
+    assert_eq!(code(w.act_rule(&a, submit)), "no_output_files");
+    w.act_rule(&a, |ctx, s| {
         change_properties(ctx, s, "output/a.csv", None, Some(FileType::Output), false)
     })
     .expect("retype");
@@ -298,11 +299,11 @@ fn sub_1_submission_checks_in_order() {
     )
     .expect("add");
     w.apply(&out.effects);
-    let err = w.act(&a, submit).expect_err("incomplete");
+    let err = w.act_rule(&a, submit).expect_err("incomplete");
     assert_eq!(err.code(), "incomplete_groups");
     assert!(err.message().contains("alpha, zeta"), "{}", err.message());
     assert_eq!(
-        code(w.act(&researcher("other"), submit)),
+        code(w.act_rule(&researcher("other"), submit)),
         "permission_denied"
     );
 }
@@ -310,7 +311,7 @@ fn sub_1_submission_checks_in_order() {
 #[test]
 fn sub_2_submit_starts_turn_1_and_notifies() {
     let mut w = pending_world(&["output/a.csv"], 2);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     assert_eq!(w.status(), Status::Submitted);
     assert_eq!(w.state.request.review_turn, 1);
     assert!(w.state.request.last_submitted_at.is_some());
@@ -334,10 +335,10 @@ fn d_d_submit_refused_for_archived_workspace_but_withdraw_allowed() {
     if let Some(g) = a.workspaces.get_mut(WS) {
         g.archived = true;
     }
-    assert_eq!(code(w.act(&a, submit)), "workspace_archived");
+    assert_eq!(code(w.act_rule(&a, submit)), "workspace_archived");
     let mut lost_role = User::new(AUTHOR).readonly();
     lost_role.fullname = None;
-    w.act(&lost_role, withdraw_request)
+    w.act_rule(&lost_role, withdraw_request)
         .expect("SUB-4: withdraw without role");
     assert_eq!(w.status(), Status::Withdrawn);
 }
@@ -345,26 +346,26 @@ fn d_d_submit_refused_for_archived_workspace_but_withdraw_allowed() {
 #[test]
 fn rev_10_11_reviews_move_the_status_with_n_3() {
     let mut w = pending_world(&["output/a.csv", "output/b.csv"], 3);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     let (c1, c2, c3, c4) = (checker("c1"), checker("c2"), checker("c3"), checker("c4"));
-    assert_eq!(code(w.act(&c1, submit_review)), "not_all_files_reviewed");
-    w.act(&c1, |ctx, s| {
+    assert_eq!(code(w.act_rule(&c1, submit_review)), "not_all_files_reviewed");
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
     })
     .expect("vote");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/b.csv", VoteStatus::Approved)
     })
     .expect("vote");
-    let err = w.act(&c1, submit_review).expect_err("needs comment");
+    let err = w.act_rule(&c1, submit_review).expect_err("needs comment");
     assert_eq!(err.code(), "missing_review_comments");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::Approved)
     })
     .expect("vote");
-    assert_eq!(w.act(&c1, submit_review).ok(), Some(1));
+    assert_eq!(w.act_rule(&c1, submit_review).ok(), Some(1));
     assert_eq!(w.status(), Status::PartiallyReviewed);
-    assert_eq!(code(w.act(&c1, submit_review)), "review_already_submitted");
+    assert_eq!(code(w.act_rule(&c1, submit_review)), "review_already_submitted");
     review_all(&mut w, &c2, VoteStatus::Approved);
     assert_eq!(
         w.status(),
@@ -402,7 +403,7 @@ fn rev_2_3_vote_checks() {
     let mut w = pending_world(&["output/a.csv"], 2);
     let c1 = checker("c1");
     assert_eq!(
-        code(w.act(&c1, |ctx, s| vote(
+        code(w.act_rule(&c1, |ctx, s| vote(
             ctx,
             s,
             "output/a.csv",
@@ -411,7 +412,7 @@ fn rev_2_3_vote_checks() {
         "not_under_review"
     );
     assert_eq!(
-        code(w.act(&author(), |ctx, s| vote(
+        code(w.act_rule(&author(), |ctx, s| vote(
             ctx,
             s,
             "output/a.csv",
@@ -419,9 +420,9 @@ fn rev_2_3_vote_checks() {
         ))),
         "permission_denied"
     );
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     assert_eq!(
-        code(w.act(&c1, |ctx, s| vote(
+        code(w.act_rule(&c1, |ctx, s| vote(
             ctx,
             s,
             "output/nope.csv",
@@ -430,30 +431,30 @@ fn rev_2_3_vote_checks() {
         "not_output_file"
     );
     assert_eq!(
-        code(w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))),
+        code(w.act_rule(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))),
         "vote_not_found"
     );
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::Approved)
     })
     .expect("vote");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::Approved)
     })
     .expect("repeat allowed");
-    w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))
+    w.act_rule(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))
         .expect("reset");
     assert!(w.state.votes.is_empty());
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::Approved)
     })
     .expect("vote");
-    w.act(&c1, submit_review).expect("review");
+    w.act_rule(&c1, submit_review).expect("review");
     assert_eq!(
-        code(w.act(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))),
+        code(w.act_rule(&c1, |ctx, s| reset_vote(ctx, s, "output/a.csv"))),
         "review_already_submitted"
     );
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
     })
     .expect("REV-2: change after submit");
@@ -462,14 +463,14 @@ fn rev_2_3_vote_checks() {
 #[test]
 fn rev_5_group_actions_report_counts() {
     let mut w = pending_world(&["output/a.csv", "output/b.csv", "output/c.csv"], 2);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::Approved)
     })
     .expect("vote");
     let counts = w
-        .act(&c1, |ctx, s| group_request_changes(ctx, s, "default"))
+        .act_rule(&c1, |ctx, s| group_request_changes(ctx, s, "default"))
         .expect("group");
     assert_eq!(
         (
@@ -480,22 +481,22 @@ fn rev_5_group_actions_report_counts() {
         (2, 1, 0)
     );
     let counts = w
-        .act(&c1, |ctx, s| group_reset_votes(ctx, s, "default"))
+        .act_rule(&c1, |ctx, s| group_reset_votes(ctx, s, "default"))
         .expect("reset");
     assert_eq!(counts.changed, 3);
     let counts = w
-        .act(&c1, |ctx, s| group_reset_votes(ctx, s, "default"))
+        .act_rule(&c1, |ctx, s| group_reset_votes(ctx, s, "default"))
         .expect("reset");
     assert_eq!(counts.changed, 0, "No votes to reset");
     assert_eq!(
-        code(w.act(&c1, |ctx, s| group_reset_votes(ctx, s, "nope"))),
+        code(w.act_rule(&c1, |ctx, s| group_reset_votes(ctx, s, "nope"))),
         "not_found"
     );
 }
 
 fn submitted_and_reviewed(n: usize, votes: [VoteStatus; 2]) -> World {
     let mut w = pending_world(&["output/a.csv"], n);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     review_all(&mut w, &checker("c1"), votes[0]);
     review_all(&mut w, &checker("c2"), votes[1]);
     w
@@ -505,7 +506,7 @@ fn submitted_and_reviewed(n: usize, votes: [VoteStatus; 2]) -> World {
 fn rel_1_4_release_then_uploads_complete() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::Approved]);
     assert_eq!(w.status(), Status::Reviewed);
-    assert_eq!(code(w.act(&author(), commit_release)), "permission_denied");
+    assert_eq!(code(w.act_rule(&author(), commit_release)), "permission_denied");
     let c1 = checker("c1");
     let files: Vec<String> = {
         let rules = Rules::default();
@@ -517,7 +518,7 @@ fn rel_1_4_release_then_uploads_complete() {
             .collect()
     };
     assert_eq!(files, ["output/a.csv"]);
-    assert_eq!(w.act(&c1, commit_release).ok(), Some(1));
+    assert_eq!(w.act_rule(&c1, commit_release).ok(), Some(1));
     assert_eq!(w.status(), Status::Approved);
     let approved = w.notifications.last().expect("notification");
     assert_eq!(approved.event_type, EventType::RequestApproved);
@@ -533,7 +534,7 @@ fn rel_1_4_release_then_uploads_complete() {
     assert_eq!(released_by.as_deref(), Some("c1"));
     // REL-5: a re-trigger needs a reviewer and changes no status, keeps released_by.
     let before = w.notifications.len();
-    w.act(&checker("c2"), commit_release).expect("re-trigger");
+    w.act_rule(&checker("c2"), commit_release).expect("re-trigger");
     assert_eq!(w.status(), Status::Approved);
     assert_eq!(w.notifications.len(), before);
     assert_eq!(w.state.files[0].upload.released_by, released_by);
@@ -574,11 +575,11 @@ fn rel_1_4_release_then_uploads_complete() {
 fn rel_1_not_all_files_approved() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::ChangesRequested]);
     assert_eq!(
-        code(w.act(&checker("c1"), commit_release)),
+        code(w.act_rule(&checker("c1"), commit_release)),
         "not_all_files_approved"
     );
     assert_eq!(
-        code(w.act(&checker("c3"), |ctx, s| vote(
+        code(w.act_rule(&checker("c3"), |ctx, s| vote(
             ctx,
             s,
             "output/nope",
@@ -588,7 +589,7 @@ fn rel_1_not_all_files_approved() {
     );
     // A third checker settles the conflict (REV-6 rule 2).
     review_all(&mut w, &checker("c3"), VoteStatus::Approved);
-    assert_eq!(w.act(&checker("c1"), commit_release).ok(), Some(1));
+    assert_eq!(w.act_rule(&checker("c1"), commit_release).ok(), Some(1));
 }
 
 #[test]
@@ -599,11 +600,11 @@ fn ret_2_return_from_reviewed_needs_public_comments() {
     );
     let c1 = checker("c1");
     let err = w
-        .act(&c1, return_request)
+        .act_rule(&c1, return_request)
         .expect_err("needs public comment");
     assert_eq!(err.code(), "missing_public_comments");
     assert!(err.message().contains("default"));
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -617,15 +618,15 @@ fn ret_2_return_from_reviewed_needs_public_comments() {
         )
     })
     .expect("comment");
-    assert_eq!(w.act(&c1, return_request).ok(), Some(false));
+    assert_eq!(w.act_rule(&c1, return_request).ok(), Some(false));
     assert_eq!(w.status(), Status::Returned);
     assert_eq!(w.state.request.review_turn, 2);
     assert_eq!(w.state.request.turn_reviewers.len(), 2, "RET-4 / TRN-3");
     assert_eq!(w.state.votes.len(), 2, "RET-4 leaves votes");
     // PCR-1 in RETURNED: the author must comment publicly before resubmitting.
     let a = author();
-    assert_eq!(code(w.act(&a, submit)), "missing_public_comments");
-    w.act(&a, |ctx, s| {
+    assert_eq!(code(w.act_rule(&a, submit)), "missing_public_comments");
+    w.act_rule(&a, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -639,7 +640,7 @@ fn ret_2_return_from_reviewed_needs_public_comments() {
         )
     })
     .expect("author comment");
-    w.act(&a, submit).expect("resubmit");
+    w.act_rule(&a, submit).expect("resubmit");
     assert!(
         w.state
             .votes
@@ -659,7 +660,7 @@ fn ret_2_return_from_reviewed_needs_public_comments() {
 fn sub_3_resubmission_keeps_approvals() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::ChangesRequested]);
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -673,9 +674,9 @@ fn sub_3_resubmission_keeps_approvals() {
         )
     })
     .expect("comment");
-    w.act(&c1, return_request).expect("return");
+    w.act_rule(&c1, return_request).expect("return");
     let a = author();
-    w.act(&a, |ctx, s| {
+    w.act_rule(&a, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -689,7 +690,7 @@ fn sub_3_resubmission_keeps_approvals() {
         )
     })
     .expect("reply");
-    w.act(&a, submit).expect("resubmit");
+    w.act_rule(&a, submit).expect("resubmit");
     let approved = w.state.vote_of("output/a.csv", "c1").expect("kept");
     assert_eq!(
         (approved.status, approved.review_turn),
@@ -717,14 +718,14 @@ fn sub_3_resubmission_keeps_approvals() {
 #[test]
 fn ret_3_early_return_resets_the_turn() {
     let mut w = pending_world(&["output/a.csv", "output/b.csv"], 2);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     let (c1, c2) = (checker("c1"), checker("c2"));
     review_all(&mut w, &c1, VoteStatus::ChangesRequested);
-    w.act(&c2, |ctx, s| {
+    w.act_rule(&c2, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::Approved)
     })
     .expect("vote");
-    w.act(&c2, |ctx, s| {
+    w.act_rule(&c2, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -738,7 +739,7 @@ fn ret_3_early_return_resets_the_turn() {
         )
     })
     .expect("comment");
-    assert_eq!(w.act(&c2, return_request).ok(), Some(true));
+    assert_eq!(w.act_rule(&c2, return_request).ok(), Some(true));
     assert_eq!(w.status(), Status::Returned);
     assert!(
         w.state
@@ -770,26 +771,26 @@ fn ret_3_early_return_resets_the_turn() {
         crate::decision::groups_missing_public_comment(&w.state, 2).is_empty(),
         "PCR-1.3"
     );
-    w.act(&author(), submit)
+    w.act_rule(&author(), submit)
         .expect("resubmit needs no comment after an early return");
 }
 
 #[test]
 fn rej_1_and_final_statuses_refuse_everything() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::ChangesRequested, VoteStatus::Approved]);
-    w.act(&checker("c1"), reject).expect("reject");
+    w.act_rule(&checker("c1"), reject).expect("reject");
     assert_eq!(w.status(), Status::Rejected);
-    assert_eq!(code(w.act(&author(), submit)), "invalid_transition");
+    assert_eq!(code(w.act_rule(&author(), submit)), "invalid_transition");
     assert_eq!(
-        code(w.act(&author(), withdraw_request)),
+        code(w.act_rule(&author(), withdraw_request)),
         "invalid_transition"
     );
     assert_eq!(
-        code(w.act(&checker("c1"), return_request)),
+        code(w.act_rule(&checker("c1"), return_request)),
         "invalid_transition"
     );
     assert_eq!(
-        code(w.act(&checker("c1"), |ctx, s| create_comment(
+        code(w.act_rule(&checker("c1"), |ctx, s| create_comment(
             ctx,
             s,
             &NewComment {
@@ -816,18 +817,18 @@ fn com_2_to_5_comments() {
     };
     for user in [copilot("p"), tech_support("t"), checker("c")] {
         assert_eq!(
-            code(w.act(&user, |ctx, s| create_comment(ctx, s, &new("x", None)))),
+            code(w.act_rule(&user, |ctx, s| create_comment(ctx, s, &new("x", None)))),
             "permission_denied",
             "D-a"
         );
     }
     let collaborator = collaborating_checker("cc");
-    w.act(&collaborator, |ctx, s| {
+    w.act_rule(&collaborator, |ctx, s| {
         create_comment(ctx, s, &new("cc1", None))
     })
     .expect("collaborator in editable status");
     assert_eq!(
-        code(w.act(&author(), |ctx, s| create_comment(
+        code(w.act_rule(&author(), |ctx, s| create_comment(
             ctx,
             s,
             &new("x", Some(Visibility::Private))
@@ -835,7 +836,7 @@ fn com_2_to_5_comments() {
         "visibility_not_allowed"
     );
     assert_eq!(
-        code(w.act(&author(), |ctx, s| create_comment(
+        code(w.act_rule(&author(), |ctx, s| create_comment(
             ctx,
             s,
             &NewComment {
@@ -846,7 +847,7 @@ fn com_2_to_5_comments() {
         "comment_empty"
     );
     assert_eq!(
-        code(w.act(&author(), |ctx, s| create_comment(
+        code(w.act_rule(&author(), |ctx, s| create_comment(
             ctx,
             s,
             &NewComment {
@@ -857,7 +858,7 @@ fn com_2_to_5_comments() {
         "not_found"
     );
     let c = w
-        .act(&author(), |ctx, s| {
+        .act_rule(&author(), |ctx, s| {
             create_comment(
                 ctx,
                 s,
@@ -869,10 +870,10 @@ fn com_2_to_5_comments() {
         })
         .expect("file comment");
     assert!(c.text.starts_with("File: [default/output/a.csv](/requests/view/01REQUEST00000000000000000/default/output/a.csv)\n"));
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     let c1 = checker("c1");
     let private = w
-        .act(&c1, |ctx, s| create_comment(ctx, s, &new("p1", None)))
+        .act_rule(&c1, |ctx, s| create_comment(ctx, s, &new("p1", None)))
         .expect("reviewer");
     assert_eq!(
         private.visibility,
@@ -880,29 +881,30 @@ fn com_2_to_5_comments() {
         "COM-2.2: PRIVATE is the default"
     );
     assert_eq!(
-        code(w.act(&checker("c2"), |ctx, s| delete_comment(
-            ctx, s, "default", "p1"
+        code(w.act_rule(&checker("c2"), |ctx, s| delete_comment(
+            ctx, s, Some("default"), "p1"
         ))),
-        "permission_denied"
+        "not_found",
+        "VIS-1: a blinded comment does not exist for another reviewer"
     );
     assert_eq!(
-        code(w.act(&c1, |ctx, s| delete_comment(ctx, s, "other", "p1"))),
+        code(w.act_rule(&c1, |ctx, s| delete_comment(ctx, s, Some("other"), "p1"))),
         "not_found"
     );
-    w.act(&c1, |ctx, s| make_comment_public(ctx, s, "default", "p1"))
+    w.act_rule(&c1, |ctx, s| make_comment_public(ctx, s, Some("default"), "p1"))
         .expect("public");
     assert_eq!(
-        code(w.act(&c1, |ctx, s| make_comment_public(ctx, s, "default", "p1"))),
+        code(w.act_rule(&c1, |ctx, s| make_comment_public(ctx, s, Some("default"), "p1"))),
         "comment_already_public"
     );
     assert_eq!(
-        code(w.act(&author(), |ctx, s| delete_comment(ctx, s, "default", "f"))),
+        code(w.act_rule(&author(), |ctx, s| delete_comment(ctx, s, Some("default"), "f"))),
         "permission_denied",
         "COM-4: may no longer write"
     );
-    w.act(&c1, |ctx, s| create_comment(ctx, s, &new("p2", None)))
+    w.act_rule(&c1, |ctx, s| create_comment(ctx, s, &new("p2", None)))
         .expect("reviewer");
-    w.act(&c1, |ctx, s| delete_comment(ctx, s, "default", "p2"))
+    w.act_rule(&c1, |ctx, s| delete_comment(ctx, s, Some("default"), "p2"))
         .expect("delete");
     let deletion = w.audit.last().expect("audit");
     assert_eq!(
@@ -919,7 +921,7 @@ fn d_c_comments_close_with_their_turn() {
         [VoteStatus::ChangesRequested, VoteStatus::ChangesRequested],
     );
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -933,9 +935,9 @@ fn d_c_comments_close_with_their_turn() {
         )
     })
     .expect("comment");
-    w.act(&c1, return_request).expect("return");
+    w.act_rule(&c1, return_request).expect("return");
     let a = author();
-    w.act(&a, |ctx, s| {
+    w.act_rule(&a, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -949,10 +951,15 @@ fn d_c_comments_close_with_their_turn() {
         )
     })
     .expect("reply");
-    w.act(&a, submit).expect("resubmit");
+    w.act_rule(&a, submit).expect("resubmit");
     assert_eq!(
-        code(w.act(&c1, |ctx, s| delete_comment(ctx, s, "default", "pub"))),
+        code(w.act_rule(&c1, |ctx, s| delete_comment(ctx, s, Some("default"), "pub"))),
         "comment_turn_closed"
+    );
+    assert_eq!(
+        code(w.act_rule(&checker("c2"), |ctx, s| delete_comment(ctx, s, None, "pub"))),
+        "permission_denied",
+        "COM-4: a comment the reviewer can see but did not write"
     );
 }
 
@@ -960,7 +967,7 @@ fn d_c_comments_close_with_their_turn() {
 fn fil_7_to_10_file_changes_reset_votes() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::ChangesRequested, VoteStatus::Approved]);
     let c1 = checker("c1");
-    w.act(&c1, |ctx, s| {
+    w.act_rule(&c1, |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -974,23 +981,23 @@ fn fil_7_to_10_file_changes_reset_votes() {
         )
     })
     .expect("comment");
-    w.act(&c1, return_request).expect("return");
+    w.act_rule(&c1, return_request).expect("return");
     let a = author();
     // FIL-7.
     let same = cand("output/a.csv");
     assert_eq!(
-        code(w.act(&a, |ctx, s| update_file(ctx, s, &same))),
+        code(w.act_rule(&a, |ctx, s| update_file(ctx, s, &same))),
         "file_unchanged"
     );
     let mut gone = cand("output/a.csv");
     gone.shown = false;
     assert_eq!(
-        code(w.act(&a, |ctx, s| update_file(ctx, s, &gone))),
+        code(w.act_rule(&a, |ctx, s| update_file(ctx, s, &gone))),
         "file_no_longer_valid"
     );
     let mut changed = cand("output/a.csv");
     changed.content_hash = Some(fake_hash("new content"));
-    w.act(&a, |ctx, s| update_file(ctx, s, &changed))
+    w.act_rule(&a, |ctx, s| update_file(ctx, s, &changed))
         .expect("update");
     assert!(w.state.votes.is_empty(), "FIL-11: update deletes votes");
     assert_eq!(w.state.files[0].file_id, fake_hash("new content"));
@@ -1005,15 +1012,15 @@ fn fil_7_to_10_file_changes_reset_votes() {
         ]
     );
     // FIL-8 in RETURNED retypes; FIL-10 refuses withdrawn files.
-    w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))
+    w.act_rule(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))
         .expect("withdraw");
     assert_eq!(w.state.files[0].filetype, FileType::Withdrawn);
     assert_eq!(
-        code(w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))),
+        code(w.act_rule(&a, |ctx, s| withdraw_file(ctx, s, "output/a.csv"))),
         "file_already_withdrawn"
     );
     assert_eq!(
-        code(w.act(&a, |ctx, s| change_properties(
+        code(w.act_rule(&a, |ctx, s| change_properties(
             ctx,
             s,
             "output/a.csv",
@@ -1042,7 +1049,7 @@ fn fil_7_to_10_file_changes_reset_votes() {
         (FileType::Output, "g2")
     );
     assert_eq!(
-        code(w.act(&a, |ctx, s| change_properties(
+        code(w.act_rule(&a, |ctx, s| change_properties(
             ctx,
             s,
             "output/a.csv",
@@ -1052,7 +1059,7 @@ fn fil_7_to_10_file_changes_reset_votes() {
         ))),
         "no_changes"
     );
-    w.act(&a, |ctx, s| {
+    w.act_rule(&a, |ctx, s| {
         change_properties(
             ctx,
             s,
@@ -1065,7 +1072,7 @@ fn fil_7_to_10_file_changes_reset_votes() {
     .expect("retype");
     assert_eq!(w.state.files[0].filetype, FileType::Supporting);
     assert_eq!(
-        code(w.act(&a, |ctx, s| change_properties(
+        code(w.act_rule(&a, |ctx, s| change_properties(
             ctx,
             s,
             "output/a.csv",
@@ -1077,7 +1084,7 @@ fn fil_7_to_10_file_changes_reset_votes() {
     );
     // FIL-0: others cannot change files.
     assert_eq!(
-        code(w.act(&researcher("r2"), |ctx, s| withdraw_file(
+        code(w.act_rule(&researcher("r2"), |ctx, s| withdraw_file(
             ctx,
             s,
             "output/a.csv"
@@ -1085,7 +1092,7 @@ fn fil_7_to_10_file_changes_reset_votes() {
         "permission_denied"
     );
     assert_eq!(
-        code(w.act(&a, |ctx, s| withdraw_file(ctx, s, "output/none.csv"))),
+        code(w.act_rule(&a, |ctx, s| withdraw_file(ctx, s, "output/none.csv"))),
         "not_found"
     );
 }
@@ -1095,14 +1102,14 @@ fn grp_3_edit_group() {
     let mut w = pending_world(&["output/a.csv"], 2);
     let a = author();
     assert_eq!(
-        code(w.act(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))),
+        code(w.act_rule(&a, |ctx, s| edit_group(ctx, s, "default", "ctx", "ctl"))),
         "no_changes"
     );
     assert_eq!(
-        code(w.act(&a, |ctx, s| edit_group(ctx, s, "nope", "a", "b"))),
+        code(w.act_rule(&a, |ctx, s| edit_group(ctx, s, "nope", "a", "b"))),
         "not_found"
     );
-    w.act(&a, |ctx, s| edit_group(ctx, s, "Default", "new", "ctl"))
+    w.act_rule(&a, |ctx, s| edit_group(ctx, s, "Default", "new", "ctl"))
         .expect("edit");
     assert_eq!(w.state.groups[0].context, "new");
 }
@@ -1112,10 +1119,10 @@ fn ops_1_force_status() {
     let mut w = pending_world(&["output/a.csv"], 2);
     let op = User::new("operator");
     assert_eq!(
-        code(w.act(&op, |ctx, s| force_status(ctx, s, Status::Approved))),
+        code(w.act_rule(&op, |ctx, s| force_status(ctx, s, Status::Approved))),
         "bad_request"
     );
-    w.act(&op, |ctx, s| force_status(ctx, s, Status::Rejected))
+    w.act_rule(&op, |ctx, s| force_status(ctx, s, Status::Rejected))
         .expect("force");
     assert_eq!(w.status(), Status::Rejected);
     let last = w.audit.last().expect("audit");
@@ -1124,7 +1131,7 @@ fn ops_1_force_status() {
         Some("true")
     );
     assert_eq!(
-        code(w.act(&op, |ctx, s| force_status(ctx, s, Status::Withdrawn))),
+        code(w.act_rule(&op, |ctx, s| force_status(ctx, s, Status::Withdrawn))),
         "invalid_transition",
         "D-n"
     );
@@ -1133,7 +1140,7 @@ fn ops_1_force_status() {
 #[test]
 fn rev_7_decisions_shown_per_phase() {
     let mut w = pending_world(&["output/a.csv"], 2);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     review_all(&mut w, &checker("c1"), VoteStatus::Approved);
     let shown =
         |w: &World, u: &User| crate::decision::shown_decisions(u, &w.state, 2)["output/a.csv"];
@@ -1153,7 +1160,7 @@ fn rev_7_decisions_shown_per_phase() {
         Decision::Incomplete,
         "CONSOLIDATING, author"
     );
-    w.act(&checker("c1"), |ctx, s| {
+    w.act_rule(&checker("c1"), |ctx, s| {
         create_comment(
             ctx,
             s,
@@ -1167,7 +1174,7 @@ fn rev_7_decisions_shown_per_phase() {
         )
     })
     .expect("comment");
-    w.act(&checker("c1"), return_request).expect("return");
+    w.act_rule(&checker("c1"), return_request).expect("return");
     assert_eq!(
         shown(&w, &author()),
         Decision::ChangesRequested,
@@ -1178,10 +1185,10 @@ fn rev_7_decisions_shown_per_phase() {
 
 fn approved_world(paths: &[&str]) -> World {
     let mut w = pending_world(paths, 2);
-    w.act(&author(), submit).expect("submit");
+    w.act_rule(&author(), submit).expect("submit");
     review_all(&mut w, &checker("c1"), VoteStatus::Approved);
     review_all(&mut w, &checker("c2"), VoteStatus::Approved);
-    w.act(&checker("c1"), commit_release).expect("release");
+    w.act_rule(&checker("c1"), commit_release).expect("release");
     w
 }
 

@@ -1,12 +1,14 @@
 //! Comments (`behaviour.md` COM-2 to COM-5).
 
-use super::{Outcome, audit};
+use super::Outcome;
+use super::common::{audit};
 use crate::access::comment_visibilities;
 use crate::audit::AuditType;
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::{Comment, RequestState, Visibility};
 use crate::rules::Ctx;
+use crate::visibility::{Item, can_see};
 
 /// A comment to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub struct NewComment<'a> {
 }
 
 /// COM-2 and COM-3: post a comment.
-pub fn create_comment(
+pub(super) fn create_comment(
     ctx: &Ctx<'_>,
     state: &RequestState,
     new: &NewComment<'_>,
@@ -75,10 +77,7 @@ pub fn create_comment(
             &comment,
         )),
     ];
-    Ok(Outcome {
-        effects,
-        value: comment,
-    })
+    Ok(Outcome::new(effects, comment))
 }
 
 fn comment_audit(
@@ -93,16 +92,19 @@ fn comment_audit(
         .extra("visibility", comment.visibility.as_str())
 }
 
-/// COM-4 checks, shared by delete and make public.
+/// COM-4 checks, shared by delete and make public. The comment is found by id, in `group` when
+/// one is named; a comment the actor may not see (VIS-1) does not exist for them, so a
+/// blinded comment's existence is never revealed.
 fn own_current_comment<'a>(
     ctx: &Ctx<'_>,
     state: &'a RequestState,
-    group: &str,
+    group: Option<&str>,
     id: &str,
 ) -> Result<&'a Comment> {
     let comment = state
         .comment(id)
-        .filter(|c| state.group(group).is_some_and(|g| g.name == c.group))
+        .filter(|c| group.is_none_or(|g| state.group(g).is_some_and(|g| g.name == c.group)))
+        .filter(|c| can_see(ctx.actor, &state.request, Item::comment(c)))
         .ok_or_else(AirlockError::not_found)?;
     if comment.author != ctx.actor.id() {
         return Err(AirlockError::permission_denied());
@@ -116,12 +118,12 @@ fn own_current_comment<'a>(
 
 /// COM-4: delete one's own comment of the current turn. The audit entry keeps the comment's
 /// visibility, so a private comment's text is never revealed (D-b).
-pub fn delete_comment(
+pub(super) fn delete_comment(
     ctx: &Ctx<'_>,
     state: &RequestState,
-    group: &str,
+    group: Option<&str>,
     id: &str,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     let comment = own_current_comment(ctx, state, group, id)?;
     Ok(Outcome::of(vec![
         Effect::DeleteComment {
@@ -137,12 +139,12 @@ pub fn delete_comment(
 }
 
 /// COM-5: make one's own PRIVATE comment of the current turn PUBLIC.
-pub fn make_comment_public(
+pub(super) fn make_comment_public(
     ctx: &Ctx<'_>,
     state: &RequestState,
-    group: &str,
+    group: Option<&str>,
     id: &str,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     let comment = own_current_comment(ctx, state, group, id)?;
     if comment.visibility == Visibility::Public {
         return Err(ErrorCode::CommentAlreadyPublic.into());

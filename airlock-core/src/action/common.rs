@@ -1,33 +1,5 @@
-//! Every action of `behaviour.md` as a pure function: it takes the acting user, the rules, the
-//! time and the request aggregate, checks the rules in the order the specification gives, and
-//! returns either the refusal or the list of [`Effect`]s the store writes in one transaction.
-//! A refused action returns no effect at all (§0.2).
-
-mod comments;
-mod directories;
-mod files;
-mod lifecycle;
-mod release;
-mod votes;
-
-pub use comments::{NewComment, create_comment, delete_comment, make_comment_public};
-pub use directories::{
-    DirFile, DirFileAction, DirGroup, DirPlan, DirPrecheck, check_directory_options,
-    plan_directories, precheck_directories,
-};
-pub use files::{
-    AddCandidate, GroupTarget, add_file, change_properties, check_add_batch, download_file,
-    edit_group, normalise_group_name, update_file, withdraw_file,
-};
-pub use lifecycle::{
-    force_status, reject, return_request, submit, submit_review, withdraw_request,
-};
-pub use release::{
-    ERROR_CHARS, ReleaseFile, Retry, UploadProgress, check_release, claim_upload, commit_release,
-    complete_if_uploaded, due_uploads, is_stuck, release_body, retry_after_failure, retry_uploads,
-    stuck_after, upload_blocked, upload_due, upload_failed, upload_progress, upload_succeeded,
-};
-pub use votes::{GroupVoteCounts, group_request_changes, group_reset_votes, reset_vote, vote};
+//! What every action shares: audit entries about the request (AUD-2, AUD-3), notifications
+//! (NOT-3), starting a turn (TRN-3), and the votes an author's change of a file resets.
 
 use crate::audit::{AuditType, NewAudit};
 use crate::effect::Effect;
@@ -35,29 +7,14 @@ use crate::model::{Request, RequestFile, RequestState};
 use crate::notification::{EventType, Notification, Update};
 use crate::rules::Ctx;
 
-/// The effects of an allowed action, plus a value for the caller.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome<T = ()> {
-    /// What to write, in order.
-    pub effects: Vec<Effect>,
-    /// A result for the caller (counts, the new request, ...).
-    pub value: T,
-}
-
-impl Outcome<()> {
-    fn of(effects: Vec<Effect>) -> Self {
-        Outcome { effects, value: () }
-    }
-}
-
 /// An audit entry by the actor about the request at its current turn (AUD-2).
-fn audit(ctx: &Ctx<'_>, request: &Request, kind: AuditType) -> NewAudit {
+pub(super) fn audit(ctx: &Ctx<'_>, request: &Request, kind: AuditType) -> NewAudit {
     audit_by(ctx, request, kind, ctx.actor.id())
 }
 
 /// An audit entry attributed to `user` about the request at its current turn (AUD-2).
 /// Marked `automated_action` when an operator command or scheduled job acts (AUD-2).
-fn audit_by(ctx: &Ctx<'_>, request: &Request, kind: AuditType, user: &str) -> NewAudit {
+pub(super) fn audit_by(ctx: &Ctx<'_>, request: &Request, kind: AuditType, user: &str) -> NewAudit {
     let entry = NewAudit::about_request(
         kind,
         user,
@@ -74,7 +31,7 @@ fn audit_by(ctx: &Ctx<'_>, request: &Request, kind: AuditType, user: &str) -> Ne
 }
 
 /// An audit entry about a file: path and extra `group` (AUD-3).
-fn file_audit(
+pub(super) fn file_audit(
     ctx: &Ctx<'_>,
     request: &Request,
     kind: AuditType,
@@ -87,7 +44,7 @@ fn file_audit(
 }
 
 /// A notification of `event` by the actor (NOT-3).
-fn notify(
+pub(super) fn notify(
     ctx: &Ctx<'_>,
     request: &Request,
     event: EventType,
@@ -96,7 +53,7 @@ fn notify(
     notify_as(request, event, ctx.actor.id(), updates)
 }
 
-fn notify_as(
+pub(super) fn notify_as(
     request: &Request,
     event: EventType,
     user: &str,
@@ -113,14 +70,14 @@ fn notify_as(
 }
 
 /// TRN-3: start a new turn.
-fn start_new_turn(request: &mut Request) {
+pub(super) fn start_new_turn(request: &mut Request) {
     request.turn_reviewers = request.submitted_reviews.keys().cloned().collect();
     request.submitted_reviews.clear();
     request.review_turn += 1;
 }
 
 /// A copy of the request touched at `now`.
-fn touched(ctx: &Ctx<'_>, state: &RequestState) -> Request {
+pub(super) fn touched(ctx: &Ctx<'_>, state: &RequestState) -> Request {
     let mut request = state.request.clone();
     request.updated_at = ctx.now;
     request
@@ -128,7 +85,7 @@ fn touched(ctx: &Ctx<'_>, state: &RequestState) -> Request {
 
 /// One REQUEST_FILE_RESET_REVIEW per vote on the file, with extra `reviewer`, attributed to
 /// the author, and the votes deleted (FIL-7, FIL-9, FIL-10).
-fn reset_votes_for_author_change(
+pub(super) fn reset_votes_for_author_change(
     ctx: &Ctx<'_>,
     state: &RequestState,
     file: &RequestFile,
@@ -152,5 +109,3 @@ fn reset_votes_for_author_change(
     }
 }
 
-#[cfg(test)]
-mod tests;

@@ -1,7 +1,8 @@
 //! Submission, withdrawal, review submission, return, rejection and forced status changes
 //! (`behaviour.md` §7, REV-10 to REV-12, OPS-1).
 
-use super::{Outcome, audit, audit_by, notify, start_new_turn, touched};
+use super::Outcome;
+use super::common::{audit, audit_by, notify, start_new_turn, touched};
 use crate::access::{can_action, require_review_now, require_view};
 use crate::audit::AuditType;
 use crate::decision::{
@@ -16,7 +17,7 @@ use crate::status::Status;
 use crate::transitions;
 
 /// SUB-1 to SUB-3: submit (PENDING) or resubmit (RETURNED).
-pub fn submit(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
+pub(super) fn submit(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
     transitions::check(ctx.actor, request, Status::Submitted)?;
@@ -89,7 +90,7 @@ fn missing_public_comments(state: &RequestState, n: usize) -> Result<()> {
 
 /// SUB-4: the author withdraws a PENDING or RETURNED request; allowed for archived
 /// workspaces, inactive projects and authors who lost their role but can still view.
-pub fn withdraw_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
+pub(super) fn withdraw_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
     transitions::check(ctx.actor, request, Status::Withdrawn)?;
@@ -103,7 +104,7 @@ pub fn withdraw_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> 
 }
 
 /// REJ-1: a reviewer rejects a REVIEWED request, whatever the votes.
-pub fn reject(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
+pub(super) fn reject(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
     transitions::check(ctx.actor, request, Status::Rejected)?;
@@ -118,7 +119,7 @@ pub fn reject(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome> {
 
 /// RET-1 to RET-4: a reviewer returns the request; an early return (fewer than N reviews)
 /// resets the turn. Returns whether the return was early.
-pub fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<bool>> {
+pub(super) fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<bool>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
     transitions::check(ctx.actor, request, Status::Returned)?;
@@ -186,14 +187,11 @@ pub fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<boo
     start_new_turn(&mut next);
     effects.insert(0, Effect::UpdateRequest(next));
     effects.push(notify(ctx, request, EventType::RequestReturned, None));
-    Ok(Outcome {
-        effects,
-        value: early,
-    })
+    Ok(Outcome::new(effects, early))
 }
 
 /// REV-10 and REV-11: a reviewer submits their review. Returns the new number of reviews.
-pub fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usize>> {
+pub(super) fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usize>> {
     let request = &state.request;
     let me = ctx.actor.id();
     require_review_now(ctx.actor, request)?;
@@ -238,12 +236,12 @@ pub fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<usiz
         effects.push(notify(ctx, request, event, None));
     }
     effects.insert(0, Effect::UpdateRequest(next));
-    Ok(Outcome { effects, value: k })
+    Ok(Outcome::new(effects, k))
 }
 
 /// OPS-1: an operator forces an active request to REJECTED or WITHDRAWN, audited as an
 /// automated action by `ctx.actor`; no new turn starts.
-pub fn force_status(ctx: &Ctx<'_>, state: &RequestState, to: Status) -> Result<Outcome> {
+pub(super) fn force_status(ctx: &Ctx<'_>, state: &RequestState, to: Status) -> Result<Outcome<()>> {
     let request = &state.request;
     let kind = match to {
         Status::Rejected => AuditType::RequestReject,

@@ -1,6 +1,7 @@
 //! Files and groups on a request (`behaviour.md` §8 FIL-0 to FIL-11, §9 GRP-1 to GRP-3).
 
-use super::{Outcome, audit, file_audit, reset_votes_for_author_change, touched};
+use super::Outcome;
+use super::common::{audit, file_audit, reset_votes_for_author_change, touched};
 use crate::access::{can_action, require_add, require_download, require_edit};
 use crate::audit::AuditType;
 use crate::effect::Effect;
@@ -81,7 +82,7 @@ fn new_group(ctx: &Ctx<'_>, name: &str) -> Group {
 
 /// FIL-4 steps 1 to 4, for the whole batch: view, `can_action`, an editable current request,
 /// a valid group.
-pub fn check_add_batch(
+pub(super) fn check_add_batch(
     ctx: &Ctx<'_>,
     workspace: &str,
     current: Option<&RequestState>,
@@ -111,7 +112,7 @@ fn new_file(
 /// FIL-4 to FIL-6 and FIL-9: add one path to the user's current request, creating the request
 /// (with id `new_request_id`) when there is none (FIL-5). The store copies the blob and checks
 /// the hash (step 11) in the same transaction. The value is the request the file went to.
-pub fn add_file(
+pub(super) fn add_file(
     ctx: &Ctx<'_>,
     workspace: &str,
     current: Option<&RequestState>,
@@ -119,7 +120,7 @@ pub fn add_file(
     group: GroupTarget<'_>,
     candidate: &AddCandidate,
     filetype: FileType,
-) -> Result<Outcome<Request>> {
+) -> Result<Outcome<(Request, Option<String>)>> {
     check_add_batch(ctx, workspace, current, group)?;
     let relpath = candidate.relpath.as_str();
     if !candidate.shown {
@@ -222,10 +223,8 @@ pub fn add_file(
             ));
         }
     }
-    Ok(Outcome {
-        effects,
-        value: request,
-    })
+    let group_created = create_group.then_some(group_name);
+    Ok(Outcome::new(effects, (request, group_created)))
 }
 
 fn on_request<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestFile> {
@@ -233,11 +232,11 @@ fn on_request<'a>(state: &'a RequestState, relpath: &str) -> Result<&'a RequestF
 }
 
 /// FIL-7: pull the workspace's changed content of a file into the request.
-pub fn update_file(
+pub(super) fn update_file(
     ctx: &Ctx<'_>,
     state: &RequestState,
     candidate: &AddCandidate,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     require_edit(ctx.actor, &state.request)?;
     let old = on_request(state, &candidate.relpath)?;
     let (true, Some(meta), Some(hash)) =
@@ -276,7 +275,7 @@ pub fn update_file(
 }
 
 /// FIL-8: withdraw a file: deleted in PENDING, retyped WITHDRAWN (votes kept) in RETURNED.
-pub fn withdraw_file(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<Outcome> {
+pub(super) fn withdraw_file(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<Outcome<()>> {
     require_edit(ctx.actor, &state.request)?;
     let file = on_request(state, relpath)?;
     if file.filetype == FileType::Withdrawn {
@@ -305,22 +304,20 @@ pub fn withdraw_file(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Resu
 
 /// REN-9: a download of a request file by a reviewer of a request submitted at least once,
 /// with its REQUEST_FILE_DOWNLOAD entry. Any type may be downloaded, withdrawn included.
-pub fn download_file(
+pub(super) fn download_file(
     ctx: &Ctx<'_>,
     state: &RequestState,
     relpath: &str,
 ) -> Result<Outcome<RequestFile>> {
     require_download(ctx.actor, &state.request)?;
     let file = on_request(state, relpath)?;
-    Ok(Outcome {
-        effects: vec![Effect::Audit(served_file_audit(
-            ctx,
-            &state.request,
-            AuditType::RequestFileDownload,
-            file,
-        ))],
-        value: file.clone(),
-    })
+    let effects = vec![Effect::Audit(served_file_audit(
+        ctx,
+        &state.request,
+        AuditType::RequestFileDownload,
+        file,
+    ))];
+    Ok(Outcome::new(effects, file.clone()))
 }
 
 /// The entry of serving a request file's content (REQUEST_FILE_VIEW, REQUEST_FILE_DOWNLOAD):
@@ -338,14 +335,14 @@ fn served_file_audit(
 
 /// FIL-10: move a file to another group and/or change its type. `released` says whether the
 /// workspace status of the path is RELEASED.
-pub fn change_properties(
+pub(super) fn change_properties(
     ctx: &Ctx<'_>,
     state: &RequestState,
     relpath: &str,
     group: Option<GroupTarget<'_>>,
     filetype: Option<FileType>,
     released: bool,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     require_edit(ctx.actor, &state.request)?;
     let file = on_request(state, relpath)?;
     if file.filetype == FileType::Withdrawn {
@@ -392,13 +389,13 @@ pub fn change_properties(
 }
 
 /// GRP-3: edit a group's context and controls.
-pub fn edit_group(
+pub(super) fn edit_group(
     ctx: &Ctx<'_>,
     state: &RequestState,
     group: &str,
     context: &str,
     controls: &str,
-) -> Result<Outcome> {
+) -> Result<Outcome<()>> {
     require_edit(ctx.actor, &state.request)?;
     let existing = state.group(group).ok_or_else(AirlockError::not_found)?;
     if existing.context == context && existing.controls == controls {
