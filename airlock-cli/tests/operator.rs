@@ -4,6 +4,8 @@
 
 mod support;
 
+use airlock_core::action::{Action, UploadStep};
+use airlock_store::ops::Target;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::{Run, Site, run_in};
@@ -641,12 +643,21 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
         store.save_user(checker).expect("user");
         for path in &outputs {
             store
-                .vote(checker, &id, path, VoteStatus::Approved)
+                .act(
+                    checker,
+                    Target::Request(&id),
+                    &Action::Vote {
+                        path: path.to_string(),
+                        vote: VoteStatus::Approved,
+                    },
+                )
                 .expect("vote");
         }
-        store.submit_review(checker, &id).expect("review");
+        store
+            .act(checker, Target::Request(&id), &Action::SubmitReview)
+            .expect("review");
     }
-    store.commit_release(&checkers[0], &id).expect("released");
+    airlock_store::testing::record_release(&store, &checkers[0], &id).expect("released");
     let pending = site.run(&["uploads", "--json"]);
     assert_eq!(pending.code, 0, "{pending:?}");
     let listed = json(&pending);
@@ -663,7 +674,16 @@ fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
                 .claim_upload(&id, path, std::time::Duration::from_secs(60))
                 .expect("claim")
                 .expect("due");
-            store.upload_failed(&id, path, error, 0.5).expect("failed");
+            store
+                .act_upload(
+                    &id,
+                    &UploadStep::Failed {
+                        path: path.to_string(),
+                        error: error.to_string(),
+                        unit_random: 0.5,
+                    },
+                )
+                .expect("failed");
         }
     };
     fail_all("HTTP 503: unavailable");

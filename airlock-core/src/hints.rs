@@ -11,6 +11,11 @@
 //!
 //! One pass over the CSV yields both the REN-3 statistics and the hints ([`analyse`]).
 
+/// HNT-1: whether a file has hints: every CSV file, by its suffix (the renderer of REN-1).
+pub fn applies_to(path: &str) -> bool {
+    path.ends_with(".csv")
+}
+
 use crate::csvstats::{ColumnType, CsvError, CsvSummary, Summariser, Value, records};
 use crate::rules::Rules;
 use serde::Serialize;

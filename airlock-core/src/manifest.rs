@@ -9,10 +9,10 @@
 //! index and the WS-2 order of the shown outputs), so that a cached manifest answers a tree with
 //! statuses in one linear pass that borrows every path instead of allocating it.
 
+use crate::action::AddCandidate;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::FastSet;
 use crate::model::{FileType, OutputMeta, RequestFile, RequestState};
-use crate::action::AddCandidate;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

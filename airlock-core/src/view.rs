@@ -240,6 +240,19 @@ pub fn shows_hints(viewer: &User, request: &Request) -> bool {
     }
 }
 
+/// WEB-7: whether a request appears on `checker`'s Reviews page: each list leaves out the
+/// checker's own requests, which they may not review (ACC-6).
+pub fn on_reviews_page(checker: &User, request: &Request) -> bool {
+    is_reviewer(checker, request)
+}
+
+/// HNT-1, HNT-4: the files of a request whose hints the request view lists: its CSV outputs.
+pub fn hinted_files(state: &RequestState) -> impl Iterator<Item = &crate::model::RequestFile> {
+    state
+        .output_files()
+        .filter(|f| crate::hints::applies_to(&f.relpath))
+}
+
 /// The request as `viewer` may see it; `n` is the number of reviews required (REV-7).
 pub fn request_view(viewer: &User, state: &RequestState, rules: &Rules) -> RequestView {
     let n = rules.required_reviews;
@@ -369,8 +382,38 @@ pub struct WorkspaceFileView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{author, checker, empty_request};
+    use crate::model::FileType;
+    use crate::testkit::{
+        AUTHOR, author, checker, collaborating_checker, empty_request, file, request_in,
+    };
     use crate::user::Grant;
+
+    #[test]
+    fn web_7_the_reviews_lists_leave_out_the_checkers_own_requests() {
+        let state = request_in(Status::Submitted);
+        assert!(on_reviews_page(&checker("c1"), &state.request));
+        // A collaborating checker who authored the request does not review it.
+        let own = collaborating_checker(AUTHOR);
+        assert!(!on_reviews_page(&own, &state.request));
+        assert!(!on_reviews_page(&author(), &state.request), "not a checker");
+    }
+
+    #[test]
+    fn hnt_1_hints_are_listed_for_csv_outputs_only() {
+        let mut state = empty_request("r");
+        for (path, filetype) in [
+            ("out/a.csv", FileType::Output),
+            ("out/b.CSV", FileType::Output),
+            ("out/c.csv", FileType::Supporting),
+            ("out/d.csv", FileType::Withdrawn),
+            ("out/e.txt", FileType::Output),
+            ("out/f.csv.txt", FileType::Output),
+        ] {
+            state.files.push(file(path, "g", filetype));
+        }
+        let hinted: Vec<&str> = hinted_files(&state).map(|f| f.relpath.as_str()).collect();
+        assert_eq!(hinted, ["out/a.csv"]);
+    }
 
     #[test]
     fn api_3_workspace_access_follows_acc_2_1_and_the_grant_wins() {

@@ -2,12 +2,12 @@
 //! of the rules checked after every step.
 
 use airlock_core::access::is_reviewer;
-use airlock_core::audit::AuditType;
-use airlock_core::decision::shown_decisions;
-use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
 use airlock_core::action::{
     self, Action, AddCandidate, Facts, GroupChoice, NewFile, Subject, UploadAnswer,
 };
+use airlock_core::audit::AuditType;
+use airlock_core::decision::shown_decisions;
+use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
 use airlock_core::testkit::*;
 use airlock_core::visibility::{activity, visible_comments};
 use airlock_core::{Phase, Rules, Status, User};

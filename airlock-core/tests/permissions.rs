@@ -54,7 +54,9 @@ fn expected(role: Role, action: Permission, status: Status) -> bool {
             Researcher | CollaboratingChecker => true,
             _ => false,
         },
-        Permission::EditFiles | Permission::Submit | Permission::WithdrawRequest => role == Author && ed,
+        Permission::EditFiles | Permission::Submit | Permission::WithdrawRequest => {
+            role == Author && ed
+        }
         Permission::Comment => (with_role && ed) || (reviewer && rev),
         Permission::Review => reviewer && rev,
         Permission::Reject => reviewer && status == Status::Reviewed,

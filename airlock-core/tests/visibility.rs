@@ -1,10 +1,10 @@
 //! §12 walk-through over three turns: who sees which vote, comment and audit entry in every
 //! phase (VIS-1 to VIS-5, REV-7, AUD-6).
 
+use airlock_core::action::{self, Action, AddCandidate, Facts, GroupChoice, NewFile, Subject};
 use airlock_core::audit::AuditType;
 use airlock_core::decision::shown_decisions;
 use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
-use airlock_core::action::{self, Action, AddCandidate, Facts, GroupChoice, NewFile, Subject};
 use airlock_core::testkit::*;
 use airlock_core::visibility::{activity, comment_badge, visible_comments};
 use airlock_core::{Rules, Status, User};
@@ -81,12 +81,15 @@ fn activity_seen(w: &World, user: &User, turn: i64) -> Vec<(AuditType, String)> 
 fn vis_3_three_turns() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), Action::EditGroup {
-        group: "g".into(),
-        context: "c".into(),
-        controls: "c".into(),
-    })
-        .expect("edit");
+    w.act(
+        &author(),
+        Action::EditGroup {
+            group: "g".into(),
+            context: "c".into(),
+            controls: "c".into(),
+        },
+    )
+    .expect("edit");
     comment(&mut w, &author(), "author-t0", None);
     w.act(&author(), Action::Submit).expect("submit");
 
@@ -94,18 +97,24 @@ fn vis_3_three_turns() {
     let support = tech_support("support");
 
     // Turn 1, INDEPENDENT (VIS-3.1).
-    w.act(&c1, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::ChangesRequested,
-    })
+    w.act(
+        &c1,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::ChangesRequested,
+        },
+    )
     .expect("vote");
     comment(&mut w, &c1, "c1-private", None);
     comment(&mut w, &c1, "c1-public", Some(Visibility::Public));
     w.act(&c1, Action::SubmitReview).expect("review");
-    w.act(&c2, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::Approved,
-    })
+    w.act(
+        &c2,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::Approved,
+        },
+    )
     .expect("vote");
     comment(&mut w, &c2, "c2-private", None);
     assert_eq!(w.status(), Status::PartiallyReviewed);
@@ -211,17 +220,23 @@ fn vis_3_three_turns() {
     w.act(&a, Action::Submit).expect("resubmit");
     assert_eq!(w.state.request.review_turn, 3);
     assert!(comments_seen(&w, &c1).contains(&"author-t2".to_string()));
-    w.act(&c1, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::Approved,
-    })
+    w.act(
+        &c1,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::Approved,
+        },
+    )
     .expect("vote");
     comment(&mut w, &c3, "c3-private", None);
     w.act(&c1, Action::SubmitReview).expect("review");
-    w.act(&c3, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::Approved,
-    })
+    w.act(
+        &c3,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::Approved,
+        },
+    )
     .expect("vote");
     assert!(
         !comments_seen(&w, &c1).contains(&"c3-private".to_string()),
@@ -258,24 +273,33 @@ fn vis_3_three_turns() {
 fn vis_3_5_deleted_private_comment_stays_private() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), Action::EditGroup {
-        group: "g".into(),
-        context: "c".into(),
-        controls: "c".into(),
-    })
-        .expect("edit");
+    w.act(
+        &author(),
+        Action::EditGroup {
+            group: "g".into(),
+            context: "c".into(),
+            controls: "c".into(),
+        },
+    )
+    .expect("edit");
     w.act(&author(), Action::Submit).expect("submit");
     let c1 = checker("c1");
     comment(&mut w, &c1, "secret", None);
-    w.act(&c1, Action::DeleteComment {
-        comment: "secret".into(),
-        group: Some("g".into()),
-    })
-        .expect("delete");
-    w.act(&c1, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::Approved,
-    })
+    w.act(
+        &c1,
+        Action::DeleteComment {
+            comment: "secret".into(),
+            group: Some("g".into()),
+        },
+    )
+    .expect("delete");
+    w.act(
+        &c1,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::Approved,
+        },
+    )
     .expect("vote");
     w.act(&c1, Action::SubmitReview).expect("review");
     review_and_reject(&mut w);
@@ -293,10 +317,13 @@ fn vis_3_5_deleted_private_comment_stays_private() {
 
 fn review_and_reject(w: &mut World) {
     let c2 = checker("c2");
-    w.act(&c2, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::Approved,
-    })
+    w.act(
+        &c2,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::Approved,
+        },
+    )
     .expect("vote");
     w.act(&c2, Action::SubmitReview).expect("review");
     w.act(&c2, Action::Reject).expect("reject");
@@ -308,23 +335,28 @@ fn review_and_reject(w: &mut World) {
 fn ret_3_everyone_sees_two_entries_for_a_reset_turn() {
     let mut w = World::new(empty_request("none"), Rules::default());
     add(&mut w, "output/a.csv");
-    w.act(&author(), Action::EditGroup {
-        group: "g".into(),
-        context: "c".into(),
-        controls: "c".into(),
-    })
-        .expect("edit");
+    w.act(
+        &author(),
+        Action::EditGroup {
+            group: "g".into(),
+            context: "c".into(),
+            controls: "c".into(),
+        },
+    )
+    .expect("edit");
     w.act(&author(), Action::Submit).expect("submit");
     let c1 = checker("c1");
-    w.act(&c1, Action::Vote {
-        path: "output/a.csv".into(),
-        vote: VoteStatus::ChangesRequested,
-    })
+    w.act(
+        &c1,
+        Action::Vote {
+            path: "output/a.csv".into(),
+            vote: VoteStatus::ChangesRequested,
+        },
+    )
     .expect("vote");
     comment(&mut w, &c1, "why", None);
     w.act(&c1, Action::SubmitReview).expect("review");
-    w.act(&checker("c2"), Action::Return)
-        .expect("early return");
+    w.act(&checker("c2"), Action::Return).expect("early return");
     for user in [
         author(),
         c1.clone(),

@@ -7,10 +7,11 @@
 //! sha256 on the way, fsync, atomic rename, database transaction); the median of three rounds
 //! is reported, with the process's peak resident memory.
 
-use airlock_core::ops::GroupTarget;
+use airlock_core::action::GroupChoice;
 use airlock_core::{FileType, Grant, Rules, User};
 use airlock_store::blobstore::BlobStore;
-use airlock_store::ops::{AddItem, Store};
+use airlock_store::ops::{Store, Target};
+use airlock_store::testing;
 use airlock_store::testing::TestDb;
 use airlock_store::workspace::WorkspaceReader;
 use sha2::{Digest, Sha256};
@@ -113,16 +114,18 @@ fn airlock_add(work: &Path, workspaces: &Path, round: usize) -> Result<Duration,
     let author = User::new("researcher").with_role(WS, Grant::active("Bench"));
     let start = Instant::now();
     let report = store
-        .add_files(
+        .act(
             &author,
-            WS,
-            GroupTarget::Named("default"),
-            &[AddItem::new(RELPATH, FileType::Output)],
+            Target::Current(WS),
+            &testing::add_files(
+                GroupChoice::Named("default".into()),
+                [(RELPATH, FileType::Output)],
+            ),
         )
         .map_err(|e| e.to_string())?;
     let took = start.elapsed();
-    if report.added() != 1 {
-        return Err(format!("add failed: {:?}", report.results));
+    if report.succeeded() != 1 {
+        return Err(format!("add failed: {:?}", report.parts));
     }
     let _ = fs::remove_dir_all(&requests);
     Ok(took)

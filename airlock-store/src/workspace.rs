@@ -8,12 +8,12 @@
 //! directory is refused with `not_found` (WS-1).
 
 use crate::blobstore::sha256_file;
+use airlock_core::action::AddCandidate;
 use airlock_core::manifest::{
     self, Digest, DiskFile, DiskFiles, Manifest, ReleasedHashes, TreeOptions, WorkspaceFileStatus,
     WorkspaceTree, add_candidate, is_metadata_path, parse_digest, parse_manifest, validate_relpath,
     validate_workspace_name,
 };
-use airlock_core::ops::AddCandidate;
 use airlock_core::{AirlockError, ErrorCode, RequestState};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;

@@ -4,10 +4,11 @@
 
 mod ops_support;
 
+use airlock_core::action::{Action, Answer, UploadAnswer, UploadStep};
 use airlock_core::audit::AuditType;
 use airlock_core::testkit::{self, AUTHOR};
 use airlock_core::{ErrorCode, Rules, Status, VoteStatus};
-use airlock_store::ops::actions::CommentInput;
+use airlock_store::ops::Target;
 use ops_support::{harnesses, pending_with_files};
 
 fn rules() -> Rules {
@@ -26,18 +27,34 @@ fn st_7_whole_life_of_a_request() {
             testkit::checker("checker1"),
             testkit::checker("checker2"),
         );
-        h.store.submit(&author, &id).expect("submit");
+        h.store
+            .act(&author, Target::Request(&id), &Action::Submit)
+            .expect("submit");
         assert_eq!(h.status(&id), Status::Submitted, "{}", h.name());
         for checker in [&c1, &c2] {
             for f in &state.files {
                 h.store
-                    .vote(checker, &id, &f.relpath, VoteStatus::Approved)
+                    .act(
+                        checker,
+                        Target::Request(&id),
+                        &Action::Vote {
+                            path: f.relpath.to_string(),
+                            vote: VoteStatus::Approved,
+                        },
+                    )
                     .expect("vote");
             }
-            h.store.submit_review(checker, &id).expect("review");
+            h.store
+                .act(checker, Target::Request(&id), &Action::SubmitReview)
+                .expect("review");
         }
         assert_eq!(h.status(&id), Status::Reviewed, "{}", h.name());
-        assert_eq!(h.store.commit_release(&c1, &id).expect("release"), 2);
+        assert_eq!(
+            airlock_store::testing::record_release(&h.store, &c1, &id)
+                .expect("release")
+                .answer,
+            Answer::Released { files: 2 }
+        );
         assert_eq!(h.status(&id), Status::Approved, "{}", h.name());
         for f in &state.files {
             let job = h
@@ -49,9 +66,22 @@ fn st_7_whole_life_of_a_request() {
         }
         let first = &state.files[0].relpath;
         let second = &state.files[1].relpath;
-        assert!(!h.store.upload_succeeded(&id, first).expect("uploaded"));
+        let succeeded = |path: &str| UploadStep::Succeeded { path: path.into() };
+        assert_ne!(
+            h.store
+                .act_upload(&id, &succeeded(first))
+                .expect("uploaded"),
+            UploadAnswer::Completed(true)
+        );
         h.store
-            .upload_failed(&id, second, "connection reset", 0.5)
+            .act_upload(
+                &id,
+                &UploadStep::Failed {
+                    path: second.to_string(),
+                    error: "connection reset".into(),
+                    unit_random: 0.5,
+                },
+            )
             .expect("failed");
         let failed = h.state(&id);
         let upload = &failed.file(second).expect("file").upload;
@@ -61,7 +91,12 @@ fn st_7_whole_life_of_a_request() {
             Some("connection reset")
         );
         assert!(upload.upload_next_attempt_at.is_some());
-        assert!(h.store.upload_succeeded(&id, second).expect("uploaded"));
+        assert_eq!(
+            h.store
+                .act_upload(&id, &succeeded(second))
+                .expect("uploaded"),
+            UploadAnswer::Completed(true)
+        );
         assert_eq!(h.status(&id), Status::Released, "{}", h.name());
 
         let types = h.audit_types(&id);
@@ -121,32 +156,61 @@ fn refused_actions_write_nothing() {
         let c1 = testkit::checker("checker1");
         let refusals = [
             (
-                h.store.submit(&outsider, &id).map(drop),
+                h.store
+                    .act(&outsider, Target::Request(&id), &Action::Submit)
+                    .map(drop),
                 ErrorCode::PermissionDenied,
             ),
             (
                 h.store
-                    .vote(&c1, &id, &relpath, VoteStatus::Approved)
+                    .act(
+                        &c1,
+                        Target::Request(&id),
+                        &Action::Vote {
+                            path: relpath.to_string(),
+                            vote: VoteStatus::Approved,
+                        },
+                    )
                     .map(drop),
                 ErrorCode::NotUnderReview,
             ),
             (
-                h.store.submit_review(&testkit::author(), &id).map(drop),
+                h.store
+                    .act(
+                        &testkit::author(),
+                        Target::Request(&id),
+                        &Action::SubmitReview,
+                    )
+                    .map(drop),
                 ErrorCode::PermissionDenied,
             ),
             (
                 h.store
-                    .edit_group(&testkit::author(), &id, "default", "context", "controls")
+                    .act(
+                        &testkit::author(),
+                        Target::Request(&id),
+                        &Action::EditGroup {
+                            group: "default".into(),
+                            context: "context".into(),
+                            controls: "controls".into(),
+                        },
+                    )
                     .map(drop),
                 ErrorCode::NoChanges,
             ),
             (
-                h.store.reject(&c1, &id).map(drop),
+                h.store
+                    .act(&c1, Target::Request(&id), &Action::Reject)
+                    .map(drop),
                 ErrorCode::InvalidTransition,
             ),
             (
                 h.store
-                    .submit(&testkit::author(), "no-such-request")
+                    .act(
+                        &testkit::author(),
+                        Target::Request("no-such-request"),
+                        &Action::Submit,
+                    )
                     .map(drop),
                 ErrorCode::NotFound,
             ),
@@ -171,23 +235,35 @@ fn ret_3_early_return_hides_the_turn() {
         let relpath = state.files[0].relpath.clone();
         h.seed(&state);
         let c1 = testkit::checker("checker1");
-        h.store.submit(&testkit::author(), &id).expect("submit");
         h.store
-            .vote(&c1, &id, &relpath, VoteStatus::ChangesRequested)
-            .expect("vote");
+            .act(&testkit::author(), Target::Request(&id), &Action::Submit)
+            .expect("submit");
         h.store
-            .create_comment(
+            .act(
                 &c1,
-                &id,
-                &CommentInput {
-                    group: "default".into(),
-                    text: "needs rounding".into(),
-                    visibility: None,
-                    file: None,
+                Target::Request(&id),
+                &Action::Vote {
+                    path: relpath.to_string(),
+                    vote: VoteStatus::ChangesRequested,
                 },
             )
+            .expect("vote");
+        let comment = Action::Comment {
+            group: "default".into(),
+            text: "needs rounding".into(),
+            visibility: None,
+            file: None,
+        };
+        h.store
+            .act(&c1, Target::Request(&id), &comment)
             .expect("comment");
-        assert!(h.store.return_request(&c1, &id).expect("return early"));
+        assert_eq!(
+            h.store
+                .act(&c1, Target::Request(&id), &Action::Return)
+                .expect("return early")
+                .answer,
+            Answer::Returned { early: true }
+        );
         let after = h.state(&id);
         assert_eq!(after.request.status, Status::Returned);
         assert!(
@@ -242,14 +318,14 @@ fn ops_1_forced_status() {
         let state = pending_with_files(1);
         let id = state.request.id.clone();
         h.seed(&state);
-        let err = h
-            .store
-            .force_status("operator", &id, Status::Rejected)
-            .expect_err("unknown user");
+        let force = |to| Action::ForceStatus { to };
+        let err = h.store.local_user("operator").expect_err("unknown user");
         assert_eq!(err.error_code(), ErrorCode::NotFound);
         h.save_user(&testkit::checker("operator"));
-        h.store
-            .force_status("operator", &id, Status::Rejected)
+        let operator = h.store.local_user("operator").expect("known");
+        let automated = h.store.automated();
+        automated
+            .act(&operator, Target::Request(&id), &force(Status::Rejected))
             .expect("forced");
         assert_eq!(h.status(&id), Status::Rejected, "{}", h.name());
         let last = h.audit(&id).pop().expect("entry");
@@ -259,9 +335,8 @@ fn ops_1_forced_status() {
             Some("true")
         );
         assert_eq!(h.outbox(), vec!["request_rejected"]);
-        let again = h
-            .store
-            .force_status("operator", &id, Status::Withdrawn)
+        let again = automated
+            .act(&operator, Target::Request(&id), &force(Status::Withdrawn))
             .expect_err("final");
         assert_eq!(
             again.error_code(),
@@ -312,7 +387,9 @@ fn listings_and_current_request() {
                 .error_code(),
             ErrorCode::PermissionDenied
         );
-        h.store.submit(&author, &id).expect("submit");
+        h.store
+            .act(&author, Target::Request(&id), &Action::Submit)
+            .expect("submit");
         let c1 = testkit::checker("checker1");
         let reviews = h.store.reviews(&c1).expect("reviews");
         assert_eq!(reviews.under_review.len(), 1);
@@ -350,10 +427,19 @@ fn web_7_review_progress_of_many_requests() {
             state.request.id = format!("01JREQUEST000000000000000{n}");
             state.request.author = author.username.clone();
             h.seed(&state);
-            h.store.submit(&author, &state.request.id).expect("submit");
+            h.store
+                .act(&author, Target::Request(&state.request.id), &Action::Submit)
+                .expect("submit");
             for file in state.files.iter().take(n) {
                 h.store
-                    .vote(&c1, &state.request.id, &file.relpath, VoteStatus::Approved)
+                    .act(
+                        &c1,
+                        Target::Request(&state.request.id),
+                        &Action::Vote {
+                            path: file.relpath.to_string(),
+                            vote: VoteStatus::Approved,
+                        },
+                    )
                     .expect("vote");
             }
             expected.push((state.request.id.clone(), n, files));

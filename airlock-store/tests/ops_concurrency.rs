@@ -3,9 +3,11 @@
 
 mod ops_support;
 
+use airlock_core::action::{Action, Answer};
 use airlock_core::audit::AuditType;
 use airlock_core::testkit;
 use airlock_core::{Rules, Status, VoteStatus};
+use airlock_store::ops::Target;
 use ops_support::{harnesses, pending_with_files};
 use std::sync::Barrier;
 
@@ -38,7 +40,7 @@ fn two_reviews_submitted_at_the_same_moment() {
                         s.spawn(move || {
                             let checker = testkit::checker(name);
                             barrier.wait();
-                            store.submit_review(&checker, id)
+                            store.act(&checker, Target::Request(id), &Action::SubmitReview)
                         })
                     })
                     .into_iter()
@@ -50,7 +52,10 @@ fn two_reviews_submitted_at_the_same_moment() {
             });
             let mut counts: Vec<usize> = results
                 .into_iter()
-                .map(|r| r.expect("both reviews succeed"))
+                .map(|r| match r.expect("both reviews succeed").answer {
+                    Answer::Reviewed { reviews } => reviews,
+                    other => panic!("a review answers its count, not {other:?}"),
+                })
                 .collect();
             counts.sort();
             assert_eq!(counts, vec![1, 2], "{}: round {round}", h.name());
@@ -91,7 +96,9 @@ fn concurrent_actions_on_different_requests_keep_one_chain() {
                 s.spawn(move || {
                     let author = testkit::researcher(&format!("author{i}"));
                     barrier.wait();
-                    store.submit(&author, id).expect("submit");
+                    store
+                        .act(&author, Target::Request(id), &Action::Submit)
+                        .expect("submit");
                 });
             }
         });

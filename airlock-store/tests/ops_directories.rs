@@ -3,10 +3,11 @@
 
 mod ops_support;
 
+use airlock_core::action::{Action, DirFileAction};
 use airlock_core::audit::AuditType;
-use airlock_core::ops::DirFileAction;
 use airlock_core::{ErrorCode, Rules, Status, testkit};
 use airlock_store::ops::DirRequest;
+use airlock_store::ops::Target;
 use diesel::connection::SimpleConnection;
 use ops_support::{harnesses, rewrite_output, workspace};
 
@@ -85,7 +86,14 @@ fn ops_2_all_released_creates_nothing() {
             .expect("create");
         let id = first.request_id.expect("id");
         h.store
-            .force_status(author.id(), &id, Status::Withdrawn)
+            .automated()
+            .act(
+                &author,
+                Target::Request(&id),
+                &Action::ForceStatus {
+                    to: Status::Withdrawn,
+                },
+            )
             .expect("withdraw");
         let mut conn = h.db.conn().expect("conn");
         conn.batch_execute(&format!(

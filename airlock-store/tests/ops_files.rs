@@ -3,18 +3,19 @@
 
 mod ops_support;
 
+use airlock_core::action::{Action, GroupChoice};
 use airlock_core::audit::AuditType;
-use airlock_core::ops::GroupTarget;
 use airlock_core::testkit;
 use airlock_core::{ErrorCode, FileType, Rules, Status};
-use airlock_store::ops::AddItem;
+use airlock_store::ops::Target;
+use airlock_store::testing;
 use ops_support::{active_requests, harnesses, rewrite_output, workspace};
 use std::sync::Barrier;
 
-fn outputs(items: &[String]) -> Vec<AddItem> {
+fn outputs(items: &[String]) -> Vec<(String, FileType)> {
     items
         .iter()
-        .map(|p| AddItem::new(p.clone(), FileType::Output))
+        .map(|p| (p.clone(), FileType::Output))
         .collect()
 }
 
@@ -27,14 +28,16 @@ fn fil_5_first_add_creates_the_request_with_verified_copies() {
         let author = testkit::author();
         let report = h
             .store
-            .add_files(
+            .act(
                 &author,
-                testkit::WS,
-                GroupTarget::New("Tables"),
-                &outputs(&shown[..3]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::New("Tables".into()),
+                    outputs(&shown[..3]).clone(),
+                ),
             )
             .expect("batch accepted");
-        assert_eq!(report.added(), 3, "{}: {:?}", h.name(), report.results);
+        assert_eq!(report.succeeded(), 3, "{}: {:?}", h.name(), report.parts);
         let id = report.request_id.expect("request created");
         let state = h.state(&id);
         assert_eq!(state.request.status, Status::Pending);
@@ -60,11 +63,13 @@ fn fil_5_first_add_creates_the_request_with_verified_copies() {
         // A second batch joins the same request and the existing group.
         let more = h
             .store
-            .add_files(
+            .act(
                 &author,
-                testkit::WS,
-                GroupTarget::Named("tables"),
-                &outputs(&shown[3..5]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("tables".into()),
+                    outputs(&shown[3..5]).clone(),
+                ),
             )
             .expect("second batch");
         assert_eq!(more.request_id.as_deref(), Some(id.as_str()));
@@ -80,19 +85,23 @@ fn fil_4_each_path_fails_on_its_own() {
         let shown = workspace(&h, 30);
         let author = testkit::author();
         let items = vec![
-            AddItem::new(shown[0].clone(), FileType::Output),
-            AddItem::new("output/no_such_file.csv", FileType::Output),
-            AddItem::new("metadata/manifest.json", FileType::Output),
-            AddItem::new("../outside.csv", FileType::Output),
-            AddItem::new("output/../../etc/passwd", FileType::Output),
-            AddItem::new(shown[0].clone(), FileType::Supporting),
+            (shown[0].clone(), FileType::Output),
+            ("output/no_such_file.csv".to_string(), FileType::Output),
+            ("metadata/manifest.json".to_string(), FileType::Output),
+            ("../outside.csv".to_string(), FileType::Output),
+            ("output/../../etc/passwd".to_string(), FileType::Output),
+            (shown[0].clone(), FileType::Supporting),
         ];
         let report = h
             .store
-            .add_files(&author, testkit::WS, GroupTarget::Named("default"), &items)
+            .act(
+                &author,
+                Target::Current(testkit::WS),
+                &testing::add_files(GroupChoice::Named("default".into()), items.clone()),
+            )
             .expect("batch accepted");
         let codes: Vec<Option<ErrorCode>> = report
-            .results
+            .parts
             .iter()
             .map(|(_, r)| r.as_ref().err().map(|e| e.error_code()))
             .collect();
@@ -122,21 +131,25 @@ fn fil_4_batch_refusals_and_no_empty_request() {
         let shown = workspace(&h, 10);
         let err = h
             .store
-            .add_files(
+            .act(
                 &testkit::outsider("mallory"),
-                testkit::WS,
-                GroupTarget::Named("default"),
-                &outputs(&shown[..1]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    outputs(&shown[..1]).clone(),
+                ),
             )
             .expect_err("no view");
         assert_eq!(err.error_code(), ErrorCode::PermissionDenied);
         let err = h
             .store
-            .add_files(
+            .act(
                 &testkit::checker("checker1"),
-                testkit::WS,
-                GroupTarget::Named("default"),
-                &outputs(&shown[..1]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    outputs(&shown[..1]).clone(),
+                ),
             )
             .expect_err("no role");
         assert!(
@@ -148,24 +161,25 @@ fn fil_4_batch_refusals_and_no_empty_request() {
         );
         let err = h
             .store
-            .add_files(
+            .act(
                 &testkit::author(),
-                testkit::WS,
-                GroupTarget::New("a/b"),
-                &outputs(&shown[..1]),
+                Target::Current(testkit::WS),
+                &testing::add_files(GroupChoice::New("a/b".into()), outputs(&shown[..1]).clone()),
             )
             .expect_err("bad group");
         assert_eq!(err.error_code(), ErrorCode::InvalidGroupName);
         let report = h
             .store
-            .add_files(
+            .act(
                 &testkit::author(),
-                testkit::WS,
-                GroupTarget::Named("default"),
-                &[AddItem::new("output/missing.csv", FileType::Output)],
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    [("output/missing.csv", FileType::Output)],
+                ),
             )
             .expect("batch");
-        assert_eq!(report.added(), 0);
+        assert_eq!(report.succeeded(), 0);
         assert!(report.request_id.is_none());
         assert_eq!(active_requests(&h, testkit::AUTHOR), 0, "{}", h.name());
         assert_eq!(h.audit_count(), 0, "{}", h.name());
@@ -182,14 +196,16 @@ fn fil_3_hash_mismatch_leaves_nothing() {
         std::fs::write(ws.join(&shown[0]), b"tampered after the job ran\n").expect("tamper");
         let report = h
             .store
-            .add_files(
+            .act(
                 &testkit::author(),
-                testkit::WS,
-                GroupTarget::Named("default"),
-                &outputs(&shown[..1]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    outputs(&shown[..1]).clone(),
+                ),
             )
             .expect("batch");
-        let err = report.results[0].1.as_ref().expect_err("mismatch");
+        let err = report.parts[0].1.as_ref().expect_err("mismatch");
         assert_eq!(err.error_code(), ErrorCode::HashMismatch, "{}", h.name());
         assert!(report.request_id.is_none());
         assert_eq!(active_requests(&h, testkit::AUTHOR), 0);
@@ -216,14 +232,16 @@ fn one_2_eight_concurrent_first_adds_create_one_request() {
                         let author = testkit::author();
                         barrier.wait();
                         let report = store
-                            .add_files(
+                            .act(
                                 &author,
-                                testkit::WS,
-                                GroupTarget::Named("default"),
-                                &[AddItem::new(path.clone(), FileType::Output)],
+                                Target::Current(testkit::WS),
+                                &testing::add_files(
+                                    GroupChoice::Named("default".into()),
+                                    [(path.clone(), FileType::Output)],
+                                ),
                             )
                             .expect("batch");
-                        assert_eq!(report.added(), 1, "{:?}", report.results);
+                        assert_eq!(report.succeeded(), 1, "{:?}", report.parts);
                         report.request_id.expect("request")
                     })
                 })
@@ -259,24 +277,32 @@ fn fil_7_update_file() {
         let author = testkit::author();
         let report = h
             .store
-            .add_files(
+            .act(
                 &author,
-                testkit::WS,
-                GroupTarget::Named("default"),
-                &outputs(&shown[..1]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    outputs(&shown[..1]).clone(),
+                ),
             )
             .expect("add");
         let id = report.request_id.expect("request");
-        let err = h
+        let update = Action::UpdateFiles {
+            paths: vec![shown[0].to_string()],
+        };
+        let report = h
             .store
-            .update_file(&author, &id, &shown[0])
-            .expect_err("unchanged");
+            .act(&author, Target::Request(&id), &update)
+            .expect("a batch");
+        let err = report.parts[0].1.clone().expect_err("unchanged");
         assert_eq!(err.error_code(), ErrorCode::FileUnchanged, "{}", h.name());
         let old = h.state(&id).files[0].file_id.clone();
         rewrite_output(&h, &shown[0], b"a,b\n1,20\n");
-        h.store
-            .update_file(&author, &id, &shown[0])
-            .expect("update");
+        let report = h
+            .store
+            .act(&author, Target::Request(&id), &update)
+            .expect("a batch");
+        assert_eq!(report.parts, [(shown[0].clone(), Ok(()))], "{}", h.name());
         let file = h.state(&id).files[0].clone();
         assert_ne!(file.file_id, old);
         assert!(
@@ -325,27 +351,39 @@ fn fil_10_change_properties() {
         let author = testkit::author();
         let id = h
             .store
-            .add_files(
+            .act(
                 &author,
-                testkit::WS,
-                GroupTarget::Named("default"),
-                &outputs(&shown[..1]),
+                Target::Current(testkit::WS),
+                &testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    outputs(&shown[..1]).clone(),
+                ),
             )
             .expect("add")
             .request_id
             .expect("request");
         let err = h
             .store
-            .change_properties(&author, &id, &shown[0], None, Some(FileType::Output))
+            .act(
+                &author,
+                Target::Request(&id),
+                &Action::ChangeFile {
+                    path: shown[0].clone(),
+                    group: None,
+                    filetype: Some(FileType::Output),
+                },
+            )
             .expect_err("nothing changes");
         assert_eq!(err.error_code(), ErrorCode::NoChanges);
         h.store
-            .change_properties(
+            .act(
                 &author,
-                &id,
-                &shown[0],
-                Some(GroupTarget::New("figures")),
-                Some(FileType::Supporting),
+                Target::Request(&id),
+                &Action::ChangeFile {
+                    path: shown[0].clone(),
+                    group: Some("figures".into()),
+                    filetype: Some(FileType::Supporting),
+                },
             )
             .expect("moved");
         let file = h.state(&id).files[0].clone();
@@ -354,7 +392,13 @@ fn fil_10_change_properties() {
             ("figures", FileType::Supporting)
         );
         h.store
-            .withdraw_file(&author, &id, &shown[0])
+            .act(
+                &author,
+                Target::Request(&id),
+                &Action::WithdrawFile {
+                    path: shown[0].to_string(),
+                },
+            )
             .expect("withdraw");
         assert!(h.state(&id).files.is_empty(), "FIL-8: deleted in PENDING");
     }

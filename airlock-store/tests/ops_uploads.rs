@@ -3,6 +3,7 @@
 
 mod ops_support;
 
+use airlock_core::action::{UploadAnswer, UploadStep};
 use airlock_core::testkit::{self, at};
 use airlock_core::{ErrorCode, FileType, RequestState, Rules, Status};
 use ops_support::harnesses;
@@ -94,11 +95,24 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
                 "{name}: a claimed file is not claimed twice"
             );
             h.store
-                .upload_failed(a, &job.relpath, "HTTP 503: down", 0.0)
+                .act_upload(
+                    a,
+                    &UploadStep::Failed {
+                        path: job.relpath.to_string(),
+                        error: "HTTP 503: down".into(),
+                        unit_random: 0.0,
+                    },
+                )
                 .expect("failed");
             h.store.retry_uploads(a).expect("retry");
         }
-        assert!(!h.store.upload_succeeded(a, "o/2.csv").expect("uploaded"));
+        let succeeded = |path: &str| UploadStep::Succeeded { path: path.into() };
+        assert_ne!(
+            h.store
+                .act_upload(a, &succeeded("o/2.csv"))
+                .expect("uploaded"),
+            UploadAnswer::Completed(true)
+        );
         let stuck = h.store.stuck_uploads().expect("stuck");
         assert_eq!(stuck.len(), 1, "{name}");
         assert_eq!(
@@ -117,7 +131,12 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
         );
 
         // The last file's success completes A (UPL-5) in the same transaction.
-        assert!(h.store.upload_succeeded(a, "o/1.csv").expect("uploaded"));
+        assert_eq!(
+            h.store
+                .act_upload(a, &succeeded("o/1.csv"))
+                .expect("uploaded"),
+            UploadAnswer::Completed(true)
+        );
         assert_eq!(h.status(a), Status::Released, "{name}");
         assert!(h.store.stuck_uploads().expect("stuck").is_empty());
         assert!(h.store.due_uploads(10).expect("due").is_empty());

@@ -23,6 +23,7 @@ mod regular;
 pub use blob::{BlobProblem, BlobStream, CheckedBlob, Verified};
 pub use regular::RegularSchedule;
 
+use airlock_core::action::{UploadAnswer, UploadStep};
 use airlock_store::config::Config;
 use airlock_store::jobsite::{JobSiteError, Uploaded};
 use airlock_store::ops::Store;
@@ -288,10 +289,14 @@ impl Worker {
             Err(problem) => {
                 tracing::error!(request = %job.request_id, path = %job.relpath, error = %problem,
                     "upload refused: the stored file is not the reviewed one");
+                let blocked = UploadStep::Blocked {
+                    path: job.relpath.clone(),
+                    error: problem.to_string(),
+                };
                 return self
                     .store
-                    .upload_blocked(&job.request_id, &job.relpath, &problem.to_string())
-                    .map(|()| false);
+                    .act_upload(&job.request_id, &blocked)
+                    .map(|_| false);
             }
         };
         let outcome = match self.store.jobs_site() {
@@ -320,14 +325,24 @@ impl Worker {
                     tracing::info!(request = %job.request_id, path = %job.relpath,
                         attempt = job.attempt, bytes = job.size, "file uploaded");
                 }
-                self.store.upload_succeeded(&job.request_id, &job.relpath)
+                let succeeded = UploadStep::Succeeded {
+                    path: job.relpath.clone(),
+                };
+                self.store
+                    .act_upload(&job.request_id, &succeeded)
+                    .map(|answer| answer == UploadAnswer::Completed(true))
             }
             Err(error) => {
                 tracing::warn!(request = %job.request_id, path = %job.relpath,
                     attempt = job.attempt, %error, "upload failed; will retry");
+                let failed = UploadStep::Failed {
+                    path: job.relpath.clone(),
+                    error,
+                    unit_random: rand::random(),
+                };
                 self.store
-                    .upload_failed(&job.request_id, &job.relpath, &error, rand::random())
-                    .map(|()| false)
+                    .act_upload(&job.request_id, &failed)
+                    .map(|_| false)
             }
         }
     }

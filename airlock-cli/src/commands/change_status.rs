@@ -5,7 +5,9 @@ use crate::cli::{ChangeStatusArgs, ForcedStatus};
 use crate::context::{load_config, open_store};
 use crate::{EXIT_FAILED, EXIT_OK};
 use airlock_core::Status;
+use airlock_core::action::Action;
 use airlock_store::db;
+use airlock_store::ops::Target;
 use anyhow::{Context, bail};
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -33,13 +35,13 @@ pub fn run(
             None => bail!("no request {:?}", args.request_id),
         }
     };
-    if store.user(&args.user)?.is_none() {
+    let Some((user, _)) = store.user(&args.user)? else {
         bail!(
             "no user {:?} in the local user table (a user appears there once they have logged \
              in)",
             args.user
         );
-    }
+    };
     if !args.yes {
         let mut err = std::io::stderr();
         write!(
@@ -55,7 +57,11 @@ pub fn run(
             return Ok(EXIT_FAILED);
         }
     }
-    store.force_status(&args.user, &request.id, to)?;
+    store.automated().act(
+        &user,
+        Target::Request(&request.id),
+        &Action::ForceStatus { to },
+    )?;
     if args.json {
         let value = serde_json::json!({
             "request_id": request.id,

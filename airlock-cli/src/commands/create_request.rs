@@ -3,7 +3,7 @@
 use crate::cli::CreateRequestArgs;
 use crate::context::{load_config, open_store};
 use crate::{EXIT_FAILED, EXIT_OK};
-use airlock_core::ops::DirFileAction;
+use airlock_core::action::DirFileAction;
 use airlock_store::ops::sessions::Directory;
 use airlock_store::ops::{DirReport, DirRequest};
 use std::io::Write;

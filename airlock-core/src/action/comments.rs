@@ -1,7 +1,7 @@
 //! Comments (`behaviour.md` COM-2 to COM-5).
 
 use super::Outcome;
-use super::common::{audit};
+use super::common::audit;
 use crate::access::comment_visibilities;
 use crate::audit::AuditType;
 use crate::effect::Effect;

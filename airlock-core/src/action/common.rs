@@ -108,4 +108,3 @@ pub(super) fn reset_votes_for_author_change(
         ));
     }
 }
-

@@ -5,11 +5,11 @@
 //! [`precheck_directories`] says whether to go on at all. The adds, updates, group edits and
 //! the submission themselves are the ordinary actions, so every rule of §8 to §9 still applies.
 
+use super::files::normalise_group_name;
 use crate::RequestState;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::manifest::{NodeKind, WorkspaceFileStatus, WorkspaceTree, validate_relpath};
 use crate::model::FileType;
-use super::files::normalise_group_name;
 use std::collections::BTreeSet;
 
 /// What to do with one file of a directory.

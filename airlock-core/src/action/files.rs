@@ -39,6 +39,21 @@ pub struct AddCandidate {
     pub released: bool,
 }
 
+impl AddCandidate {
+    /// WS-5 row 1 for a path of a workspace that is gone: not shown (INVALID), so neither
+    /// addable nor released (FIL-10 may still move or retype the file).
+    pub fn in_missing_workspace(relpath: &str) -> AddCandidate {
+        AddCandidate {
+            relpath: relpath.to_string(),
+            shown: false,
+            unreadable: None,
+            output: None,
+            content_hash: None,
+            released: false,
+        }
+    }
+}
+
 /// GRP-2: a valid new group name, trimmed and lower-cased.
 pub fn normalise_group_name(name: &str) -> Result<String> {
     let name = name.trim().to_lowercase();
@@ -275,7 +290,11 @@ pub(super) fn update_file(
 }
 
 /// FIL-8: withdraw a file: deleted in PENDING, retyped WITHDRAWN (votes kept) in RETURNED.
-pub(super) fn withdraw_file(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<Outcome<()>> {
+pub(super) fn withdraw_file(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    relpath: &str,
+) -> Result<Outcome<()>> {
     require_edit(ctx.actor, &state.request)?;
     let file = on_request(state, relpath)?;
     if file.filetype == FileType::Withdrawn {

@@ -36,8 +36,8 @@ pub use votes::GroupVoteCounts;
 
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
-use crate::model::{Comment, FileType, Request, RequestFile, RequestState, Timestamp, Visibility};
 use crate::model::VoteStatus;
+use crate::model::{Comment, FileType, Request, RequestFile, RequestState, Timestamp, Visibility};
 use crate::rules::{Ctx, Rules};
 use crate::status::Status;
 
@@ -256,7 +256,11 @@ impl<'a> Subject<'a> {
     /// The request, or `not_found` (naming the workspace) when there is none.
     fn request(self) -> Result<&'a RequestState> {
         match self {
-            Subject::Request(state) | Subject::Current { current: Some(state), .. } => Ok(state),
+            Subject::Request(state)
+            | Subject::Current {
+                current: Some(state),
+                ..
+            } => Ok(state),
             Subject::Current {
                 workspace,
                 current: None,
@@ -482,6 +486,22 @@ fn add_part(
         request,
         group_created,
     }))
+}
+
+/// The checks of a batch as a whole, before any part runs (FIL-4 steps 1 to 4 for an add: view,
+/// `can_action`, an editable current request, a valid group). A refusal here refuses the whole
+/// batch; parts then succeed or fail on their own. Other actions have no batch checks.
+pub fn check_batch(ctx: &Ctx<'_>, subject: Subject<'_>, action: &Action) -> Result<()> {
+    match action {
+        Action::AddFiles { group, .. } => {
+            let (workspace, current) = match subject {
+                Subject::Request(state) => (state.request.workspace.as_str(), Some(state)),
+                Subject::Current { workspace, current } => (workspace, current),
+            };
+            files::check_add_batch(ctx, workspace, current, group.target())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Whether `action` would be accepted now: [`run`] without keeping its effects. Pages offer an

@@ -131,7 +131,11 @@ pub(super) fn claim_upload(
 }
 
 /// UPL-3: the upload succeeded (201 or "already uploaded").
-pub(super) fn upload_succeeded(state: &RequestState, relpath: &str, now: Timestamp) -> Result<Outcome<()>> {
+pub(super) fn upload_succeeded(
+    state: &RequestState,
+    relpath: &str,
+    now: Timestamp,
+) -> Result<Outcome<()>> {
     let mut file = released_output(state, relpath)?.clone();
     file.upload.uploaded = true;
     file.upload.uploaded_at = Some(now);

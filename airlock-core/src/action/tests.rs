@@ -256,6 +256,116 @@ fn grp_2_group_names() {
 }
 
 #[test]
+fn grp_2_a_batch_that_created_its_new_group_continues_into_it() {
+    let a = author();
+    let rules = Rules::default();
+    let ctx = crate::rules::Ctx::new(&a, &rules, at(1));
+    let batch = Action::AddFiles {
+        group: GroupChoice::New("Tables".into()),
+        files: vec![
+            NewFile {
+                path: "output/a.csv".into(),
+                filetype: FileType::Output,
+            },
+            NewFile {
+                path: "output/b.csv".into(),
+                filetype: FileType::Output,
+            },
+        ],
+    };
+    let facts = |part: usize, batch_group: Option<&str>| Facts {
+        fresh_id: "01REQUEST00000000000000000".into(),
+        candidate: Some(cand(["output/a.csv", "output/b.csv"][part])),
+        part,
+        batch_group: batch_group.map(str::to_string),
+    };
+    let subject = Subject::Current {
+        workspace: WS,
+        current: None,
+    };
+    let first = run(&ctx, subject, &batch, &facts(0, None)).expect("first part");
+    let Answer::Added { group_created, .. } = first.value().clone() else {
+        panic!("an add answers Added");
+    };
+    assert_eq!(
+        group_created.as_deref(),
+        Some("tables"),
+        "normalised (GRP-2)"
+    );
+    let mut w = World::new(empty_request("placeholder"), rules.clone());
+    w.apply(first.effects());
+    let current = Subject::Current {
+        workspace: WS,
+        current: Some(&w.state),
+    };
+    // Without the batch's memory, the new name now exists: group_exists.
+    assert_eq!(
+        code(run(&ctx, current, &batch, &facts(1, None))),
+        "group_exists"
+    );
+    let second = run(&ctx, current, &batch, &facts(1, group_created.as_deref())).expect("joins");
+    let Answer::Added { group_created, .. } = second.value() else {
+        panic!("an add answers Added");
+    };
+    assert_eq!(
+        group_created, &None,
+        "the group was created by the first part"
+    );
+    w.apply(second.effects());
+    assert_eq!(
+        w.state
+            .files
+            .iter()
+            .map(|f| f.group.as_str())
+            .collect::<Vec<_>>(),
+        ["tables", "tables"]
+    );
+}
+
+#[test]
+fn ws_5_a_path_in_a_missing_workspace_is_not_shown_and_not_released() {
+    let gone = AddCandidate::in_missing_workspace("output/a.csv");
+    assert!(!gone.shown && !gone.released && gone.output.is_none());
+    // FIL-10: a file whose workspace is gone may still be retyped to OUTPUT.
+    let mut w = pending_world(&["output/a.csv"], 2);
+    w.act_rule(&author(), |ctx, s| {
+        change_properties(
+            ctx,
+            s,
+            "output/a.csv",
+            None,
+            Some(FileType::Supporting),
+            false,
+        )
+    })
+    .expect("retype");
+    let retype = Action::ChangeFile {
+        path: "output/a.csv".into(),
+        group: None,
+        filetype: Some(FileType::Output),
+    };
+    let facts = Facts {
+        candidate: Some(gone),
+        ..Facts::default()
+    };
+    w.act_with(&author(), &retype, &facts)
+        .expect("not released: allowed");
+    // FIL-4 step 5: nothing of it can be added.
+    let add = Action::AddFiles {
+        group: GroupChoice::Named("default".into()),
+        files: vec![NewFile {
+            path: "output/z.csv".into(),
+            filetype: FileType::Output,
+        }],
+    };
+    let facts = Facts {
+        candidate: Some(AddCandidate::in_missing_workspace("output/z.csv")),
+        ..Facts::default()
+    };
+    assert_eq!(code(w.act_with(&author(), &add, &facts)), "not_found");
+}
+
+#[test]
 fn sub_1_submission_checks_in_order() {
     let a = author();
     let mut w = pending_world(&["output/a.csv"], 2);
@@ -348,7 +458,10 @@ fn rev_10_11_reviews_move_the_status_with_n_3() {
     let mut w = pending_world(&["output/a.csv", "output/b.csv"], 3);
     w.act_rule(&author(), submit).expect("submit");
     let (c1, c2, c3, c4) = (checker("c1"), checker("c2"), checker("c3"), checker("c4"));
-    assert_eq!(code(w.act_rule(&c1, submit_review)), "not_all_files_reviewed");
+    assert_eq!(
+        code(w.act_rule(&c1, submit_review)),
+        "not_all_files_reviewed"
+    );
     w.act_rule(&c1, |ctx, s| {
         vote(ctx, s, "output/a.csv", VoteStatus::ChangesRequested)
     })
@@ -365,7 +478,10 @@ fn rev_10_11_reviews_move_the_status_with_n_3() {
     .expect("vote");
     assert_eq!(w.act_rule(&c1, submit_review).ok(), Some(1));
     assert_eq!(w.status(), Status::PartiallyReviewed);
-    assert_eq!(code(w.act_rule(&c1, submit_review)), "review_already_submitted");
+    assert_eq!(
+        code(w.act_rule(&c1, submit_review)),
+        "review_already_submitted"
+    );
     review_all(&mut w, &c2, VoteStatus::Approved);
     assert_eq!(
         w.status(),
@@ -506,7 +622,10 @@ fn submitted_and_reviewed(n: usize, votes: [VoteStatus; 2]) -> World {
 fn rel_1_4_release_then_uploads_complete() {
     let mut w = submitted_and_reviewed(2, [VoteStatus::Approved, VoteStatus::Approved]);
     assert_eq!(w.status(), Status::Reviewed);
-    assert_eq!(code(w.act_rule(&author(), commit_release)), "permission_denied");
+    assert_eq!(
+        code(w.act_rule(&author(), commit_release)),
+        "permission_denied"
+    );
     let c1 = checker("c1");
     let files: Vec<String> = {
         let rules = Rules::default();
@@ -534,7 +653,8 @@ fn rel_1_4_release_then_uploads_complete() {
     assert_eq!(released_by.as_deref(), Some("c1"));
     // REL-5: a re-trigger needs a reviewer and changes no status, keeps released_by.
     let before = w.notifications.len();
-    w.act_rule(&checker("c2"), commit_release).expect("re-trigger");
+    w.act_rule(&checker("c2"), commit_release)
+        .expect("re-trigger");
     assert_eq!(w.status(), Status::Approved);
     assert_eq!(w.notifications.len(), before);
     assert_eq!(w.state.files[0].upload.released_by, released_by);
@@ -882,7 +1002,10 @@ fn com_2_to_5_comments() {
     );
     assert_eq!(
         code(w.act_rule(&checker("c2"), |ctx, s| delete_comment(
-            ctx, s, Some("default"), "p1"
+            ctx,
+            s,
+            Some("default"),
+            "p1"
         ))),
         "not_found",
         "VIS-1: a blinded comment does not exist for another reviewer"
@@ -891,14 +1014,26 @@ fn com_2_to_5_comments() {
         code(w.act_rule(&c1, |ctx, s| delete_comment(ctx, s, Some("other"), "p1"))),
         "not_found"
     );
-    w.act_rule(&c1, |ctx, s| make_comment_public(ctx, s, Some("default"), "p1"))
-        .expect("public");
+    w.act_rule(&c1, |ctx, s| {
+        make_comment_public(ctx, s, Some("default"), "p1")
+    })
+    .expect("public");
     assert_eq!(
-        code(w.act_rule(&c1, |ctx, s| make_comment_public(ctx, s, Some("default"), "p1"))),
+        code(w.act_rule(&c1, |ctx, s| make_comment_public(
+            ctx,
+            s,
+            Some("default"),
+            "p1"
+        ))),
         "comment_already_public"
     );
     assert_eq!(
-        code(w.act_rule(&author(), |ctx, s| delete_comment(ctx, s, Some("default"), "f"))),
+        code(w.act_rule(&author(), |ctx, s| delete_comment(
+            ctx,
+            s,
+            Some("default"),
+            "f"
+        ))),
         "permission_denied",
         "COM-4: may no longer write"
     );

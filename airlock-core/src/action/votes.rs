@@ -1,7 +1,7 @@
 //! Votes and group vote actions (`behaviour.md` REV-2, REV-3, REV-5).
 
 use super::Outcome;
-use super::common::{file_audit};
+use super::common::file_audit;
 use crate::access::require_review_now;
 use crate::audit::AuditType;
 use crate::effect::Effect;
@@ -88,7 +88,11 @@ fn require_not_submitted(ctx: &Ctx<'_>, state: &RequestState) -> Result<()> {
 }
 
 /// REV-3: reset (delete) the user's vote on a file, before they submit their review.
-pub(super) fn reset_vote(ctx: &Ctx<'_>, state: &RequestState, relpath: &str) -> Result<Outcome<()>> {
+pub(super) fn reset_vote(
+    ctx: &Ctx<'_>,
+    state: &RequestState,
+    relpath: &str,
+) -> Result<Outcome<()>> {
     require_review_now(ctx.actor, &state.request)?;
     let file = output_file(state, relpath)?;
     require_not_submitted(ctx, state)?;

@@ -1,11 +1,11 @@
 //! OPS-2: create (or extend) a request from workspace directories, for the `create-request`
 //! command and the daily regular requests (OPS-3).
 
-use super::AddItem;
 use super::Store;
+use super::act::Target;
 use super::files::{current_state, released_hashes};
+use airlock_core::action::{self, Action, DirFileAction, DirPrecheck, GroupChoice, NewFile};
 use airlock_core::manifest::TreeOptions;
-use airlock_core::ops::{self, DirFileAction, DirPrecheck, GroupTarget};
 use airlock_core::{AirlockError, User};
 use serde::Serialize;
 
@@ -81,7 +81,7 @@ impl Store {
     ) -> airlock_core::Result<DirReport> {
         let context = spec.context.as_deref().unwrap_or("");
         let controls = spec.controls.as_deref().unwrap_or("");
-        ops::check_directory_options(spec.submit, context, controls)?;
+        action::check_directory_options(spec.submit, context, controls)?;
         let store = self.automated();
         let ws = self.workspaces.open(workspace)?;
         let (current, released) = {
@@ -93,10 +93,10 @@ impl Store {
         };
         let plan = {
             let tree = ws.tree(TreeOptions::default(), current.as_ref(), &released)?;
-            ops::plan_directories(&tree, &spec.dirs, &spec.supporting)?
+            action::plan_directories(&tree, &spec.dirs, &spec.supporting)?
         };
         let mut request_id = current.as_ref().map(|s| s.request.id.clone());
-        let precheck = ops::precheck_directories(&plan, current.as_ref());
+        let precheck = action::precheck_directories(&plan, current.as_ref());
         if let Some(message) = precheck.message() {
             let id = (precheck == DirPrecheck::AlreadySubmitted)
                 .then_some(request_id)
@@ -107,34 +107,50 @@ impl Store {
         report.released = plan.released;
         report.unchanged = plan.unchanged;
         for group in &plan.groups {
-            let adds: Vec<AddItem> = group
+            let files: Vec<NewFile> = group
                 .files
                 .iter()
                 .filter(|f| f.action == DirFileAction::Add)
-                .map(|f| AddItem::new(f.relpath.clone(), f.filetype))
+                .map(|f| NewFile {
+                    path: f.relpath.clone(),
+                    filetype: f.filetype,
+                })
                 .collect();
-            if !adds.is_empty() {
-                let added =
-                    store.add_files(author, workspace, GroupTarget::Named(&group.group), &adds)?;
+            if !files.is_empty() {
+                let add = Action::AddFiles {
+                    group: GroupChoice::Named(group.group.clone()),
+                    files,
+                };
+                let added = store.act(author, Target::Current(workspace), &add)?;
                 request_id = added.request_id.or(request_id);
-                for (path, result) in added.results {
+                for (path, result) in added.parts {
                     report
                         .files
                         .push((path, result.map(|()| DirFileAction::Add)));
                 }
             }
-            for file in group
+            let paths: Vec<String> = group
                 .files
                 .iter()
                 .filter(|f| f.action == DirFileAction::Update)
-            {
-                let result = match &request_id {
-                    Some(id) => store.update_file(author, id, &file.relpath),
-                    None => Err(AirlockError::not_found()),
+                .map(|f| f.relpath.clone())
+                .collect();
+            if !paths.is_empty() {
+                let parts = match &request_id {
+                    Some(id) => {
+                        let update = Action::UpdateFiles { paths };
+                        store.act(author, Target::Request(id), &update)?.parts
+                    }
+                    None => paths
+                        .into_iter()
+                        .map(|p| (p, Err(AirlockError::not_found())))
+                        .collect(),
                 };
-                report
-                    .files
-                    .push((file.relpath.clone(), result.map(|()| DirFileAction::Update)));
+                for (path, result) in parts {
+                    report
+                        .files
+                        .push((path, result.map(|()| DirFileAction::Update)));
+                }
             }
         }
         let Some(id) = request_id else {
@@ -147,8 +163,13 @@ impl Store {
             for group in &state.groups {
                 let context = spec.context.as_deref().unwrap_or(&group.context);
                 let controls = spec.controls.as_deref().unwrap_or(&group.controls);
-                match store.edit_group(author, &id, &group.name, context, controls) {
-                    Ok(()) => {}
+                let edit = Action::EditGroup {
+                    group: group.name.clone(),
+                    context: context.to_string(),
+                    controls: controls.to_string(),
+                };
+                match store.act(author, Target::Request(&id), &edit) {
+                    Ok(_) => {}
                     Err(e) if e.error_code() == airlock_core::ErrorCode::NoChanges => {}
                     Err(e) => return Err(e),
                 }
@@ -166,7 +187,7 @@ impl Store {
                     ),
                 ));
             }
-            store.submit(author, &id)?;
+            store.act(author, Target::Request(&id), &Action::Submit)?;
         }
         let changed = report.files.len() - failed;
         report.completed = true;

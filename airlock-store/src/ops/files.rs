@@ -1,133 +1,95 @@
-//! Adding and updating files (FIL-3 to FIL-10): the actions that copy bytes from a workspace
-//! into the request file store.
+//! Adding and updating files (FIL-3 to FIL-9): the batch actions, which copy bytes from a
+//! workspace into the request file store before their transactions.
 //!
 //! The copy happens *before* the write transaction, so that a 1 GiB file never holds the
 //! database write lock: the rules are first asked on a snapshot (a refusal copies nothing), the
 //! bytes are streamed into the request's store and checked against the manifest hash (FIL-3),
 //! and then the transaction re-reads, asks the rules again and writes. If the request changed in
-//! between in a way that matters (another add created the request), the whole path starts again.
+//! between in a way that matters (another add created the request), the path starts again.
 
+use super::act::Report;
 use super::{CONFLICT_RETRIES, OpError, Store};
 use crate::blobstore::RequestBlobs;
 use crate::db::{self, DbConnection};
 use crate::workspace::Workspace;
+use airlock_core::action::{self, Action, AddCandidate, Answer, Facts, Subject};
 use airlock_core::manifest::ReleasedHashes;
-use airlock_core::ops::{self, AddCandidate, GroupTarget, normalise_group_name};
-use airlock_core::{AirlockError, FileType, RequestState, User};
-
-/// One path of an add batch (FIL-4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddItem {
-    /// The workspace path.
-    pub relpath: String,
-    /// OUTPUT or SUPPORTING.
-    pub filetype: FileType,
-}
-
-impl AddItem {
-    /// A path to add as `filetype`.
-    pub fn new(relpath: impl Into<String>, filetype: FileType) -> Self {
-        AddItem {
-            relpath: relpath.into(),
-            filetype,
-        }
-    }
-}
-
-/// The result of an add batch: one result per path, in order (FIL-4).
-#[derive(Debug)]
-pub struct AddReport {
-    /// The request the files went to: the current request, or the one the first successful
-    /// path created (FIL-5). `None` when there was none and nothing was added.
-    pub request_id: Option<String>,
-    /// Per path: added, or why not.
-    pub results: Vec<(String, airlock_core::Result<()>)>,
-}
-
-impl AddReport {
-    /// How many paths were added.
-    pub fn added(&self) -> usize {
-        self.results.iter().filter(|(_, r)| r.is_ok()).count()
-    }
-}
-
-/// What one path's add read before copying.
-struct Plan {
-    /// The current request when the path was planned.
-    current: Option<RequestState>,
-    /// The id the file goes to: the current request's, or a fresh one (FIL-5).
-    request_id: String,
-    candidate: AddCandidate,
-}
+use airlock_core::{AirlockError, RequestState, User};
 
 impl Store {
-    /// FIL-4 to FIL-6, FIL-9: adds paths of a workspace to the user's current request,
-    /// creating it with the first successful path (FIL-5). The batch checks (steps 1 to 4) refuse
-    /// the whole batch; then each path succeeds or fails on its own, in its own transaction.
-    pub fn add_files(
+    /// FIL-4 to FIL-6, FIL-9 ([`Action::AddFiles`]): the batch checks refuse the whole batch;
+    /// then each path succeeds or fails on its own, in its own transaction, the first success
+    /// creating the request when the actor had none (FIL-5).
+    pub(super) fn add_files(
         &self,
         actor: &User,
         workspace: &str,
-        group: GroupTarget<'_>,
-        items: &[AddItem],
-    ) -> airlock_core::Result<AddReport> {
+        add: &Action,
+    ) -> airlock_core::Result<Report> {
         self.require_workspace(workspace)?;
-        let mut conn = self.conn()?;
-        let current = current_state(&mut conn, workspace, actor)?;
-        drop(conn);
+        let current = self.current_of(actor, workspace)?;
         let ctx = self.ctx(actor);
-        ops::check_add_batch(&ctx, workspace, current.as_ref(), group)?;
-        let ws = self.workspaces.open(workspace)?;
-        let mut report = AddReport {
-            request_id: current.map(|s| s.request.id),
-            results: Vec::with_capacity(items.len()),
+        let subject = Subject::Current {
+            workspace,
+            current: current.as_ref(),
         };
-        // After the first success a new group exists: later paths go into it (GRP-2 would
-        // otherwise refuse them with `group_exists`).
-        let mut created_group: Option<String> = None;
-        for item in items {
-            let target = match (&created_group, group) {
-                (Some(name), _) => GroupTarget::Named(name),
-                (None, target) => target,
-            };
-            let result = self.add_one(actor, &ws, target, item);
-            if let Ok(request_id) = &result {
-                report.request_id = Some(request_id.clone());
-                if let GroupTarget::New(name) = group {
-                    created_group = normalise_group_name(name).ok();
+        action::check_batch(&ctx, subject, add)?;
+        let ws = self.workspaces.open(workspace)?;
+        let mut report = Report {
+            request_id: current.map(|s| s.request.id),
+            answer: Answer::Done,
+            parts: Vec::with_capacity(add.parts()),
+            blob: None,
+        };
+        // The group an earlier path created: the later ones join it (GRP-2, decided by core).
+        let mut batch_group: Option<String> = None;
+        for part in 0..add.parts() {
+            let path = add.part_path(part).unwrap_or_default().to_string();
+            let result = self.add_part(actor, &ws, add, part, batch_group.as_deref());
+            if let Ok(Answer::Added {
+                request,
+                group_created,
+            }) = &result
+            {
+                report.request_id = Some(request.id.clone());
+                if group_created.is_some() {
+                    batch_group.clone_from(group_created);
                 }
             }
-            report
-                .results
-                .push((item.relpath.clone(), result.map(drop)));
+            report.parts.push((path, result.map(drop)));
         }
         Ok(report)
     }
 
-    /// One path of a batch; returns the id of the request it went to.
-    fn add_one(
+    /// One path of an add; answers core's [`Answer::Added`].
+    fn add_part(
         &self,
         actor: &User,
         ws: &Workspace,
-        group: GroupTarget<'_>,
-        item: &AddItem,
-    ) -> airlock_core::Result<String> {
+        add: &Action,
+        part: usize,
+        batch_group: Option<&str>,
+    ) -> airlock_core::Result<Answer> {
+        let relpath = add.workspace_path(part).unwrap_or_default();
         for _ in 0..CONFLICT_RETRIES {
-            let plan = self.plan_add(actor, ws, &item.relpath)?;
+            let (current, facts) = self.plan_add(actor, ws, relpath, part, batch_group)?;
+            let planned_current = current.as_ref().map(|s| s.request.id.clone());
+            let request_id = planned_current
+                .clone()
+                .unwrap_or_else(|| facts.fresh_id.clone());
             let ctx = self.ctx(actor);
+            let subject = Subject::Current {
+                workspace: ws.name(),
+                current: current.as_ref(),
+            };
             // Steps 5 to 10 on the snapshot: a refusal copies nothing (D-f).
-            ops::add_file(
-                &ctx,
-                ws.name(),
-                plan.current.as_ref(),
-                &plan.request_id,
-                group,
-                &plan.candidate,
-                item.filetype,
-            )?;
-            let blobs = self.request_blobs(ws.name(), &plan.request_id)?;
-            let planned_current = plan.current.as_ref().map(|s| s.request.id.clone());
-            let written = copy_in(&blobs, ws, &plan.candidate).and_then(|blob| {
+            action::check(&ctx, subject, add, &facts)?;
+            let blobs = self.request_blobs(ws.name(), &request_id)?;
+            let candidate = facts
+                .candidate
+                .clone()
+                .unwrap_or_else(|| AddCandidate::in_missing_workspace(relpath));
+            let written = copy_in(&blobs, ws, &candidate).and_then(|blob| {
                 self.transaction_raw(|conn| {
                     let now_current = db::current_request_id(conn, ws.name(), actor.id())?;
                     if now_current != planned_current {
@@ -138,21 +100,18 @@ impl Store {
                         None => None,
                     };
                     let released = released_hashes(conn, ws.name())?;
-                    let candidate = ws.add_candidate(&item.relpath, &released);
-                    let ctx = self.ctx(actor);
-                    let outcome = ops::add_file(
-                        &ctx,
-                        ws.name(),
-                        current.as_ref(),
-                        &plan.request_id,
-                        group,
-                        &candidate,
-                        item.filetype,
-                    )?;
-                    let request_id = outcome.value.id.clone();
-                    self.write(conn, &request_id, outcome)?;
+                    let facts = Facts {
+                        candidate: Some(ws.add_candidate(relpath, &released)),
+                        ..facts.clone()
+                    };
+                    let subject = Subject::Current {
+                        workspace: ws.name(),
+                        current: current.as_ref(),
+                    };
+                    let outcome = action::run(&self.ctx(actor), subject, add, &facts)?;
+                    let answer = self.write(conn, &request_id, outcome)?;
                     seal_blob(conn, ws.name(), &request_id, &blob)?;
-                    Ok(request_id)
+                    Ok(answer)
                 })
             });
             if written.is_err() && planned_current.is_none() {
@@ -173,78 +132,100 @@ impl Store {
         Err(OpError::Stale.into())
     }
 
-    /// Reads what adding `relpath` needs: the current request, released hashes, the candidate.
-    fn plan_add(&self, actor: &User, ws: &Workspace, relpath: &str) -> Result<Plan, OpError> {
+    /// Reads what adding `relpath` needs: the current request and the facts of the path (a
+    /// fresh id for the request FIL-5 would create).
+    fn plan_add(
+        &self,
+        actor: &User,
+        ws: &Workspace,
+        relpath: &str,
+        part: usize,
+        batch_group: Option<&str>,
+    ) -> Result<(Option<RequestState>, Facts), OpError> {
         let mut conn = self.conn()?;
         let current = current_state(&mut conn, ws.name(), actor)?;
         let released = released_hashes(&mut conn, ws.name())?;
-        let request_id = match &current {
-            Some(state) => state.request.id.clone(),
-            None => ulid::Ulid::new().to_string(),
+        let facts = Facts {
+            fresh_id: ulid::Ulid::new().to_string(),
+            candidate: Some(ws.add_candidate(relpath, &released)),
+            part,
+            batch_group: batch_group.map(str::to_string),
         };
-        Ok(Plan {
-            current,
-            request_id,
-            candidate: ws.add_candidate(relpath, &released),
-        })
+        Ok((current, facts))
     }
 
-    /// FIL-7: replaces a file's content with the workspace's changed content. The votes on it
-    /// are deleted; group and type stay.
-    pub fn update_file(
+    /// FIL-7 ([`Action::UpdateFiles`]): replaces each file's content with the workspace's
+    /// changed content, in one transaction with one report. Each path is checked on a snapshot
+    /// and its bytes copied first; in the transaction each path is asked again against the
+    /// state the earlier paths left, and a refused path changes nothing.
+    pub(super) fn update_files(
         &self,
         actor: &User,
         request_id: &str,
-        relpath: &str,
-    ) -> airlock_core::Result<()> {
-        let state = self.get_request_state(actor, request_id)?;
-        let ws = self.workspaces.open(&state.request.workspace)?;
-        let candidate = {
-            let mut conn = self.conn()?;
-            ws.add_candidate(relpath, &released_hashes(&mut conn, ws.name())?)
-        };
+        update: &Action,
+        keep_state: bool,
+    ) -> airlock_core::Result<(Report, Option<RequestState>)> {
+        let snapshot = self.get_request_state(actor, request_id)?;
+        let workspace = snapshot.request.workspace.clone();
+        let ws = self.workspaces.open(&workspace).ok();
         let ctx = self.ctx(actor);
-        ops::update_file(&ctx, &state, &candidate)?;
-        let blob = copy_in(&self.request_blobs(ws.name(), request_id)?, &ws, &candidate)?;
-        self.act(actor, request_id, |ctx, state| {
-            ops::update_file(ctx, state, &candidate)
+        // Checked and copied before the transaction; a refusal copies nothing.
+        let mut copied = Vec::with_capacity(update.parts());
+        for part in 0..update.parts() {
+            let facts = {
+                let mut conn = self.conn()?;
+                Facts {
+                    candidate: self.workspace_facts(&mut conn, &snapshot, update, part)?,
+                    part,
+                    ..Facts::default()
+                }
+            };
+            let copy =
+                action::check(&ctx, Subject::Request(&snapshot), update, &facts).and_then(|()| {
+                    let (Some(ws), Some(candidate)) = (&ws, &facts.candidate) else {
+                        return Err(AirlockError::not_found());
+                    };
+                    let blobs = self.request_blobs(&workspace, request_id)?;
+                    copy_in(&blobs, ws, candidate).map_err(AirlockError::from)
+                });
+            copied.push(copy);
+        }
+        let (parts, state) = self.transaction(|conn| {
+            let mut state = self.locked_state(conn, request_id)?;
+            let mut parts = Vec::with_capacity(copied.len());
+            for (part, copy) in copied.iter().enumerate() {
+                let path = update.part_path(part).unwrap_or_default().to_string();
+                let blob = match copy {
+                    Ok(blob) => blob,
+                    Err(e) => {
+                        parts.push((path, Err(e.clone())));
+                        continue;
+                    }
+                };
+                let facts = Facts {
+                    candidate: self.workspace_facts(conn, &state, update, part)?,
+                    part,
+                    ..Facts::default()
+                };
+                match action::run(&self.ctx(actor), Subject::Request(&state), update, &facts) {
+                    Ok(outcome) => {
+                        airlock_core::effect::apply(&mut state, outcome.effects());
+                        self.write(conn, request_id, outcome)?;
+                        seal_blob(conn, &workspace, request_id, blob)?;
+                        parts.push((path, Ok(())));
+                    }
+                    Err(e) => parts.push((path, Err(e))),
+                }
+            }
+            Ok((parts, state))
         })?;
-        // Not part of the action: without the record the worker only hashes the blob again.
-        self.transaction(|conn| seal_blob(conn, ws.name(), request_id, &blob))
-    }
-
-    /// FIL-10: moves a file to another group and/or changes its type. The stored content is not
-    /// refreshed.
-    pub fn change_properties(
-        &self,
-        actor: &User,
-        request_id: &str,
-        relpath: &str,
-        group: Option<GroupTarget<'_>>,
-        filetype: Option<FileType>,
-    ) -> airlock_core::Result<()> {
-        self.transaction(|conn| {
-            let state = self.locked_state(conn, request_id)?;
-            let released = self.workspace_status_released(conn, &state, relpath)?;
-            let ctx = self.ctx(actor);
-            let outcome = ops::change_properties(&ctx, &state, relpath, group, filetype, released)?;
-            self.write(conn, request_id, outcome)
-        })
-    }
-
-    /// WS-5 row 2 for FIL-10: whether the workspace's current content of `relpath` was
-    /// released. A workspace or path that is gone counts as not released.
-    fn workspace_status_released(
-        &self,
-        conn: &mut DbConnection,
-        state: &RequestState,
-        relpath: &str,
-    ) -> Result<bool, OpError> {
-        let Ok(ws) = self.workspaces.open(&state.request.workspace) else {
-            return Ok(false);
+        let report = Report {
+            request_id: Some(request_id.to_string()),
+            answer: Answer::Done,
+            parts,
+            blob: None,
         };
-        let released = released_hashes(conn, ws.name())?;
-        Ok(ws.add_candidate(relpath, &released).released)
+        Ok((report, keep_state.then_some(state)))
     }
 }
 

@@ -11,14 +11,15 @@
 //! UPDATE`) before it is read. ONE-2 is a unique index on both backends; an add that loses the
 //! race to create a request re-reads and joins the winner's request (D-m).
 //!
-//! Modules: [`actions`] (the request-level actions), [`files`] (adding and updating files, which
-//! copy bytes into the request file store), [`reads`] (lookups and listings, with permission
-//! checks).
+//! Modules: [`act`] (the entry point every action takes: [`Store::act`]), `files` (adding and
+//! updating files, which copy bytes into the request file store first), [`release`] (the
+//! release's call to the Jobs site, and the upload worker's steps), [`reads`] (lookups and
+//! listings, with permission checks), [`views`] (reads shaped as the surfaces show them).
 
-pub mod actions;
+pub mod act;
 mod aggregates;
 pub mod directories;
-pub mod files;
+mod files;
 pub mod open;
 pub mod reads;
 pub mod regular;
@@ -30,12 +31,12 @@ pub mod views;
 use crate::blobstore::{BlobStore, RequestBlobs};
 use crate::db::{self, DbConnection, DbError, Pool, PooledConn};
 use crate::workspace::WorkspaceReader;
-use airlock_core::ops::Outcome;
+use airlock_core::action::Outcome;
 use airlock_core::{AirlockError, Ctx, ErrorCode, RequestState, Rules, Timestamp, User};
 use std::sync::Arc;
 
+pub use act::{Report, Target};
 pub use directories::{DirReport, DirRequest};
-pub use files::{AddItem, AddReport};
 
 /// Attempts of a transaction that lost a race (a unique-index conflict) before giving up.
 pub(crate) const CONFLICT_RETRIES: usize = 5;
@@ -277,15 +278,15 @@ impl Store {
         request_id: &str,
         outcome: Outcome<T>,
     ) -> Result<T, OpError> {
-        db::apply_effects(conn, request_id, &outcome.effects, self.org_repo())?;
-        if outcome
-            .effects
+        let (effects, value) = outcome.into_parts();
+        db::apply_effects(conn, request_id, &effects, self.org_repo())?;
+        if effects
             .iter()
             .any(|e| matches!(e, airlock_core::effect::Effect::Notify(_)))
         {
             QUEUED.set(true);
         }
-        Ok(outcome.value)
+        Ok(value)
     }
 
     /// Locks and loads a request inside the current transaction: `not_found` when it does not
@@ -320,54 +321,5 @@ impl Store {
         let state = Arc::new(state);
         self.aggregates.put(version, Arc::clone(&state));
         Ok(Some((version, state)))
-    }
-
-    /// The common shape of an action on an existing request: lock, load, ask core, write.
-    fn act<T>(
-        &self,
-        actor: &User,
-        request_id: &str,
-        rule: impl Fn(&Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
-    ) -> Result<T, AirlockError> {
-        self.act_state(actor, request_id, rule, false)
-            .map(|(value, _)| value)
-    }
-
-    /// As [`Store::act`], also answering the aggregate as the action left it when
-    /// `keep_state` (its effects applied in memory with `airlock_core::effect::apply`).
-    fn act_state<T>(
-        &self,
-        actor: &User,
-        request_id: &str,
-        rule: impl Fn(&Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
-        keep_state: bool,
-    ) -> Result<(T, RequestState), AirlockError> {
-        let (value, state, version) = self.transaction(|conn| {
-            let mut state = self.locked_state(conn, request_id)?;
-            let ctx = self.ctx(actor);
-            let outcome = rule(&ctx, &state)?;
-            if keep_state {
-                airlock_core::effect::apply(&mut state, &outcome.effects);
-            }
-            let value = self.write(conn, request_id, outcome)?;
-            let version = if keep_state {
-                db::request_version(conn, request_id)?
-            } else {
-                None
-            };
-            // Tests run debug builds: there, the state kept from memory is checked against
-            // what the transaction wrote.
-            #[cfg(debug_assertions)]
-            if keep_state {
-                let written = db::load_request_state(conn, request_id)?;
-                debug_assert_eq!(written.as_ref(), Some(&state), "effects applied in memory");
-            }
-            Ok((value, state, version))
-        })?;
-        if let Some(version) = version {
-            // After the commit: the aggregate as this action left it.
-            self.aggregates.put(version, Arc::new(state.clone()));
-        }
-        Ok((value, state))
     }
 }

@@ -212,7 +212,7 @@ impl Store {
             .map(|requests| {
                 requests
                     .into_iter()
-                    .filter(|r| r.author != actor.id())
+                    .filter(|r| airlock_core::view::on_reviews_page(actor, r))
                     .collect::<Vec<_>>()
             })
         };

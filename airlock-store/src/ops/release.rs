@@ -13,7 +13,7 @@ use super::{OpError, Store};
 use crate::db::{self, outbox, uploads};
 use crate::jobsite::{JobSiteClient, JobSiteError};
 use crate::signal::WorkSignal;
-use airlock_core::ops::{self, ReleaseFile};
+use airlock_core::action::{self, Action, Facts, ReleaseFile, Subject, UploadAnswer, UploadStep};
 use airlock_core::{AirlockError, ErrorCode, Status, Timestamp, User};
 use std::sync::Arc;
 
@@ -58,15 +58,25 @@ impl Store {
         &self.signal
     }
 
-    /// REL-1 to REL-5: release a REVIEWED request (or re-trigger an APPROVED one). Checks REL-1,
-    /// creates the release on the Jobs site as `actor` (REL-2), and only if it accepted marks
-    /// the files released and, from REVIEWED, approves in one transaction (REL-4). A refusal of
-    /// the Jobs site changes nothing: 403 is `jobs_site_forbidden`, anything else
-    /// `release_failed` (REL-3). Returns the number of files newly marked released.
-    pub fn release(&self, actor: &User, request_id: &str) -> airlock_core::Result<usize> {
+    /// REL-1 to REL-3, the first step of [`Action::Release`](airlock_core::action::Action):
+    /// checks the release as core would run it, and creates it on the Jobs site as `actor`
+    /// (REL-2) with the size and modification time of each stored blob. A refusal of the Jobs
+    /// site changes nothing: 403 is `jobs_site_forbidden`, anything else `release_failed`
+    /// (REL-3). The caller then runs the action, which marks the files released (REL-4).
+    pub(super) fn create_release(
+        &self,
+        actor: &User,
+        request_id: &str,
+    ) -> airlock_core::Result<()> {
         let state = self.get_request_state(actor, request_id)?;
         let ctx = self.ctx(actor);
-        let files = ops::check_release(&ctx, &state)?;
+        action::check(
+            &ctx,
+            Subject::Request(&state),
+            &Action::Release,
+            &Facts::default(),
+        )?;
+        let files = action::check_release(&ctx, &state)?;
         let blobs = self.request_blobs(&state.request.workspace, request_id)?;
         let mut listed = Vec::with_capacity(files.len());
         for file in files {
@@ -93,7 +103,7 @@ impl Store {
                 modified,
             });
         }
-        let body = ops::release_body(request_id, &listed);
+        let body = action::release_body(request_id, &listed);
         let Some(client) = &self.jobs_site else {
             return Err(AirlockError::with_message(
                 ErrorCode::ReleaseFailed,
@@ -104,16 +114,37 @@ impl Store {
         client
             .create_release(actor.id(), &state.request.workspace, &body)
             .map_err(|e| release_refused(request_id, &e))?;
-        let marked = self.act(actor, request_id, ops::commit_release)?;
         tracing::info!(
             request = request_id,
             by = actor.id(),
             files = listed.len(),
-            marked,
-            "released to the Jobs site"
+            "release created on the Jobs site"
         );
-        self.signal.wake();
-        Ok(marked)
+        Ok(())
+    }
+
+    /// The entry point of the upload worker's steps (§16): one transaction on the request.
+    /// A success also completes the request when it was the last file (UPL-5).
+    pub fn act_upload(
+        &self,
+        request_id: &str,
+        step: &UploadStep,
+    ) -> airlock_core::Result<UploadAnswer> {
+        self.transaction(|conn| {
+            let state = self.locked_state(conn, request_id)?;
+            let now = self.now();
+            let outcome = action::run_upload(&state, step, now, &self.rules)?;
+            let mut next = state;
+            airlock_core::effect::apply(&mut next, outcome.effects());
+            let answer = self.write(conn, request_id, outcome)?;
+            if matches!(step, UploadStep::Succeeded { .. }) {
+                let done = action::run_upload(&next, &UploadStep::Complete, now, &self.rules)?;
+                if let UploadAnswer::Completed(true) = self.write(conn, request_id, done)? {
+                    return Ok(UploadAnswer::Completed(true));
+                }
+            }
+            Ok(answer)
+        })
     }
 
     /// UPL-1: up to `limit` (request id, path) pairs due for an upload attempt now.
@@ -135,9 +166,14 @@ impl Store {
             let now = self.now();
             let until =
                 now + chrono::Duration::from_std(claim_for).unwrap_or(chrono::Duration::MAX);
-            let Some(outcome) = ops::claim_upload(&state, relpath, now, until)? else {
-                return Ok(None);
+            let claim = UploadStep::Claim {
+                path: relpath.to_string(),
+                until,
             };
+            let outcome = action::run_upload(&state, &claim, now, &self.rules)?;
+            if *outcome.value() == UploadAnswer::NotDue {
+                return Ok(None);
+            }
             let file = state
                 .file(relpath)
                 .ok_or_else(|| OpError::Refused(AirlockError::not_found()))?;
@@ -164,21 +200,6 @@ impl Store {
         self.transaction(|conn| Ok(uploads::put_seal(conn, &key, seal)?))
     }
 
-    /// UPL-7: the file cannot be sent as stored (its blob no longer has its sha256); it is
-    /// stuck at once with `error` and retried at the capped interval.
-    pub fn upload_blocked(
-        &self,
-        request_id: &str,
-        relpath: &str,
-        error: &str,
-    ) -> airlock_core::Result<()> {
-        self.transaction(|conn| {
-            let state = self.locked_state(conn, request_id)?;
-            let outcome = ops::upload_blocked(&state, relpath, self.now(), error, &self.rules)?;
-            self.write(conn, request_id, outcome)
-        })
-    }
-
     /// UPL-5: completes every APPROVED request with no pending file whose released files are
     /// all uploaded; answers the ids that became RELEASED. APPROVED requests with no released
     /// file are left as they are (UPL-7 lists them).
@@ -191,10 +212,9 @@ impl Store {
         for id in candidates {
             let done = self.transaction(|conn| {
                 let state = self.locked_state(conn, &id)?;
-                match ops::complete_if_uploaded(&state, self.now()) {
-                    Some(outcome) => self.write(conn, &id, outcome).map(|()| true),
-                    None => Ok(false),
-                }
+                let outcome =
+                    action::run_upload(&state, &UploadStep::Complete, self.now(), &self.rules)?;
+                Ok(self.write(conn, &id, outcome)? == UploadAnswer::Completed(true))
             })?;
             if done {
                 released.push(id);
@@ -209,11 +229,11 @@ impl Store {
         Ok(uploads::next_upload_due(&mut conn).map_err(OpError::Db)?)
     }
 
-    /// UPL-7 and OPS-5: the stuck files (`airlock_core::ops::stuck_after`), by request and
+    /// UPL-7 and OPS-5: the stuck files (`airlock_core::action::stuck_after`), by request and
     /// path.
     pub fn stuck_uploads(&self) -> airlock_core::Result<Vec<PendingUpload>> {
         let mut pending = self.pending_uploads()?;
-        pending.retain(|f| ops::stuck_after(f.attempts, &self.rules));
+        pending.retain(|f| action::stuck_after(f.attempts, &self.rules));
         Ok(pending)
     }
 
@@ -232,13 +252,12 @@ impl Store {
     /// OPS-5 `uploads retry`: makes the request's pending files due now and wakes the worker.
     /// `not_found` for an unknown request; the number of files made due.
     pub fn retry_uploads(&self, request_id: &str) -> airlock_core::Result<usize> {
-        let n = self.transaction(|conn| {
-            let state = self.locked_state(conn, request_id)?;
-            let outcome = ops::retry_uploads(&state, self.now());
-            self.write(conn, request_id, outcome)
-        })?;
+        let answer = self.act_upload(request_id, &UploadStep::Retry)?;
         self.signal.wake();
-        Ok(n)
+        Ok(match answer {
+            UploadAnswer::Retried(n) => n,
+            _ => 0,
+        })
     }
 
     /// NOT-5: claims up to `limit` notifications to send now: each the oldest undelivered row
@@ -287,7 +306,8 @@ impl Store {
     ) -> airlock_core::Result<Timestamp> {
         let mut conn = self.conn()?;
         let attempts = outbox::attempts(&mut conn, id).map_err(OpError::Db)?;
-        let retry = ops::retry_after_failure(attempts, self.now(), error, &self.rules, unit_random);
+        let retry =
+            action::retry_after_failure(attempts, self.now(), error, &self.rules, unit_random);
         outbox::mark_failed(&mut conn, id, &retry.error, retry.next_attempt_at)
             .map_err(OpError::Db)?;
         Ok(retry.next_attempt_at)
@@ -299,10 +319,10 @@ impl Store {
         Ok(outbox::next_notification_due(&mut conn).map_err(OpError::Db)?)
     }
 
-    /// NOT-5 and OPS-5: the stuck undelivered notifications (`airlock_core::ops::stuck_after`).
+    /// NOT-5 and OPS-5: the stuck undelivered notifications (`airlock_core::action::stuck_after`).
     pub fn stuck_notifications(&self) -> airlock_core::Result<Vec<OutboxEntry>> {
         let mut undelivered = self.undelivered_notifications()?;
-        undelivered.retain(|e| ops::stuck_after(e.attempts, &self.rules));
+        undelivered.retain(|e| action::stuck_after(e.attempts, &self.rules));
         Ok(undelivered)
     }
 

@@ -7,12 +7,11 @@ use super::reads::Page;
 use crate::db;
 use airlock_core::access::require_view;
 use airlock_core::manifest::{DiskFiles, NodeKind, TreeOptions, digest_hex};
-use airlock_core::ops::Outcome;
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
     workspaces_of,
 };
-use airlock_core::{AirlockError, ErrorCode, FileType, RequestState, User};
+use airlock_core::{RequestState, User};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -127,26 +126,6 @@ impl Store {
         Ok(self.view_of(actor, &state))
     }
 
-    /// Runs an action on an existing request, as every action method does (lock, load, ask
-    /// core, write), and answers the request as the actor now sees it. The view is built from
-    /// the loaded aggregate with the action's effects applied in memory
-    /// (`airlock_core::effect::apply`), so the request is not read again.
-    pub fn act_view<T>(
-        &self,
-        actor: &User,
-        request_id: &str,
-        rule: impl Fn(&airlock_core::Ctx<'_>, &RequestState) -> airlock_core::Result<Outcome<T>>,
-    ) -> airlock_core::Result<RequestView> {
-        // The answer shows the request, so the actor must be able to view it; checked before
-        // the action so that a refusal writes nothing.
-        let viewed_rule = |ctx: &airlock_core::Ctx<'_>, state: &RequestState| {
-            require_view(ctx.actor, &state.request.workspace)?;
-            rule(ctx, state)
-        };
-        let (_, state) = self.act_state(actor, request_id, viewed_rule, true)?;
-        Ok(self.view_of(actor, &state))
-    }
-
     /// The view of a request already read for this user.
     pub fn view_of(&self, actor: &User, state: &RequestState) -> RequestView {
         let mut view = request_view(actor, state, &self.rules);
@@ -163,11 +142,7 @@ impl Store {
         let Ok(blobs) = self.request_blobs(&state.request.workspace, &state.request.id) else {
             return out;
         };
-        for file in state
-            .files
-            .iter()
-            .filter(|f| f.filetype == FileType::Output && f.relpath.ends_with(".csv"))
-        {
+        for file in airlock_core::view::hinted_files(state) {
             let hints = self.hints.get_or_compute(&file.file_id, || {
                 // Streamed: the analysis reads the blob in buffered chunks, never whole (HNT-1).
                 let reader = std::io::BufReader::new(blobs.open(&file.file_id).ok()?);
@@ -189,27 +164,6 @@ impl Store {
             }
         }
         out
-    }
-
-    /// The comment's group, when the request has a comment with this id the user may see.
-    pub fn comment_group(
-        &self,
-        actor: &User,
-        request_id: &str,
-        comment_id: &str,
-    ) -> airlock_core::Result<String> {
-        let state = self.get_request_state(actor, request_id)?;
-        state
-            .comment(comment_id)
-            .filter(|c| {
-                airlock_core::visibility::can_see(
-                    actor,
-                    &state.request,
-                    airlock_core::visibility::Item::comment(c),
-                )
-            })
-            .map(|c| c.group.clone())
-            .ok_or_else(|| AirlockError::with_message(ErrorCode::NotFound, "No such comment."))
     }
 }
 

@@ -5,12 +5,13 @@
 
 #![allow(dead_code)]
 
-use airlock_core::ops::GroupTarget;
+use airlock_core::action::{Action, Answer, GroupChoice};
 use airlock_core::users_file::parse_users_file;
 use airlock_core::{FileType, User, VoteStatus};
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, JobSite};
 use airlock_store::config::Config;
-use airlock_store::ops::{AddItem, Store};
+use airlock_store::ops::{Store, Target};
+use airlock_store::testing;
 use airlock_store::testing::TestDb;
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -150,31 +151,58 @@ pub fn released_with(db: TestDb, count: usize, len: usize, upload_timeout: u64) 
     }
 
     let author = &users[AUTHOR];
-    let items: Vec<AddItem> = paths
+    let items: Vec<(String, FileType)> = paths
         .iter()
-        .map(|p| AddItem::new(p.clone(), FileType::Output))
+        .map(|p| (p.clone(), FileType::Output))
         .collect();
     let report = store
-        .add_files(author, WS, GroupTarget::Named("tables"), &items)
+        .act(
+            author,
+            Target::Current(WS),
+            &testing::add_files(GroupChoice::Named("tables".into()), items.clone()),
+        )
         .expect("add");
     let request_id = report.request_id.clone().expect("a request");
     store
-        .edit_group(author, &request_id, "tables", "context", "controls")
+        .act(
+            author,
+            Target::Request(&request_id),
+            &Action::EditGroup {
+                group: "tables".into(),
+                context: "context".into(),
+                controls: "controls".into(),
+            },
+        )
         .expect("group");
-    store.submit(author, &request_id).expect("submit");
+    store
+        .act(author, Target::Request(&request_id), &Action::Submit)
+        .expect("submit");
     for name in CHECKERS {
         let checker = &users[name];
         for path in &paths {
             store
-                .vote(checker, &request_id, path, VoteStatus::Approved)
+                .act(
+                    checker,
+                    Target::Request(&request_id),
+                    &Action::Vote {
+                        path: path.to_string(),
+                        vote: VoteStatus::Approved,
+                    },
+                )
                 .expect("vote");
         }
-        store.submit_review(checker, &request_id).expect("review");
+        store
+            .act(checker, Target::Request(&request_id), &Action::SubmitReview)
+            .expect("review");
     }
     let marked = store
-        .release(&users[CHECKERS[0]], &request_id)
+        .act(
+            &users[CHECKERS[0]],
+            Target::Request(&request_id),
+            &Action::Release,
+        )
         .expect("release");
-    assert_eq!(marked, count);
+    assert_eq!(marked.answer, Answer::Released { files: count });
     assert_eq!(site.calls_to(Endpoint::CreateRelease).len(), 1);
     Released {
         db,

@@ -1,6 +1,7 @@
 //! The JSON API of `api.md`, mounted at [`BASE`]. Handlers are grouped by the resources of the
 //! specification: [`session`] (§2), [`workspaces`] (§3), [`requests`] (§4).
 
+pub mod act;
 pub mod error;
 pub mod guards;
 pub mod openapi;

@@ -1,13 +1,13 @@
 //! `api.md` §3: workspaces, their files, and adding files to the caller's current request.
 
 use super::ApiResult;
+use super::act::{Addressed, act};
 use super::error::ApiError;
 use super::guards::{Body, Caller};
 use crate::app::App;
-use airlock_core::ops::GroupTarget;
+use airlock_core::action::{Action, GroupChoice, NewFile};
 use airlock_core::view::{RequestSummary, RequestView, WorkspaceSummary};
 use airlock_core::{FileType, Status};
-use airlock_store::ops::AddItem;
 use airlock_store::ops::reads::Page;
 use rocket::futures::Stream;
 use rocket::http::ContentType;
@@ -225,24 +225,19 @@ pub async fn add(
     body: Result<Body<AddBody>, ApiError>,
 ) -> ApiResult<BatchAnswer> {
     let (caller, Body(body)) = (caller?, body?);
-    let ws = ws.to_string();
-    let answer = app
-        .run_as(caller, move |app, user| {
-            let store = app.store();
-            let items: Vec<AddItem> = body
-                .files
-                .iter()
-                .map(|f| AddItem::new(f.path.clone(), f.filetype))
-                .collect();
-            let report = store.add_files(user, &ws, GroupTarget::Named(&body.group), &items)?;
-            let request = match &report.request_id {
-                Some(id) => Some(store.request_view(user, id)?),
-                None => None,
-            };
-            Ok(BatchAnswer::new(request, report.results))
-        })
-        .await?;
-    Ok(Json(answer))
+    let action = Action::AddFiles {
+        group: GroupChoice::Named(body.group),
+        files: body
+            .files
+            .into_iter()
+            .map(|f| NewFile {
+                path: f.path,
+                filetype: f.filetype,
+            })
+            .collect(),
+    };
+    let (report, view) = act(app, caller, Addressed::Current(ws.to_string()), action).await?;
+    Ok(Json(BatchAnswer::new(view, report.parts)))
 }
 
 /// The body of the update action.
@@ -253,7 +248,7 @@ pub struct UpdateBody {
     pub paths: Vec<String>,
 }
 
-/// `POST /workspaces/<ws>/request/files/update`: FIL-7 for each path.
+/// `POST /workspaces/<ws>/request/files/update`: FIL-7 for each path, in one transaction.
 #[post("/workspaces/<ws>/request/files/update", data = "<body>")]
 pub async fn update(
     app: &State<App>,
@@ -262,27 +257,9 @@ pub async fn update(
     body: Result<Body<UpdateBody>, ApiError>,
 ) -> ApiResult<BatchAnswer> {
     let (caller, Body(body)) = (caller?, body?);
-    let ws = ws.to_string();
-    let answer = app
-        .run_as(caller, move |app, user| {
-            let store = app.store();
-            let current = store.require_current_request(user, &ws)?;
-            let id = current.request.id;
-            let results: Vec<_> = body
-                .paths
-                .into_iter()
-                .map(|path| {
-                    let result = store.update_file(user, &id, &path);
-                    (path, result)
-                })
-                .collect();
-            Ok(BatchAnswer::new(
-                Some(store.request_view(user, &id)?),
-                results,
-            ))
-        })
-        .await?;
-    Ok(Json(answer))
+    let action = Action::UpdateFiles { paths: body.paths };
+    let (report, view) = act(app, caller, Addressed::Current(ws.to_string()), action).await?;
+    Ok(Json(BatchAnswer::new(view, report.parts)))
 }
 
 /// `GET /workspaces/<ws>/requests?status=&offset=&limit=`: the workspace's requests, newest
