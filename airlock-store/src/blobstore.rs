@@ -7,7 +7,7 @@
 //! digest and renamed into place without ever replacing an existing blob. Files are streamed;
 //! nothing is read whole into memory.
 
-use airlock_core::manifest::validate_workspace_name;
+use airlock_core::workspace::validate_workspace_name;
 use airlock_core::{AirlockError, ErrorCode};
 use sha2::{Digest as _, Sha256};
 use std::fs::{self, File};

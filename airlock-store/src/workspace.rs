@@ -8,12 +8,12 @@
 //! directory is refused with `not_found` (WS-1).
 
 use crate::blobstore::sha256_file;
-use airlock_core::manifest::{
-    self, Digest, DiskFile, DiskFiles, Manifest, ReleasedHashes, TreeOptions, WorkspaceFileStatus,
-    WorkspaceTree, add_candidate, is_metadata_path, parse_digest, parse_manifest, validate_relpath,
+use airlock_core::workspace::{
+    AddCandidate, Digest, DiskFile, DiskFiles, MANIFEST_UNREADABLE, METADATA_DIR, Manifest,
+    ReleasedHashes, TreeOptions, WorkspaceFileStatus, WorkspaceTree, add_candidate,
+    is_metadata_path, parse_digest, parse_manifest, split, validate_relpath,
     validate_workspace_name,
 };
-use airlock_core::ops::AddCandidate;
 use airlock_core::{AirlockError, ErrorCode, RequestState};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
@@ -173,7 +173,7 @@ const SPLIT_HEAD_ROOM: usize = 64 * 1024;
 /// Reads a manifest of `size` bytes, its sha256 (WS-8) and its parse, using both cores: this is
 /// the cold path of every page of a workspace. Below `split_min` bytes the parse runs beside
 /// the hash; above it the two halves are also read and parsed side by side (see
-/// [`manifest::join_manifest_parts`]), falling back to one parse when the split is refused.
+/// [`split::join_manifest_parts`]), falling back to one parse when the split is refused.
 fn read_and_parse(
     file: &mut File,
     size: u64,
@@ -212,7 +212,7 @@ fn hash_beside(
 }
 
 /// The split read: each half is read on its own thread with `pread`, the second into a buffer
-/// with room in front for [`manifest::SECOND_PART_PREFIX`], so that neither half is copied.
+/// with room in front for [`split::SECOND_PART_PREFIX`], so that neither half is copied.
 #[cfg(unix)]
 fn read_and_parse_split(
     file: &File,
@@ -220,7 +220,7 @@ fn read_and_parse_split(
 ) -> io::Result<(Digest, airlock_core::Result<Manifest>)> {
     use std::os::unix::fs::FileExt;
     let mid = size / 2;
-    let prefix = manifest::SECOND_PART_PREFIX.len();
+    let prefix = split::SECOND_PART_PREFIX.len();
     // Zeroed allocations come from fresh pages: no cost until the read fills them.
     let mut first = vec![0u8; mid + SPLIT_HEAD_ROOM];
     let mut second = vec![0u8; prefix + (size - mid)];
@@ -234,7 +234,7 @@ fn read_and_parse_split(
     })?;
     first.truncate(mid);
 
-    let Some(comma) = manifest::manifest_split_candidate(&second[prefix..]) else {
+    let Some(comma) = split::manifest_split_candidate(&second[prefix..]) else {
         let bytes = [&first[..], &second[prefix..]].concat();
         return Ok(hash_beside(&[&bytes], || parse_manifest(&bytes)));
     };
@@ -242,19 +242,19 @@ fn read_and_parse_split(
     // them (and the spare room) in the second buffer, just before the bytes after the comma.
     let head = second[prefix..=prefix + comma].to_vec();
     first.extend_from_slice(&head[..comma]);
-    first.extend_from_slice(manifest::FIRST_PART_SUFFIX);
-    second[comma + 1..comma + 1 + prefix].copy_from_slice(manifest::SECOND_PART_PREFIX);
+    first.extend_from_slice(split::FIRST_PART_SUFFIX);
+    second[comma + 1..comma + 1 + prefix].copy_from_slice(split::SECOND_PART_PREFIX);
     let (second_part, rest) = (&second[comma + 1..], &second[prefix + comma + 1..]);
 
     // Both cores parse; the hash then runs beside the joining, which uses one.
     let (first_part, second_part) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| manifest::parse_manifest_part(second_part, 0));
-        let first_part = manifest::parse_manifest_part(&first, size);
+        let other = scope.spawn(|| split::parse_manifest_part(second_part, 0));
+        let first_part = split::parse_manifest_part(&first, size);
         (first_part, other.join().ok().flatten())
     });
     Ok(hash_beside(&[&first[..mid], &head, rest], || {
         let manifest = match (first_part, second_part) {
-            (Some(a), Some(b)) => manifest::join_manifest_parts(a, b).ok_or(()),
+            (Some(a), Some(b)) => split::join_manifest_parts(a, b).ok_or(()),
             _ => Err(()),
         }
         .or_else(|()| parse_manifest(&[&first[..mid], &head, rest].concat()))?;
@@ -342,11 +342,7 @@ impl WorkspaceReader {
 
     fn load_manifest(&self, name: &str, path: &Path) -> Arc<ManifestSnapshot> {
         let unreadable = |detail: String| {
-            tracing::warn!(
-                workspace = name,
-                "{}: {detail}",
-                manifest::MANIFEST_UNREADABLE
-            );
+            tracing::warn!(workspace = name, "{}: {detail}", MANIFEST_UNREADABLE);
             Arc::new(ManifestSnapshot {
                 identity: None,
                 manifest: Arc::new(Manifest::empty()),
@@ -459,7 +455,7 @@ impl Workspace {
     }
 
     /// FMT-6: why the manifest could not be read, when it could not; show the user
-    /// [`manifest::MANIFEST_UNREADABLE`].
+    /// [`MANIFEST_UNREADABLE`].
     pub fn manifest_error(&self) -> Option<&AirlockError> {
         self.snapshot.error.as_ref()
     }
@@ -668,8 +664,8 @@ impl Workspace {
     }
 
     fn metadata_files(&self) -> Result<Vec<DiskFile>, WorkspaceError> {
-        let top = self.dir.join(manifest::METADATA_DIR);
-        if !self.dir_inside(manifest::METADATA_DIR) {
+        let top = self.dir.join(METADATA_DIR);
+        if !self.dir_inside(METADATA_DIR) {
             return Ok(Vec::new());
         }
         let mut files = Vec::new();

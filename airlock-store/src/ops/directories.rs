@@ -4,8 +4,8 @@
 use super::AddItem;
 use super::Store;
 use super::files::{current_state, released_hashes};
-use airlock_core::manifest::TreeOptions;
 use airlock_core::ops::{self, DirFileAction, DirPrecheck, GroupTarget};
+use airlock_core::workspace::TreeOptions;
 use airlock_core::{AirlockError, User};
 use serde::Serialize;
 

@@ -11,8 +11,8 @@ use super::{CONFLICT_RETRIES, OpError, Store};
 use crate::blobstore::RequestBlobs;
 use crate::db::{self, DbConnection};
 use crate::workspace::Workspace;
-use airlock_core::manifest::ReleasedHashes;
 use airlock_core::ops::{self, AddCandidate, GroupTarget, normalise_group_name};
+use airlock_core::workspace::ReleasedHashes;
 use airlock_core::{AirlockError, FileType, RequestState, User};
 
 /// One path of an add batch (FIL-4).
