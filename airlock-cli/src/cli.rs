@@ -482,7 +482,7 @@ pub struct GenerateWorkspaceArgs {
 
 /// FMT-1: a workspace name is one path segment (a usage error otherwise).
 fn workspace_name(name: &str) -> Result<String, String> {
-    airlock_core::manifest::validate_workspace_name(name)
+    airlock_core::workspace::validate_workspace_name(name)
         .map(str::to_string)
         .map_err(|_| {
             "a workspace name is one path segment: not empty, not starting with '.', without \

@@ -518,7 +518,7 @@ fn generate_workspace_writes_a_readable_workspace() {
     assert_eq!(run.code, 0, "{run:?}");
     insta::assert_snapshot!("generate_workspace", run.stdout);
     let manifest = dir.path().join("ws/bench/metadata/manifest.json");
-    let parsed = airlock_core::manifest::parse_manifest(&std::fs::read(manifest).expect("read"))
+    let parsed = airlock_core::workspace::parse_manifest(&std::fs::read(manifest).expect("read"))
         .expect("a valid manifest");
     assert_eq!(parsed.len(), 250);
 

@@ -19,7 +19,6 @@ pub mod effect;
 pub mod error;
 pub mod hints;
 pub mod logs;
-pub mod manifest;
 pub mod model;
 pub mod notification;
 pub mod regular;
@@ -32,6 +31,7 @@ pub mod user;
 pub mod users_file;
 pub mod view;
 pub mod visibility;
+pub mod workspace;
 
 pub use error::{AirlockError, ErrorCode, Result};
 pub use model::*;

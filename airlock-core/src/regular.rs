@@ -213,7 +213,7 @@ pub fn validate_entry(number: usize, value: &Value) -> EntryResult {
             "must not be empty".into(),
         );
     } else if let Some(name) = workspace_name.as_deref()
-        && crate::manifest::validate_workspace_name(name).is_err()
+        && crate::workspace::validate_workspace_name(name).is_err()
     {
         v.error(
             "workspace_name",

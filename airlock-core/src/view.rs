@@ -376,7 +376,7 @@ pub struct WorkspaceFileView {
     /// The job that wrote it (outputs only).
     pub job_id: Option<String>,
     /// WS-5 status relative to the viewer's current request.
-    pub status: crate::manifest::WorkspaceFileStatus,
+    pub status: crate::workspace::WorkspaceFileStatus,
 }
 
 #[cfg(test)]

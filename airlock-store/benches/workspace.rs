@@ -3,10 +3,10 @@
 //! several runs. Run with `cargo bench -p airlock-store --bench workspace`.
 
 use airlock_core::FileType;
-use airlock_core::manifest::{
+use airlock_core::testkit::{empty_request, file};
+use airlock_core::workspace::{
     NodeKind, ReleasedHashes, TreeOptions, WorkspaceFileStatus, WorkspaceTree, parse_manifest,
 };
-use airlock_core::testkit::{empty_request, file};
 use airlock_store::generate::generate_workspace;
 use airlock_store::workspace::WorkspaceReader;
 use sha2::{Digest, Sha256};

@@ -7,7 +7,8 @@
 //! digest and renamed into place without ever replacing an existing blob. Files are streamed;
 //! nothing is read whole into memory.
 
-use airlock_core::manifest::validate_workspace_name;
+use crate::fileid::FileIdentity;
+use airlock_core::workspace::validate_workspace_name;
 use airlock_core::{AirlockError, ErrorCode};
 use sha2::{Digest as _, Sha256};
 use std::fs::{self, File};
@@ -96,32 +97,12 @@ pub struct Blob {
     pub seal: Option<String>,
 }
 
-/// A file's identity as the file system keeps it: device, inode, length, and modification and
-/// status-change times to the nanosecond. Any write to the file, a replacement, a `chmod` or a
-/// rename changes it (the status-change time cannot be set by a program), so a file whose seal
-/// is unchanged still has the bytes it had when it was sealed: the upload worker uses that to
-/// skip re-hashing a blob the store verified when it wrote it (the way git trusts its index
-/// for unchanged files). `None` off Unix.
+/// The seal of a blob: its [`FileIdentity`] as the `blob_seals` table stores it
+/// ([`FileIdentity::seal`]). A blob whose seal is unchanged since the store wrote it and
+/// verified its bytes still has those bytes: the upload worker uses that to skip re-hashing
+/// it. `None` off Unix.
 pub fn seal_of(meta: &fs::Metadata) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some(format!(
-            "{}:{}:{}:{}.{:09}:{}.{:09}",
-            meta.dev(),
-            meta.ino(),
-            meta.len(),
-            meta.mtime(),
-            meta.mtime_nsec(),
-            meta.ctime(),
-            meta.ctime_nsec()
-        ))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        None
-    }
+    FileIdentity::of(meta).seal()
 }
 
 /// FMT-12: whether a name is a blob name (64 lowercase hex characters).

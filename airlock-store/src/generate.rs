@@ -5,7 +5,7 @@
 //! job summary trailer, and a manifest with correct content hashes, sizes, timestamps and CSV
 //! row and column counts, written atomically. The content depends only on the seed.
 
-use airlock_core::manifest::{Level, ManifestDoc, OutputEntry, Outputs};
+use airlock_core::workspace::{Level, ManifestDoc, OutputEntry, Outputs};
 use sha2::{Digest as _, Sha256};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};

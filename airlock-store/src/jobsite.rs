@@ -212,7 +212,7 @@ impl JobSiteClient {
 
 impl JobSiteClient {
     /// API-16: creates (or gets, API-18) the release of a request, as the releasing checker.
-    /// `body` is [`airlock_core::ops::release_body`]. Any answer but 201 is an error (API-20).
+    /// `body` is [`airlock_core::action::release_body`]. Any answer but 201 is an error (API-20).
     pub fn create_release(
         &self,
         os_user: &str,

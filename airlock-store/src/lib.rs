@@ -8,6 +8,7 @@
 pub mod blobstore;
 pub mod config;
 pub mod db;
+pub mod fileid;
 pub mod generate;
 pub mod jobsite;
 pub mod ops;

@@ -1,6 +1,6 @@
 //! The synthetic workspace generator round-trips through the reader (FMT-6 to FMT-8, WS-1).
 
-use airlock_core::manifest::{ReleasedHashes, TreeOptions};
+use airlock_core::workspace::{ReleasedHashes, TreeOptions};
 use airlock_store::blobstore::sha256_file;
 use airlock_store::generate::{OutputKind, generate_workspace};
 use airlock_store::workspace::WorkspaceReader;

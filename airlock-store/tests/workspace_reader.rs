@@ -1,10 +1,10 @@
 //! The workspace reader: FMT-1, FMT-4, FMT-5, FMT-6, FMT-9, WS-1, WS-2, WS-5 over real
 //! directories.
 
-use airlock_core::manifest::{
+use airlock_core::testkit::empty_request;
+use airlock_core::workspace::{
     MANIFEST_UNREADABLE, NodeKind, ReleasedHashes, TreeOptions, WorkspaceFileStatus,
 };
-use airlock_core::testkit::empty_request;
 use airlock_core::{ErrorCode, FileType, RequestFile};
 use airlock_store::workspace::{WorkspaceError, WorkspaceReader};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 
 use crate::EXIT_OK;
 use crate::cli::GenerateWorkspaceArgs;
-use airlock_core::manifest::validate_workspace_name;
+use airlock_core::workspace::validate_workspace_name;
 use airlock_store::generate::{OutputKind, generate_workspace};
 use anyhow::Context;
 use std::io::Write;

@@ -8,8 +8,8 @@
 use super::files::normalise_group_name;
 use crate::RequestState;
 use crate::error::{AirlockError, ErrorCode, Result};
-use crate::manifest::{NodeKind, WorkspaceFileStatus, WorkspaceTree, validate_relpath};
 use crate::model::FileType;
+use crate::workspace::{NodeKind, WorkspaceFileStatus, WorkspaceTree, validate_relpath};
 use std::collections::BTreeSet;
 
 /// What to do with one file of a directory.
@@ -188,8 +188,8 @@ pub fn check_directory_options(submit: bool, context: &str, controls: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{DiskFiles, Manifest, ReleasedHashes, TreeOptions, parse_manifest};
     use crate::testkit::{empty_request, fake_hash, file};
+    use crate::workspace::{DiskFiles, Manifest, ReleasedHashes, TreeOptions, parse_manifest};
     use serde_json::json;
 
     fn manifest(paths: &[&str]) -> Manifest {

@@ -6,10 +6,11 @@ use crate::access::{can_action, require_add, require_download, require_edit};
 use crate::audit::AuditType;
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
-use crate::manifest::is_allowed_file_type;
 use crate::model::{FileType, Group, OutputMeta, Request, RequestFile, RequestState, UploadState};
 use crate::rules::Ctx;
 use crate::status::Status;
+pub use crate::workspace::AddCandidate;
+use crate::workspace::is_allowed_file_type;
 use std::collections::BTreeMap;
 
 /// The group a file goes to.
@@ -19,39 +20,6 @@ pub enum GroupTarget<'a> {
     Named(&'a str),
     /// A new group: refused with `group_exists` when the name is taken (GRP-2).
     New(&'a str),
-}
-
-/// What the workspace says about a path, as the add and update actions need it (WS-1, WS-5,
-/// FIL-4 steps 5 to 11).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddCandidate {
-    /// The path.
-    pub relpath: String,
-    /// The workspace shows the path (out-of-date outputs count as present, WS-4).
-    pub shown: bool,
-    /// Why the path is not shown although the manifest lists it: its entry is malformed (FMT-7).
-    pub unreadable: Option<String>,
-    /// The path's own manifest entry, if it has one.
-    pub output: Option<OutputMeta>,
-    /// The manifest's `content_hash` of that entry.
-    pub content_hash: Option<String>,
-    /// The current content was released from this workspace before (WS-5 row 2).
-    pub released: bool,
-}
-
-impl AddCandidate {
-    /// WS-5 row 1 for a path of a workspace that is gone: not shown (INVALID), so neither
-    /// addable nor released (FIL-10 may still move or retype the file).
-    pub fn in_missing_workspace(relpath: &str) -> AddCandidate {
-        AddCandidate {
-            relpath: relpath.to_string(),
-            shown: false,
-            unreadable: None,
-            output: None,
-            content_hash: None,
-            released: false,
-        }
-    }
 }
 
 /// GRP-2: a valid new group name, trimmed and lower-cased.

@@ -8,11 +8,11 @@ use crate::backoff::retry_delay;
 use crate::decision::all_files_approved;
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
-use crate::manifest::is_allowed_file_type;
 use crate::model::{FileType, RequestFile, RequestState, Timestamp};
 use crate::notification::{EventType, Update, files_will_be_uploaded};
 use crate::rules::{Ctx, Rules};
 use crate::status::Status;
+use crate::workspace::is_allowed_file_type;
 
 /// REL-1: may the actor release (or re-trigger, REL-5) the request. Returns the OUTPUT files
 /// that go into the release's file list (REL-2), ordered by path (API-17).

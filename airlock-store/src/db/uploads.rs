@@ -119,7 +119,7 @@ pub fn approved_without_released(conn: &mut DbConnection) -> Result<Vec<String>,
 }
 
 /// Released, not-uploaded OUTPUT files of APPROVED requests, by request and path (which of
-/// them are stuck is `airlock_core::ops::stuck_after`).
+/// them are stuck is `airlock_core::action::stuck_after`).
 pub fn pending_uploads(conn: &mut DbConnection) -> Result<Vec<PendingUpload>, DbError> {
     let rows: Vec<PendingRow> = request_files::table
         .inner_join(requests::table)

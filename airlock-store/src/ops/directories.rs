@@ -5,7 +5,7 @@ use super::Store;
 use super::act::Target;
 use super::files::{current_state, released_hashes};
 use airlock_core::action::{self, Action, DirFileAction, DirPrecheck, GroupChoice, NewFile};
-use airlock_core::manifest::TreeOptions;
+use airlock_core::workspace::TreeOptions;
 use airlock_core::{AirlockError, User};
 use serde::Serialize;
 

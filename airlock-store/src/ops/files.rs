@@ -13,7 +13,7 @@ use crate::blobstore::RequestBlobs;
 use crate::db::{self, DbConnection};
 use crate::workspace::Workspace;
 use airlock_core::action::{self, Action, AddCandidate, Answer, Facts, Subject};
-use airlock_core::manifest::ReleasedHashes;
+use airlock_core::workspace::ReleasedHashes;
 use airlock_core::{AirlockError, RequestState, User};
 
 impl Store {

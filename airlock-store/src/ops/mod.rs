@@ -2,7 +2,7 @@
 //!
 //! [`Store`] is what every surface calls: the web pages, the JSON API, the CLI and the release
 //! worker. Each state-changing method runs in one write transaction that reads the request
-//! aggregate, asks `airlock_core::ops` whether and how the action happens, and writes the
+//! aggregate, asks `airlock_core::action` whether and how the action happens, and writes the
 //! resulting effects (the change, its audit entries and any outbox row) before committing. A
 //! refused action returns its [`AirlockError`] and writes nothing.
 //!

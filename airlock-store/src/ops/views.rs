@@ -6,11 +6,11 @@ use super::files::released_hashes;
 use super::reads::Page;
 use crate::db;
 use airlock_core::access::require_view;
-use airlock_core::manifest::{DiskFiles, NodeKind, TreeOptions, digest_hex};
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
     workspaces_of,
 };
+use airlock_core::workspace::{DiskFiles, NodeKind, TreeOptions, digest_hex};
 use airlock_core::{RequestState, User};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;

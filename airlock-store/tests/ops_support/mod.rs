@@ -172,7 +172,7 @@ pub fn workspace(h: &Harness, outputs: usize) -> Vec<String> {
     .expect("generate");
     generated
         .of_kind(airlock_store::generate::OutputKind::Shown)
-        .filter(|p| airlock_core::manifest::is_allowed_file_type(p))
+        .filter(|p| airlock_core::workspace::is_allowed_file_type(p))
         .map(str::to_string)
         .collect()
 }

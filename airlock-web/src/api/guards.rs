@@ -5,7 +5,7 @@
 
 use super::error::ApiError;
 use airlock_core::ErrorCode;
-use airlock_core::manifest::validate_relpath;
+use airlock_core::workspace::validate_relpath;
 use rocket::async_trait;
 use rocket::data::{ByteUnit, Data, FromData, ToByteUnit};
 use rocket::http::uri::Segments;
