@@ -2,7 +2,7 @@
 
 use airlock_store::config::Config;
 use airlock_store::db::{self, PooledConn};
-use airlock_store::ops::Store;
+use airlock_store::store::Store;
 use anyhow::{Context, bail};
 use clap::CommandFactory;
 use clap::error::ErrorKind;

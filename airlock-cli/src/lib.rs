@@ -13,7 +13,7 @@
 //! output, as human text or, with `--json`, as JSON.
 
 pub mod cli;
-pub mod commands;
+pub mod command;
 pub mod context;
 
 use clap::Parser;
@@ -39,7 +39,7 @@ where
         Err(e) => return print_clap_error(&e),
     };
     init_logging();
-    match commands::dispatch(&cli) {
+    match command::dispatch(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => report(&e),
     }

@@ -165,7 +165,7 @@ fn statemachine_prints_the_mermaid_diagram_without_config() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = run_in(dir.path(), &["statemachine"], &[]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(run.stdout, airlock_core::transitions::mermaid());
+    assert_eq!(run.stdout, airlock_core::transition::mermaid());
     assert!(run.stdout.starts_with("stateDiagram-v2\n"));
     insta::assert_snapshot!("statemachine", run.stdout);
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use airlock_core::action::{Action, UploadStep};
-use airlock_store::ops::Target;
+use airlock_store::store::Target;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::{Run, Site, run_in};
@@ -590,7 +590,7 @@ fn redact_times(text: &str) -> String {
 fn ops_5_uploads_and_notifications_list_stuck_work_and_retry_makes_it_due() {
     use airlock_core::VoteStatus;
     use airlock_store::config::Config;
-    use airlock_store::ops::Store;
+    use airlock_store::store::Store;
     let fixtures = fixtures();
     let config = format!(
         "work_dir = \"work\"\nrequest_dir = \"work/requests\"\nworkspace_dir = {:?}\n\

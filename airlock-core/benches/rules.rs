@@ -8,7 +8,7 @@
 use airlock_core::access::{Permission, authorize};
 use airlock_core::audit::{AuditEntry, AuditType, NewAudit};
 use airlock_core::decision::{all_files_approved, review_progress, shown_decisions};
-use airlock_core::testkit::{self, AUTHOR, at};
+use airlock_core::testing::{self, AUTHOR, at};
 use airlock_core::visibility::{activity, visible_comments};
 use airlock_core::{Comment, FileType, Rules, Status, Visibility, VoteStatus};
 use std::hint::black_box;
@@ -18,11 +18,11 @@ const FILES: usize = 1_000;
 const GROUPS: usize = 10;
 
 fn request() -> (airlock_core::RequestState, Vec<AuditEntry>) {
-    let mut state = testkit::request_in(Status::PartiallyReviewed);
+    let mut state = testing::request_in(Status::PartiallyReviewed);
     state.files.clear();
     state.votes.clear();
     state.groups = (0..GROUPS)
-        .map(|g| testkit::group(&format!("group{g}")))
+        .map(|g| testing::group(&format!("group{g}")))
         .collect();
     let mut audit = Vec::new();
     for i in 0..FILES {
@@ -30,7 +30,7 @@ fn request() -> (airlock_core::RequestState, Vec<AuditEntry>) {
         let group = format!("group{}", i % GROUPS);
         state
             .files
-            .push(testkit::file(&relpath, &group, FileType::Output));
+            .push(testing::file(&relpath, &group, FileType::Output));
         for reviewer in ["reviewer1", "reviewer2", "reviewer3"] {
             let status = if (i + reviewer.len()) % 11 == 0 {
                 VoteStatus::ChangesRequested
@@ -39,13 +39,13 @@ fn request() -> (airlock_core::RequestState, Vec<AuditEntry>) {
             };
             state
                 .votes
-                .push(testkit::vote(&relpath, reviewer, status, 1));
+                .push(testing::vote(&relpath, reviewer, status, 1));
             audit.push(AuditEntry {
                 id: audit.len() as i64 + 1,
                 entry: NewAudit::about_request(
                     AuditType::RequestFileApprove,
                     reviewer,
-                    testkit::WS,
+                    testing::WS,
                     &state.request.id,
                     1,
                     at(i as i64),
@@ -81,9 +81,9 @@ fn main() {
     let (state, audit) = request();
     let rules = Rules::default();
     let viewers = [
-        testkit::checker("reviewer1"),
-        testkit::author(),
-        testkit::checker("reviewer9"),
+        testing::checker("reviewer1"),
+        testing::author(),
+        testing::checker("reviewer9"),
     ];
     let evaluate = |viewer: &airlock_core::User| {
         let mut allowed = 0;

@@ -4,7 +4,7 @@
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::{Request, Visibility};
 use crate::status::Status;
-use crate::transitions;
+use crate::transition;
 use crate::user::{Grant, User};
 
 /// ACC-2.1: the user may view the workspace (and its requests).
@@ -138,7 +138,7 @@ pub fn require_review_now(user: &User, request: &Request) -> Result<()> {
 pub fn require_release(user: &User, request: &Request) -> Result<()> {
     require_view(user, &request.workspace)?;
     if !matches!(request.status, Status::Reviewed | Status::Approved) {
-        return Err(transitions::invalid(request.status, Status::Approved));
+        return Err(transition::invalid(request.status, Status::Approved));
     }
     if !is_reviewer(user, request) {
         return Err(AirlockError::permission_denied());
@@ -235,18 +235,18 @@ pub fn authorize(user: &User, request: &Request, permission: Permission) -> Resu
         Permission::EditFiles => require_edit(user, request),
         Permission::Submit => {
             require_view(user, &request.workspace)?;
-            transitions::check(user, request, Status::Submitted)?;
+            transition::check(user, request, Status::Submitted)?;
             can_action(user, &request.workspace).map(|_| ())
         }
         Permission::WithdrawRequest => {
             require_view(user, &request.workspace)?;
-            transitions::check(user, request, Status::Withdrawn).map(|_| ())
+            transition::check(user, request, Status::Withdrawn).map(|_| ())
         }
         Permission::Comment => comment_visibilities(user, request).map(|_| ()),
         Permission::Review => require_review_now(user, request),
         Permission::Reject => {
             require_view(user, &request.workspace)?;
-            transitions::check(user, request, Status::Rejected).map(|_| ())
+            transition::check(user, request, Status::Rejected).map(|_| ())
         }
         Permission::Release => require_release(user, request),
         Permission::Download => require_download(user, request),

@@ -17,7 +17,7 @@
 //! delay is limited to [`MAX_DELAY_SECONDS`] so that `now + delay` cannot overflow. Delays are
 //! rounded to whole milliseconds.
 
-use crate::rules::Rules;
+use crate::context::Rules;
 use chrono::Duration;
 
 /// A safety limit on any delay (one year), far above any sensible `upload_backoff_cap`.

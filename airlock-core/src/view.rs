@@ -4,11 +4,11 @@
 //! shows a request builds it here.
 
 use crate::access::{can_view, is_reviewer};
+use crate::context::Rules;
 use crate::decision::shown_decisions;
 use crate::model::{
     Comment, Decision, FileType, Request, RequestState, Timestamp, Visibility, VoteStatus,
 };
-use crate::rules::Rules;
 use crate::status::Status;
 use crate::user::User;
 use crate::visibility::visible_comments;
@@ -189,12 +189,12 @@ pub struct HintView {
 
 impl HintView {
     /// The view of one hint of the file at `path`.
-    pub fn of(path: &str, hint: crate::hints::Hint) -> HintView {
+    pub fn of(path: &str, hint: crate::hint::Hint) -> HintView {
         HintView {
             path: path.to_string(),
             kind: match hint.code {
-                crate::hints::HintCode::LowCount => "LOW_COUNT",
-                crate::hints::HintCode::NotRounded => "NOT_ROUNDED",
+                crate::hint::HintCode::LowCount => "LOW_COUNT",
+                crate::hint::HintCode::NotRounded => "NOT_ROUNDED",
             },
             row: hint.row,
             column: hint.column_name.unwrap_or_else(|| hint.column.to_string()),
@@ -250,7 +250,7 @@ pub fn on_reviews_page(checker: &User, request: &Request) -> bool {
 pub fn hinted_files(state: &RequestState) -> impl Iterator<Item = &crate::model::RequestFile> {
     state
         .output_files()
-        .filter(|f| crate::hints::applies_to(&f.relpath))
+        .filter(|f| crate::hint::applies_to(&f.relpath))
 }
 
 /// The request as `viewer` may see it; `n` is the number of reviews required (REV-7).
@@ -383,7 +383,7 @@ pub struct WorkspaceFileView {
 mod tests {
     use super::*;
     use crate::model::FileType;
-    use crate::testkit::{
+    use crate::testing::{
         AUTHOR, author, checker, collaborating_checker, empty_request, file, request_in,
     };
     use crate::user::Grant;

@@ -2,7 +2,7 @@
 
 use airlock_core::Rules;
 use airlock_core::csvstats::{ColumnStats, ColumnType, CsvError, Number, Value, summarise_bytes};
-use airlock_core::hints::{
+use airlock_core::hint::{
     CsvAnalysis, HintCode, Thresholds, analyse, analyse_with, hint_count, hints,
 };
 

@@ -1,6 +1,6 @@
 //! REN-5 / FMT-11: job log truncation and ANSI colour codes.
 
-use airlock_core::logs::{
+use airlock_core::joblog::{
     DEFAULT_MAX_LOG_CHARS, JOB_SUMMARY_LINE, ansi_to_html, render_log, trailer_start, truncate_log,
     truncation_notice,
 };

@@ -8,7 +8,7 @@ use airlock_core::action::{
 use airlock_core::audit::AuditType;
 use airlock_core::decision::shown_decisions;
 use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
-use airlock_core::testkit::*;
+use airlock_core::testing::*;
 use airlock_core::visibility::{activity, visible_comments};
 use airlock_core::{Phase, Rules, Status, User};
 use proptest::prelude::*;

@@ -3,8 +3,10 @@
 
 use airlock_core::Rules;
 use airlock_core::csvstats::summarise_bytes;
-use airlock_core::hints::{HintCode, analyse};
-use airlock_core::logs::{JOB_SUMMARY_LINE, ansi_to_html, render_log, trailer_start, truncate_log};
+use airlock_core::hint::{HintCode, analyse};
+use airlock_core::joblog::{
+    JOB_SUMMARY_LINE, ansi_to_html, render_log, trailer_start, truncate_log,
+};
 use airlock_core::regular::{parse_entries, parse_regular_requests};
 use proptest::prelude::*;
 

@@ -2,7 +2,7 @@
 //! independent transcription of the specification's table, and snapshotted as a readable matrix.
 
 use airlock_core::access::{Permission, authorize};
-use airlock_core::testkit::*;
+use airlock_core::testing::*;
 use airlock_core::{Status, User};
 use std::fmt::Write as _;
 

@@ -5,7 +5,7 @@ use airlock_core::action::{self, Action, AddCandidate, Facts, GroupChoice, NewFi
 use airlock_core::audit::AuditType;
 use airlock_core::decision::shown_decisions;
 use airlock_core::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
-use airlock_core::testkit::*;
+use airlock_core::testing::*;
 use airlock_core::visibility::{activity, comment_badge, visible_comments};
 use airlock_core::{Rules, Status, User};
 

@@ -10,7 +10,7 @@
 use airlock_core::action::GroupChoice;
 use airlock_core::{FileType, Grant, Rules, User};
 use airlock_store::blobstore::BlobStore;
-use airlock_store::ops::{Store, Target};
+use airlock_store::store::{Store, Target};
 use airlock_store::testing;
 use airlock_store::testing::TestDb;
 use airlock_store::workspace::WorkspaceReader;

@@ -8,7 +8,7 @@
 
 use airlock_core::audit::{AuditType, NewAudit};
 use airlock_core::chain::{ChainVerifier, GENESIS_HASH, entry_hash};
-use airlock_store::db::rows::AuditRow;
+use airlock_store::db::row::AuditRow;
 use airlock_store::db::schema::audit_log;
 use airlock_store::db::{self, DbConnection, DbError};
 use airlock_store::testing::TestDb;

@@ -3,7 +3,7 @@
 //! several runs. Run with `cargo bench -p airlock-store --bench workspace`.
 
 use airlock_core::FileType;
-use airlock_core::testkit::{empty_request, file};
+use airlock_core::testing::{empty_request, file};
 use airlock_core::workspace::{
     NodeKind, ReleasedHashes, TreeOptions, WorkspaceFileStatus, WorkspaceTree, parse_manifest,
 };

@@ -5,14 +5,18 @@
 //! operation per action of `behaviour.md`. Every operation reads, asks `airlock-core`, and
 //! writes the change with its audit entries and outbox rows in one transaction.
 
+pub mod auth;
 pub mod blobstore;
 pub mod config;
 pub mod db;
 pub mod fileid;
+#[cfg(feature = "generate")]
 pub mod generate;
 pub mod jobsite;
-pub mod ops;
 pub mod signal;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod workspace;
+
+pub use store::Store;

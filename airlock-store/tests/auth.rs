@@ -3,13 +3,13 @@
 
 use airlock_core::session::{AuthzSettings, SESSION_LIFETIME};
 use airlock_core::users_file::parse_users_file;
-use airlock_core::{ErrorCode, Rules, testkit};
+use airlock_core::{ErrorCode, Rules, testing};
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, Fault, JobSite};
+use airlock_store::auth::{Auth, Directory};
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Secret;
 use airlock_store::jobsite::JobSiteClient;
-use airlock_store::ops::Store;
-use airlock_store::ops::sessions::{Auth, Directory};
+use airlock_store::store::Store;
 use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::workspace::WorkspaceReader;
 use chrono::TimeDelta;
@@ -47,7 +47,7 @@ struct Setup {
 
 impl Setup {
     /// jsmith's first login, with the login token the double was started with.
-    fn first_login(&self) -> airlock_store::ops::sessions::Login {
+    fn first_login(&self) -> airlock_store::auth::Login {
         self.auth
             .login("jsmith", "correct horse battery")
             .expect("logs in")
@@ -71,7 +71,7 @@ fn store_for(db: &TestDb, dir: &tempfile::TempDir, clock: &Arc<AtomicI64>) -> St
         WorkspaceReader::new(dir.path()),
         BlobStore::new(dir.path()),
     )
-    .with_clock(move || testkit::at(clock.load(Ordering::SeqCst)))
+    .with_clock(move || testing::at(clock.load(Ordering::SeqCst)))
 }
 
 fn setups() -> Vec<Setup> {

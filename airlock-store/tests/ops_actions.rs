@@ -6,9 +6,9 @@ mod ops_support;
 
 use airlock_core::action::{Action, Answer, UploadAnswer, UploadStep};
 use airlock_core::audit::AuditType;
-use airlock_core::testkit::{self, AUTHOR};
+use airlock_core::testing::{self, AUTHOR};
 use airlock_core::{ErrorCode, Rules, Status, VoteStatus};
-use airlock_store::ops::Target;
+use airlock_store::store::Target;
 use ops_support::{harnesses, pending_with_files};
 
 fn rules() -> Rules {
@@ -23,9 +23,9 @@ fn st_7_whole_life_of_a_request() {
         let id = state.request.id.clone();
         h.seed(&state);
         let (author, c1, c2) = (
-            testkit::author(),
-            testkit::checker("checker1"),
-            testkit::checker("checker2"),
+            testing::author(),
+            testing::checker("checker1"),
+            testing::checker("checker2"),
         );
         h.store
             .act(&author, Target::Request(&id), &Action::Submit)
@@ -152,8 +152,8 @@ fn refused_actions_write_nothing() {
         let relpath = state.files[0].relpath.clone();
         let before = h.state(&id);
         let audit_before = h.audit_count();
-        let outsider = testkit::outsider("mallory");
-        let c1 = testkit::checker("checker1");
+        let outsider = testing::outsider("mallory");
+        let c1 = testing::checker("checker1");
         let refusals = [
             (
                 h.store
@@ -177,7 +177,7 @@ fn refused_actions_write_nothing() {
             (
                 h.store
                     .act(
-                        &testkit::author(),
+                        &testing::author(),
                         Target::Request(&id),
                         &Action::SubmitReview,
                     )
@@ -187,7 +187,7 @@ fn refused_actions_write_nothing() {
             (
                 h.store
                     .act(
-                        &testkit::author(),
+                        &testing::author(),
                         Target::Request(&id),
                         &Action::EditGroup {
                             group: "default".into(),
@@ -207,7 +207,7 @@ fn refused_actions_write_nothing() {
             (
                 h.store
                     .act(
-                        &testkit::author(),
+                        &testing::author(),
                         Target::Request("no-such-request"),
                         &Action::Submit,
                     )
@@ -234,9 +234,9 @@ fn ret_3_early_return_hides_the_turn() {
         let id = state.request.id.clone();
         let relpath = state.files[0].relpath.clone();
         h.seed(&state);
-        let c1 = testkit::checker("checker1");
+        let c1 = testing::checker("checker1");
         h.store
-            .act(&testkit::author(), Target::Request(&id), &Action::Submit)
+            .act(&testing::author(), Target::Request(&id), &Action::Submit)
             .expect("submit");
         h.store
             .act(
@@ -298,7 +298,7 @@ fn ret_3_early_return_hides_the_turn() {
         // The author sees none of the hidden turn, but sees the return (AUD-6, VIS-1).
         let seen: Vec<AuditType> = h
             .store
-            .request_activity(&testkit::author(), &id, None)
+            .request_activity(&testing::author(), &id, None)
             .expect("activity")
             .into_iter()
             .map(|e| e.entry.kind)
@@ -321,7 +321,7 @@ fn ops_1_forced_status() {
         let force = |to| Action::ForceStatus { to };
         let err = h.store.local_user("operator").expect_err("unknown user");
         assert_eq!(err.error_code(), ErrorCode::NotFound);
-        h.save_user(&testkit::checker("operator"));
+        h.save_user(&testing::checker("operator"));
         let operator = h.store.local_user("operator").expect("known");
         let automated = h.store.automated();
         automated
@@ -354,23 +354,23 @@ fn listings_and_current_request() {
         let state = pending_with_files(1);
         let id = state.request.id.clone();
         h.seed(&state);
-        let author = testkit::author();
+        let author = testing::author();
         let current = h
             .store
-            .current_request(&author, testkit::WS)
+            .current_request(&author, testing::WS)
             .expect("current")
             .expect("exists");
         assert_eq!(current.request.id, id);
-        let other = testkit::researcher("someone");
+        let other = testing::researcher("someone");
         assert!(
             h.store
-                .current_request(&other, testkit::WS)
+                .current_request(&other, testing::WS)
                 .expect("ok")
                 .is_none()
         );
         assert_eq!(
             h.store
-                .current_request(&testkit::outsider("x"), testkit::WS)
+                .current_request(&testing::outsider("x"), testing::WS)
                 .expect_err("no view")
                 .error_code(),
             ErrorCode::PermissionDenied
@@ -390,7 +390,7 @@ fn listings_and_current_request() {
         h.store
             .act(&author, Target::Request(&id), &Action::Submit)
             .expect("submit");
-        let c1 = testkit::checker("checker1");
+        let c1 = testing::checker("checker1");
         let reviews = h.store.reviews(&c1).expect("reviews");
         assert_eq!(reviews.under_review.len(), 1);
         assert_eq!(
@@ -398,7 +398,7 @@ fn listings_and_current_request() {
             (0, 1)
         );
         // A checker's own request is never on their Reviews page (WEB-7).
-        let own = testkit::collaborating_checker(AUTHOR);
+        let own = testing::collaborating_checker(AUTHOR);
         assert!(
             h.store
                 .reviews(&own)
@@ -408,7 +408,7 @@ fn listings_and_current_request() {
         );
         let listed = h
             .store
-            .workspace_requests(&c1, testkit::WS, &[Status::Submitted], Default::default())
+            .workspace_requests(&c1, testing::WS, &[Status::Submitted], Default::default())
             .expect("workspace list");
         assert_eq!(listed.len(), 1, "{}", h.name());
     }
@@ -419,10 +419,10 @@ fn listings_and_current_request() {
 #[test]
 fn web_7_review_progress_of_many_requests() {
     for h in harnesses(rules()) {
-        let c1 = testkit::checker("checker1");
+        let c1 = testing::checker("checker1");
         let mut expected = Vec::new();
         for (n, files) in [1usize, 3, 5].into_iter().enumerate() {
-            let author = testkit::researcher(&format!("author{n}"));
+            let author = testing::researcher(&format!("author{n}"));
             let mut state = pending_with_files(files);
             state.request.id = format!("01JREQUEST000000000000000{n}");
             state.request.author = author.username.clone();
@@ -453,7 +453,7 @@ fn web_7_review_progress_of_many_requests() {
         got.sort();
         assert_eq!(got, expected, "{}", h.name());
         // The other checker has voted on nothing.
-        let c2 = testkit::checker("checker2");
+        let c2 = testing::checker("checker2");
         let other = h.store.reviews(&c2).expect("reviews");
         assert!(other.under_review.iter().all(|i| i.voted == 0));
 

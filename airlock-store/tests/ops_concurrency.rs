@@ -5,9 +5,9 @@ mod ops_support;
 
 use airlock_core::action::{Action, Answer};
 use airlock_core::audit::AuditType;
-use airlock_core::testkit;
+use airlock_core::testing;
 use airlock_core::{Rules, Status, VoteStatus};
-use airlock_store::ops::Target;
+use airlock_store::store::Target;
 use ops_support::{harnesses, pending_with_files};
 use std::sync::Barrier;
 
@@ -22,12 +22,12 @@ fn two_reviews_submitted_at_the_same_moment() {
             state.request.author = format!("author{round}");
             state.request.status = Status::Submitted;
             state.request.review_turn = 1;
-            state.request.last_submitted_at = Some(testkit::t0());
+            state.request.last_submitted_at = Some(testing::t0());
             for reviewer in ["checker1", "checker2"] {
                 for f in &state.files {
                     state
                         .votes
-                        .push(testkit::vote(&f.relpath, reviewer, VoteStatus::Approved, 1));
+                        .push(testing::vote(&f.relpath, reviewer, VoteStatus::Approved, 1));
                 }
             }
             let id = state.request.id.clone();
@@ -38,7 +38,7 @@ fn two_reviews_submitted_at_the_same_moment() {
                     .map(|name| {
                         let (store, barrier, id) = (&h.store, &barrier, &id);
                         s.spawn(move || {
-                            let checker = testkit::checker(name);
+                            let checker = testing::checker(name);
                             barrier.wait();
                             store.act(&checker, Target::Request(id), &Action::SubmitReview)
                         })
@@ -94,7 +94,7 @@ fn concurrent_actions_on_different_requests_keep_one_chain() {
             for (i, id) in ids.iter().enumerate() {
                 let (store, barrier) = (&h.store, &barrier);
                 s.spawn(move || {
-                    let author = testkit::researcher(&format!("author{i}"));
+                    let author = testing::researcher(&format!("author{i}"));
                     barrier.wait();
                     store
                         .act(&author, Target::Request(id), &Action::Submit)

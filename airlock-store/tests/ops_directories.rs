@@ -5,9 +5,9 @@ mod ops_support;
 
 use airlock_core::action::{Action, DirFileAction};
 use airlock_core::audit::AuditType;
-use airlock_core::{ErrorCode, Rules, Status, testkit};
-use airlock_store::ops::DirRequest;
-use airlock_store::ops::Target;
+use airlock_core::{ErrorCode, Rules, Status, testing};
+use airlock_store::store::DirRequest;
+use airlock_store::store::Target;
 use diesel::connection::SimpleConnection;
 use ops_support::{harnesses, rewrite_output, workspace};
 
@@ -35,10 +35,10 @@ fn submitting(dirs: &[&str]) -> DirRequest {
 fn ops_2_create_then_extend_updates_changed_files_and_leaves_the_rest() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 50);
-        let author = testkit::author();
+        let author = testing::author();
         let first = h
             .store
-            .create_request_from_dirs(&author, testkit::WS, &spec(&[DIR]))
+            .create_request_from_dirs(&author, testing::WS, &spec(&[DIR]))
             .expect("create");
         assert!(first.completed, "{}", h.name());
         let id = first.request_id.clone().expect("id");
@@ -58,7 +58,7 @@ fn ops_2_create_then_extend_updates_changed_files_and_leaves_the_rest() {
         rewrite_output(&h, &shown[0], b"a,b\n1,25\n");
         let again = h
             .store
-            .create_request_from_dirs(&author, testkit::WS, &submitting(&[DIR]))
+            .create_request_from_dirs(&author, testing::WS, &submitting(&[DIR]))
             .expect("extend and submit");
         assert_eq!(again.request_id.as_deref(), Some(id.as_str()));
         assert_eq!(
@@ -78,11 +78,11 @@ fn ops_2_create_then_extend_updates_changed_files_and_leaves_the_rest() {
 fn ops_2_all_released_creates_nothing() {
     for h in harnesses(Rules::default()) {
         workspace(&h, 20);
-        let author = testkit::author();
+        let author = testing::author();
         h.save_user(&author);
         let first = h
             .store
-            .create_request_from_dirs(&author, testkit::WS, &spec(&[DIR]))
+            .create_request_from_dirs(&author, testing::WS, &spec(&[DIR]))
             .expect("create");
         let id = first.request_id.expect("id");
         h.store
@@ -104,7 +104,7 @@ fn ops_2_all_released_creates_nothing() {
         let count = h.audit_count();
         let report = h
             .store
-            .create_request_from_dirs(&author, testkit::WS, &spec(&[DIR]))
+            .create_request_from_dirs(&author, testing::WS, &spec(&[DIR]))
             .expect("runs");
         assert!(!report.completed);
         assert_eq!(report.message, "Already released", "{}", h.name());
@@ -118,18 +118,18 @@ fn ops_2_submit_fails_when_a_file_cannot_be_added() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 20);
         // A manifest hash that no longer matches the bytes: FIL-3 refuses that one file.
-        let ws = h.dir.path().join("workspaces").join(testkit::WS);
+        let ws = h.dir.path().join("workspaces").join(testing::WS);
         std::fs::write(ws.join(&shown[1]), b"changed behind the manifest's back").expect("write");
-        let author = testkit::author();
+        let author = testing::author();
         let err = h
             .store
-            .create_request_from_dirs(&author, testkit::WS, &submitting(&[DIR]))
+            .create_request_from_dirs(&author, testing::WS, &submitting(&[DIR]))
             .expect_err("not submitted");
         assert_eq!(err.error_code(), ErrorCode::HashMismatch, "{}", h.name());
         assert!(err.message().contains(&shown[1]), "{}", err.message());
         let current = h
             .store
-            .current_request(&author, testkit::WS)
+            .current_request(&author, testing::WS)
             .expect("read")
             .expect("the other files were added");
         assert_eq!(current.request.status, Status::Pending);

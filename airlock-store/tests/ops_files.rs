@@ -5,10 +5,9 @@ mod ops_support;
 
 use airlock_core::action::{Action, GroupChoice};
 use airlock_core::audit::AuditType;
-use airlock_core::testkit;
+use airlock_core::testing;
 use airlock_core::{ErrorCode, FileType, Rules, Status};
-use airlock_store::ops::Target;
-use airlock_store::testing;
+use airlock_store::store::Target;
 use ops_support::{active_requests, harnesses, rewrite_output, workspace};
 use std::sync::Barrier;
 
@@ -25,13 +24,13 @@ fn outputs(items: &[String]) -> Vec<(String, FileType)> {
 fn fil_5_first_add_creates_the_request_with_verified_copies() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 30);
-        let author = testkit::author();
+        let author = testing::author();
         let report = h
             .store
             .act(
                 &author,
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::New("Tables".into()),
                     outputs(&shown[..3]).clone(),
                 ),
@@ -43,7 +42,7 @@ fn fil_5_first_add_creates_the_request_with_verified_copies() {
         assert_eq!(state.request.status, Status::Pending);
         assert_eq!(state.groups.len(), 1);
         assert_eq!(state.groups[0].name, "tables", "GRP-2 lower-cases");
-        let blobs = h.store.request_blobs(testkit::WS, &id).expect("blobs");
+        let blobs = h.store.request_blobs(testing::WS, &id).expect("blobs");
         for file in &state.files {
             assert!(
                 blobs.verify(&file.file_id).expect("stored"),
@@ -65,8 +64,8 @@ fn fil_5_first_add_creates_the_request_with_verified_copies() {
             .store
             .act(
                 &author,
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("tables".into()),
                     outputs(&shown[3..5]).clone(),
                 ),
@@ -83,7 +82,7 @@ fn fil_5_first_add_creates_the_request_with_verified_copies() {
 fn fil_4_each_path_fails_on_its_own() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 30);
-        let author = testkit::author();
+        let author = testing::author();
         let items = vec![
             (shown[0].clone(), FileType::Output),
             ("output/no_such_file.csv".to_string(), FileType::Output),
@@ -96,8 +95,11 @@ fn fil_4_each_path_fails_on_its_own() {
             .store
             .act(
                 &author,
-                Target::Current(testkit::WS),
-                &testing::add_files(GroupChoice::Named("default".into()), items.clone()),
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
+                    GroupChoice::Named("default".into()),
+                    items.clone(),
+                ),
             )
             .expect("batch accepted");
         let codes: Vec<Option<ErrorCode>> = report
@@ -119,7 +121,7 @@ fn fil_4_each_path_fails_on_its_own() {
             h.name()
         );
         let id = report.request_id.expect("request");
-        let blobs = h.store.request_blobs(testkit::WS, &id).expect("blobs");
+        let blobs = h.store.request_blobs(testing::WS, &id).expect("blobs");
         assert_eq!(blobs.list().expect("list").len(), 1, "{}", h.name());
     }
 }
@@ -132,9 +134,9 @@ fn fil_4_batch_refusals_and_no_empty_request() {
         let err = h
             .store
             .act(
-                &testkit::outsider("mallory"),
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                &testing::outsider("mallory"),
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("default".into()),
                     outputs(&shown[..1]).clone(),
                 ),
@@ -144,9 +146,9 @@ fn fil_4_batch_refusals_and_no_empty_request() {
         let err = h
             .store
             .act(
-                &testkit::checker("checker1"),
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                &testing::checker("checker1"),
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("default".into()),
                     outputs(&shown[..1]).clone(),
                 ),
@@ -162,18 +164,21 @@ fn fil_4_batch_refusals_and_no_empty_request() {
         let err = h
             .store
             .act(
-                &testkit::author(),
-                Target::Current(testkit::WS),
-                &testing::add_files(GroupChoice::New("a/b".into()), outputs(&shown[..1]).clone()),
+                &testing::author(),
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
+                    GroupChoice::New("a/b".into()),
+                    outputs(&shown[..1]).clone(),
+                ),
             )
             .expect_err("bad group");
         assert_eq!(err.error_code(), ErrorCode::InvalidGroupName);
         let report = h
             .store
             .act(
-                &testkit::author(),
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                &testing::author(),
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("default".into()),
                     [("output/missing.csv", FileType::Output)],
                 ),
@@ -181,7 +186,7 @@ fn fil_4_batch_refusals_and_no_empty_request() {
             .expect("batch");
         assert_eq!(report.succeeded(), 0);
         assert!(report.request_id.is_none());
-        assert_eq!(active_requests(&h, testkit::AUTHOR), 0, "{}", h.name());
+        assert_eq!(active_requests(&h, testing::AUTHOR), 0, "{}", h.name());
         assert_eq!(h.audit_count(), 0, "{}", h.name());
     }
 }
@@ -192,14 +197,14 @@ fn fil_4_batch_refusals_and_no_empty_request() {
 fn fil_3_hash_mismatch_leaves_nothing() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 10);
-        let ws = h.dir.path().join("workspaces").join(testkit::WS);
+        let ws = h.dir.path().join("workspaces").join(testing::WS);
         std::fs::write(ws.join(&shown[0]), b"tampered after the job ran\n").expect("tamper");
         let report = h
             .store
             .act(
-                &testkit::author(),
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                &testing::author(),
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("default".into()),
                     outputs(&shown[..1]).clone(),
                 ),
@@ -208,9 +213,9 @@ fn fil_3_hash_mismatch_leaves_nothing() {
         let err = report.parts[0].1.as_ref().expect_err("mismatch");
         assert_eq!(err.error_code(), ErrorCode::HashMismatch, "{}", h.name());
         assert!(report.request_id.is_none());
-        assert_eq!(active_requests(&h, testkit::AUTHOR), 0);
+        assert_eq!(active_requests(&h, testing::AUTHOR), 0);
         assert_eq!(h.audit_count(), 0);
-        let requests = h.dir.path().join("requests").join(testkit::WS);
+        let requests = h.dir.path().join("requests").join(testing::WS);
         let leftovers = std::fs::read_dir(&requests).map(|d| d.count()).unwrap_or(0);
         assert_eq!(leftovers, 0, "{}: no request directory is left", h.name());
     }
@@ -229,13 +234,13 @@ fn one_2_eight_concurrent_first_adds_create_one_request() {
                 .map(|path| {
                     let (store, barrier) = (&h.store, &barrier);
                     s.spawn(move || {
-                        let author = testkit::author();
+                        let author = testing::author();
                         barrier.wait();
                         let report = store
                             .act(
                                 &author,
-                                Target::Current(testkit::WS),
-                                &testing::add_files(
+                                Target::Current(testing::WS),
+                                &airlock_store::testing::add_files(
                                     GroupChoice::Named("default".into()),
                                     [(path.clone(), FileType::Output)],
                                 ),
@@ -256,7 +261,7 @@ fn one_2_eight_concurrent_first_adds_create_one_request() {
             "{}: {ids:?}",
             h.name()
         );
-        assert_eq!(active_requests(&h, testkit::AUTHOR), 1, "{}", h.name());
+        assert_eq!(active_requests(&h, testing::AUTHOR), 1, "{}", h.name());
         assert_eq!(h.state(&ids[0]).files.len(), 8, "{}", h.name());
         let creates = h
             .audit_types(&ids[0])
@@ -274,13 +279,13 @@ fn one_2_eight_concurrent_first_adds_create_one_request() {
 fn fil_7_update_file() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 10);
-        let author = testkit::author();
+        let author = testing::author();
         let report = h
             .store
             .act(
                 &author,
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("default".into()),
                     outputs(&shown[..1]).clone(),
                 ),
@@ -307,7 +312,7 @@ fn fil_7_update_file() {
         assert_ne!(file.file_id, old);
         assert!(
             h.store
-                .request_blobs(testkit::WS, &id)
+                .request_blobs(testing::WS, &id)
                 .expect("blobs")
                 .verify(&file.file_id)
                 .expect("stored")
@@ -328,7 +333,7 @@ fn fil_7_update_file() {
 fn assert_sealed(h: &ops_support::Harness, id: &str, file_id: &str) {
     let path = h
         .store
-        .request_blobs(testkit::WS, id)
+        .request_blobs(testing::WS, id)
         .expect("blobs")
         .path(file_id)
         .expect("path");
@@ -337,8 +342,8 @@ fn assert_sealed(h: &ops_support::Harness, id: &str, file_id: &str) {
         .as_ref()
         .and_then(airlock_store::blobstore::seal_of);
     let mut conn = h.db.conn().expect("conn");
-    let key = airlock_store::db::uploads::blob_key(testkit::WS, id, file_id);
-    let recorded = airlock_store::db::uploads::seal(&mut conn, &key).expect("seal");
+    let key = airlock_store::db::upload::blob_key(testing::WS, id, file_id);
+    let recorded = airlock_store::db::upload::seal(&mut conn, &key).expect("seal");
     assert!(recorded.is_some(), "{}: {file_id} sealed", h.name());
     assert_eq!(recorded, on_disk, "{}", h.name());
 }
@@ -348,13 +353,13 @@ fn assert_sealed(h: &ops_support::Harness, id: &str, file_id: &str) {
 fn fil_10_change_properties() {
     for h in harnesses(Rules::default()) {
         let shown = workspace(&h, 10);
-        let author = testkit::author();
+        let author = testing::author();
         let id = h
             .store
             .act(
                 &author,
-                Target::Current(testkit::WS),
-                &testing::add_files(
+                Target::Current(testing::WS),
+                &airlock_store::testing::add_files(
                     GroupChoice::Named("default".into()),
                     outputs(&shown[..1]).clone(),
                 ),

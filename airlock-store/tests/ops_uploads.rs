@@ -4,23 +4,23 @@
 mod ops_support;
 
 use airlock_core::action::{UploadAnswer, UploadStep};
-use airlock_core::testkit::{self, at};
+use airlock_core::testing::{self, at};
 use airlock_core::{ErrorCode, FileType, RequestState, Rules, Status};
 use ops_support::harnesses;
 use std::time::Duration;
 
 /// An APPROVED request of `author` with OUTPUT files; `released` of them released (at t0).
 fn approved(id: &str, author: &str, paths: &[&str], released: usize) -> RequestState {
-    let mut state = testkit::request_in(Status::Approved);
+    let mut state = testing::request_in(Status::Approved);
     state.request.id = id.to_string();
     state.request.author = author.to_string();
     state.files.clear();
     for (i, path) in paths.iter().enumerate() {
-        let mut file = testkit::file(path, "default", FileType::Output);
+        let mut file = testing::file(path, "default", FileType::Output);
         if i < released {
-            file.upload.released_at = Some(testkit::t0());
+            file.upload.released_at = Some(testing::t0());
             file.upload.released_by = Some("reviewer1".into());
-            file.upload.upload_next_attempt_at = Some(testkit::t0());
+            file.upload.upload_next_attempt_at = Some(testing::t0());
         }
         state.files.push(file);
     }
@@ -65,7 +65,7 @@ fn upl_1_5_7_the_queue_lists_due_complete_and_stuck_work() {
         );
         assert_eq!(
             h.store.next_upload_due().expect("next"),
-            Some(testkit::t0())
+            Some(testing::t0())
         );
         assert_eq!(
             h.store.approved_without_released().expect("listed"),

@@ -47,7 +47,7 @@ fn the_listing_follows_new_disk_files_and_a_new_manifest() {
             .workspace_files(
                 &user,
                 "w",
-                Some(airlock_store::ops::reads::Page {
+                Some(airlock_store::store::read::Page {
                     offset: 1,
                     limit: 2,
                 }),

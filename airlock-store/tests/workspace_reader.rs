@@ -1,7 +1,7 @@
 //! The workspace reader: FMT-1, FMT-4, FMT-5, FMT-6, FMT-9, WS-1, WS-2, WS-5 over real
 //! directories.
 
-use airlock_core::testkit::empty_request;
+use airlock_core::testing::empty_request;
 use airlock_core::workspace::{
     MANIFEST_UNREADABLE, NodeKind, ReleasedHashes, TreeOptions, WorkspaceFileStatus,
 };
@@ -244,7 +244,7 @@ fn ws_5_statuses_through_the_reader() {
     let ws = reader.open("ws").expect("open");
     let mut state = empty_request("01JNQ8Z7K3V5W2X9Y4T6R8P0MA");
     let mut on_request = |relpath: &str, content: &[u8], filetype| {
-        let mut file: RequestFile = airlock_core::testkit::file(relpath, "g", filetype);
+        let mut file: RequestFile = airlock_core::testing::file(relpath, "g", filetype);
         file.file_id = sha(content);
         state.files.push(file);
     };

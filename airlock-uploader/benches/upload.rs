@@ -17,8 +17,8 @@
 //! `cargo bench -p airlock-uploader --bench upload` (`just bench-upload`). `AIRLOCK_UPLOAD_MIB`
 //! changes the size (default 1024). Runs on SQLite.
 
-#[path = "../tests/setup/mod.rs"]
-mod setup;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use airlock_jobsite_double::Endpoint;
 use airlock_store::testing::TestDb;
@@ -64,7 +64,7 @@ fn main() {
         .unwrap_or(1024);
     eprintln!("preparing a released request with one {mib} MiB file ...");
     let db = TestDb::sqlite().expect("database");
-    let r = setup::released_with(db, 1, mib << 20, 600);
+    let r = support::released_with(db, 1, mib << 20, 600);
     let (path, _) = r.files.iter().next().expect("one file");
     let path = path.clone();
     let blob = {
@@ -75,7 +75,7 @@ fn main() {
             .parent()
             .expect("dir")
             .join("requests")
-            .join(setup::WS)
+            .join(support::WS)
             .join(&r.request_id)
             .join(sha)
     };
@@ -88,7 +88,7 @@ fn main() {
     r.store
         .jobs_site()
         .expect("client")
-        .create_release("output_checker_1", setup::WS, &body)
+        .create_release("output_checker_1", support::WS, &body)
         .expect("curl's release");
     let curl_url = format!("{}/releases/release/curl-bench", r.site.endpoint());
 
@@ -100,7 +100,7 @@ fn main() {
         r.site.forget_uploads();
         let mut curl = Command::new("curl");
         curl.args(["-sS", "-o", "/dev/null", "--fail-with-body"])
-            .args(["-H", &format!("Authorization: {}", setup::TOKEN)])
+            .args(["-H", &format!("Authorization: {}", support::TOKEN)])
             .args(["-H", "OS-User: output_checker_1"])
             .args(["-H", "Content-Type: application/octet-stream"])
             .args(["-H", "Accept: application/json"])
@@ -189,7 +189,7 @@ fn main() {
 }
 
 /// Makes the request's file due again and the request APPROVED, for the next round.
-fn reset(r: &setup::Released, round: usize) {
+fn reset(r: &support::Released, round: usize) {
     if round == 1 {
         return;
     }

@@ -26,8 +26,8 @@ pub use regular::RegularSchedule;
 use airlock_core::action::{UploadAnswer, UploadStep};
 use airlock_store::config::Config;
 use airlock_store::jobsite::{JobSiteError, Uploaded};
-use airlock_store::ops::Store;
-use airlock_store::ops::release::{OutboxEntry, UploadJob};
+use airlock_store::store::Store;
+use airlock_store::store::release::{OutboxEntry, UploadJob};
 use std::time::Duration;
 
 /// Name of the worker, shown in logs.

@@ -1,7 +1,7 @@
 //! `airlock-uploader`: the background worker as its own process.
 
 use airlock_store::config::Config;
-use airlock_store::ops::Store;
+use airlock_store::store::Store;
 use airlock_uploader::{WORKER_NAME, Worker, WorkerSettings};
 use anyhow::Context;
 use clap::Parser;

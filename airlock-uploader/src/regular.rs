@@ -1,10 +1,10 @@
 //! OPS-3 inside the worker: the regular release requests run once a day, at a configured UTC
 //! time, by exactly one worker.
 
+use airlock_store::auth::Directory;
 use airlock_store::config::Config;
-use airlock_store::ops::Store;
-use airlock_store::ops::regular::RegularResult;
-use airlock_store::ops::sessions::Directory;
+use airlock_store::store::Store;
+use airlock_store::store::regular::RegularResult;
 use chrono::NaiveTime;
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! long-running worker stops cleanly on SIGTERM; a bad configuration is refused; a corrupt
 //! outbox row is never sent.
 
-mod setup;
+mod support;
 
 use airlock_store::testing::TestDb;
 use std::process::{Command, Stdio};
@@ -16,7 +16,7 @@ fn binary() -> Command {
 
 #[test]
 fn once_uploads_what_is_due_and_reports_it() {
-    let r = setup::released(TestDb::sqlite().expect("db"), 3, 1000);
+    let r = support::released(TestDb::sqlite().expect("db"), 3, 1000);
     let output = binary()
         .arg("--config")
         .arg(&r.config_file)
@@ -34,7 +34,7 @@ fn once_uploads_what_is_due_and_reports_it() {
 
 #[test]
 fn the_worker_stops_cleanly_on_sigterm() {
-    let r = setup::released(TestDb::sqlite().expect("db"), 1, 10);
+    let r = support::released(TestDb::sqlite().expect("db"), 1, 10);
     let mut child = r.spawn_worker();
     r.wait_released(Duration::from_secs(60));
     let status = Command::new("kill")
@@ -73,7 +73,7 @@ fn a_bad_configuration_is_refused() {
 #[test]
 fn not_5_a_stored_payload_that_is_not_json_is_never_sent_and_stays_for_operators() {
     use diesel::RunQueryDsl;
-    let r = setup::released(TestDb::sqlite().expect("db"), 1, 10);
+    let r = support::released(TestDb::sqlite().expect("db"), 1, 10);
     let mut conn = r.db.conn().expect("conn");
     diesel::sql_query("UPDATE notifications SET payload = 'not json' WHERE id = 1")
         .execute(&mut conn)

@@ -3,7 +3,7 @@
 //! each time; in the end the request is RELEASED and every file reached the Jobs-site double's
 //! store exactly once, with the reviewed bytes. On every test database.
 
-mod setup;
+mod support;
 
 use airlock_store::testing::test_databases;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,7 +26,7 @@ fn upl_2_a_worker_killed_twenty_times_mid_upload_still_delivers_each_file_exactl
         Duration::from_millis(20 + x % 130)
     };
     for db in test_databases() {
-        let r = setup::released(db, 32, 1024 * 1024);
+        let r = support::released(db, 32, 1024 * 1024);
         for _ in 0..KILLS {
             let mut worker = r.spawn_worker();
             std::thread::sleep(next_delay());

@@ -3,9 +3,9 @@
 //! database.
 
 use airlock_core::users_file::parse_users_file;
+use airlock_store::auth::Directory;
 use airlock_store::blobstore::BlobStore;
-use airlock_store::ops::Store;
-use airlock_store::ops::sessions::Directory;
+use airlock_store::store::Store;
 use airlock_store::testing::test_databases;
 use airlock_store::workspace::WorkspaceReader;
 use airlock_uploader::RegularSchedule;

@@ -3,7 +3,7 @@
 //! attempt is claimed in the database before it is sent. On PostgreSQL as the issue asks, and
 //! on SQLite, where a second worker is harmless.
 
-mod setup;
+mod support;
 
 use airlock_jobsite_double::Endpoint;
 use airlock_store::testing::test_databases;
@@ -13,7 +13,7 @@ use std::time::Duration;
 #[test]
 fn upl_1_two_workers_never_upload_the_same_file() {
     for db in test_databases() {
-        let r = setup::released(db, 50, 64 * 1024);
+        let r = support::released(db, 50, 64 * 1024);
         let mut workers = [r.spawn_worker(), r.spawn_worker()];
         r.wait_released(Duration::from_secs(120));
         for worker in &mut workers {

@@ -1,11 +1,11 @@
 //! The state every handler shares, and the one way handlers call the store.
 
 use crate::api::error::ApiError;
-use crate::api::guards::Caller;
+use crate::api::guard::Caller;
 use airlock_core::User;
+use airlock_store::auth::{Auth, Directory};
 use airlock_store::config::Config;
-use airlock_store::ops::Store;
-use airlock_store::ops::sessions::{Auth, Directory};
+use airlock_store::store::Store;
 use std::sync::Arc;
 
 /// The service's shared state: the store and authentication.

@@ -1,7 +1,7 @@
 //! # airlock-web
 //!
 //! The Airlock service: the JSON API of `api.md` (and, in a later issue, the HTML pages) as a
-//! thin adapter over `airlock_store::ops::Store`. A handler parses its input, calls one store
+//! thin adapter over `airlock_store::store::Store`. A handler parses its input, calls one store
 //! operation on a blocking thread and maps the result; no rule lives here.
 //!
 //! Layout: [`app`] holds the shared state and runs store calls off the async executor;

@@ -1,9 +1,9 @@
 //! `airlock-web`: the Airlock service.
 
+use airlock_store::auth::Directory;
 use airlock_store::config::{Config, ENV_PREFIX};
 use airlock_store::db;
-use airlock_store::ops::Store;
-use airlock_store::ops::sessions::Directory;
+use airlock_store::store::Store;
 use airlock_uploader::{Worker, WorkerSettings};
 use airlock_web::{App, server};
 use anyhow::Context;
@@ -40,7 +40,7 @@ fn init_tracing() {
 /// since more would only wait for one. How many of them work at once is limited to one per
 /// core by `App` (`airlock_web::app::cpu_slots`); the others wait, cheaply, or wait on the Jobs
 /// site.
-const BLOCKING_THREADS: usize = airlock_store::ops::open::POOL_SIZE as usize;
+const BLOCKING_THREADS: usize = airlock_store::store::open::POOL_SIZE as usize;
 
 /// What to say when no configuration is given: one line, naming the fixtures' one.
 pub const NO_CONFIG: &str = "airlock-web needs a configuration: pass --config <FILE> or set \

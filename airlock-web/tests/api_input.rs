@@ -292,7 +292,7 @@ fn a_broken_manifest_or_paths_outside_the_workspace_never_hurt() {
         std::fs::write(outside.join("metadata/manifest.json"), manifest.to_string())
             .expect("manifest");
         let users = std::fs::read(support::fixtures().join("users.json")).expect("users");
-        let directory = airlock_store::ops::sessions::Directory::UsersFile(std::sync::Arc::new(
+        let directory = airlock_store::auth::Directory::UsersFile(std::sync::Arc::new(
             airlock_core::users_file::parse_users_file(&users).expect("valid"),
         ));
         let dir = root.path().to_path_buf();

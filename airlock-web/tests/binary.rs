@@ -5,9 +5,9 @@
 mod support;
 
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, JobSite};
+use airlock_store::auth::Directory;
 use airlock_store::config::Secret;
 use airlock_store::jobsite::JobSiteClient;
-use airlock_store::ops::sessions::Directory;
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,10 +2,10 @@
 //! (NOT-3), starting a turn (TRN-3), and the votes an author's change of a file resets.
 
 use crate::audit::{AuditType, NewAudit};
+use crate::context::Ctx;
 use crate::effect::Effect;
 use crate::model::{Request, RequestFile, RequestState};
 use crate::notification::{EventType, Notification, Update};
-use crate::rules::Ctx;
 
 /// An audit entry by the actor about the request at its current turn (AUD-2).
 pub(super) fn audit(ctx: &Ctx<'_>, request: &Request, kind: AuditType) -> NewAudit {

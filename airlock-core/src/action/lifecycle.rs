@@ -5,6 +5,7 @@ use super::Outcome;
 use super::common::{audit, audit_by, notify, start_new_turn, touched};
 use crate::access::{can_action, require_review_now, require_view};
 use crate::audit::AuditType;
+use crate::context::Ctx;
 use crate::decision::{
     groups_missing_public_comment, groups_missing_review_comment, incomplete_groups,
 };
@@ -12,15 +13,14 @@ use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::{RequestState, VoteStatus};
 use crate::notification::EventType;
-use crate::rules::Ctx;
 use crate::status::Status;
-use crate::transitions;
+use crate::transition;
 
 /// SUB-1 to SUB-3: submit (PENDING) or resubmit (RETURNED).
 pub(super) fn submit(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
-    transitions::check(ctx.actor, request, Status::Submitted)?;
+    transition::check(ctx.actor, request, Status::Submitted)?;
     can_action(ctx.actor, &request.workspace)?;
     if state.output_files().next().is_none() {
         return Err(ErrorCode::NoOutputFiles.into());
@@ -93,7 +93,7 @@ fn missing_public_comments(state: &RequestState, n: usize) -> Result<()> {
 pub(super) fn withdraw_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
-    transitions::check(ctx.actor, request, Status::Withdrawn)?;
+    transition::check(ctx.actor, request, Status::Withdrawn)?;
     let mut next = touched(ctx, state);
     next.status = Status::Withdrawn;
     Ok(Outcome::of(vec![
@@ -107,7 +107,7 @@ pub(super) fn withdraw_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Ou
 pub(super) fn reject(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
-    transitions::check(ctx.actor, request, Status::Rejected)?;
+    transition::check(ctx.actor, request, Status::Rejected)?;
     let mut next = touched(ctx, state);
     next.status = Status::Rejected;
     Ok(Outcome::of(vec![
@@ -122,7 +122,7 @@ pub(super) fn reject(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<()>>
 pub(super) fn return_request(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outcome<bool>> {
     let request = &state.request;
     require_view(ctx.actor, &request.workspace)?;
-    transitions::check(ctx.actor, request, Status::Returned)?;
+    transition::check(ctx.actor, request, Status::Returned)?;
     let n = ctx.rules.required_reviews;
     let early = request.submitted_reviews.len() < n && request.status != Status::Reviewed;
     if request.status == Status::Reviewed {
@@ -231,7 +231,7 @@ pub(super) fn submit_review(ctx: &Ctx<'_>, state: &RequestState) -> Result<Outco
         _ => None,
     };
     if let Some((to, event)) = target {
-        debug_assert!(transitions::is_allowed(request.status, to));
+        debug_assert!(transition::is_allowed(request.status, to));
         next.status = to;
         effects.push(notify(ctx, request, event, None));
     }
@@ -254,7 +254,7 @@ pub(super) fn force_status(ctx: &Ctx<'_>, state: &RequestState, to: Status) -> R
         }
     };
     if !request.status.is_active() {
-        return Err(transitions::invalid(request.status, to));
+        return Err(transition::invalid(request.status, to));
     }
     let mut next = touched(ctx, state);
     next.status = to;

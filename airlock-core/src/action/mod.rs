@@ -11,34 +11,34 @@
 //! The upload worker's steps (claiming an attempt, its success or failure, completion) are
 //! not a person's actions; they are [`UploadStep`]s, run by [`run_upload`].
 //!
-//! Files: `lifecycle.rs` (§7, REV-10 to REV-12, OPS-1), `files.rs` (§8, §9), `comments.rs`
-//! (§10), `votes.rs` (§11), `release.rs` (§16), `directories.rs` (the OPS-2 plan),
+//! Files: `lifecycle.rs` (§7, REV-10 to REV-12, OPS-1), `file.rs` (§8, §9), `comment.rs`
+//! (§10), `vote.rs` (§11), `release.rs` (§16), `directory.rs` (the OPS-2 plan),
 //! `common.rs` (audit entries, notifications and turns every action shares).
 
-mod comments;
+mod comment;
 mod common;
-mod directories;
-mod files;
+mod directory;
+mod file;
 mod lifecycle;
 mod release;
-mod votes;
+mod vote;
 
-pub use directories::{
+pub use directory::{
     DirFile, DirFileAction, DirGroup, DirPlan, DirPrecheck, check_directory_options,
     plan_directories, precheck_directories,
 };
-pub use files::{AddCandidate, GroupTarget, normalise_group_name};
+pub use file::{AddCandidate, GroupTarget, normalise_group_name};
 pub use release::{
     ERROR_CHARS, ReleaseFile, Retry, UploadProgress, check_release, due_uploads, is_stuck,
     release_body, retry_after_failure, stuck_after, upload_due, upload_progress,
 };
-pub use votes::GroupVoteCounts;
+pub use vote::GroupVoteCounts;
 
+use crate::context::{Ctx, Rules};
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::VoteStatus;
 use crate::model::{Comment, FileType, Request, RequestFile, RequestState, Timestamp, Visibility};
-use crate::rules::{Ctx, Rules};
 use crate::status::Status;
 
 /// A group chosen for files (GRP-2).
@@ -389,16 +389,16 @@ pub fn run(ctx: &Ctx<'_>, subject: Subject<'_>, action: &Action, facts: &Facts) 
             group,
             context,
             controls,
-        } => done(files::edit_group(ctx, state, group, context, controls)?),
+        } => done(file::edit_group(ctx, state, group, context, controls)?),
         Action::Comment {
             group,
             text,
             visibility,
             file,
-        } => comments::create_comment(
+        } => comment::create_comment(
             ctx,
             state,
-            &comments::NewComment {
+            &comment::NewComment {
                 id: &facts.fresh_id,
                 group,
                 text,
@@ -407,32 +407,32 @@ pub fn run(ctx: &Ctx<'_>, subject: Subject<'_>, action: &Action, facts: &Facts) 
             },
         )?
         .map(Answer::Commented),
-        Action::DeleteComment { comment, group } => done(comments::delete_comment(
+        Action::DeleteComment { comment, group } => done(comment::delete_comment(
             ctx,
             state,
             group.as_deref(),
             comment,
         )?),
-        Action::PublishComment { comment, group } => done(comments::make_comment_public(
+        Action::PublishComment { comment, group } => done(comment::make_comment_public(
             ctx,
             state,
             group.as_deref(),
             comment,
         )?),
-        Action::Vote { path, vote } => done(votes::vote(ctx, state, path, *vote)?),
-        Action::ResetVote { path } => done(votes::reset_vote(ctx, state, path)?),
+        Action::Vote { path, vote } => done(vote::vote(ctx, state, path, *vote)?),
+        Action::ResetVote { path } => done(vote::reset_vote(ctx, state, path)?),
         Action::RequestChangesOnGroup { group } => {
-            votes::group_request_changes(ctx, state, group)?.map(Answer::GroupVotes)
+            vote::group_request_changes(ctx, state, group)?.map(Answer::GroupVotes)
         }
         Action::ResetVotesOnGroup { group } => {
-            votes::group_reset_votes(ctx, state, group)?.map(Answer::GroupVotes)
+            vote::group_reset_votes(ctx, state, group)?.map(Answer::GroupVotes)
         }
         Action::UpdateFiles { paths } => {
             paths.get(facts.part).ok_or_else(no_such_part)?;
             let candidate = facts.candidate.as_ref().ok_or_else(missing_facts)?;
-            done(files::update_file(ctx, state, candidate)?)
+            done(file::update_file(ctx, state, candidate)?)
         }
-        Action::WithdrawFile { path } => done(files::withdraw_file(ctx, state, path)?),
+        Action::WithdrawFile { path } => done(file::withdraw_file(ctx, state, path)?),
         Action::ChangeFile {
             path,
             group,
@@ -441,13 +441,11 @@ pub fn run(ctx: &Ctx<'_>, subject: Subject<'_>, action: &Action, facts: &Facts) 
             // WS-5 row 2: a workspace or path that is gone counts as not released.
             let released = facts.candidate.as_ref().is_some_and(|c| c.released);
             let group = group.as_deref().map(GroupTarget::Named);
-            done(files::change_properties(
+            done(file::change_properties(
                 ctx, state, path, group, *filetype, released,
             )?)
         }
-        Action::Download { path } => {
-            files::download_file(ctx, state, path)?.map(Answer::Downloaded)
-        }
+        Action::Download { path } => file::download_file(ctx, state, path)?.map(Answer::Downloaded),
         Action::AddFiles { group, files } => {
             add_part(ctx, Subject::Request(state), group, files, facts)?
         }
@@ -473,7 +471,7 @@ fn add_part(
         (Some(created), _) => GroupTarget::Named(created),
         (None, group) => group.target(),
     };
-    let outcome = files::add_file(
+    let outcome = file::add_file(
         ctx,
         workspace,
         current,
@@ -498,7 +496,7 @@ pub fn check_batch(ctx: &Ctx<'_>, subject: Subject<'_>, action: &Action) -> Resu
                 Subject::Request(state) => (state.request.workspace.as_str(), Some(state)),
                 Subject::Current { workspace, current } => (workspace, current),
             };
-            files::check_add_batch(ctx, workspace, current, group.target())
+            file::check_add_batch(ctx, workspace, current, group.target())
         }
         _ => Ok(()),
     }

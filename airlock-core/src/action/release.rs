@@ -5,12 +5,12 @@ use super::common::{audit_by, file_audit, notify, notify_as, touched};
 use crate::access::require_release;
 use crate::audit::AuditType;
 use crate::backoff::retry_delay;
+use crate::context::{Ctx, Rules};
 use crate::decision::all_files_approved;
 use crate::effect::Effect;
 use crate::error::{AirlockError, ErrorCode, Result};
 use crate::model::{FileType, RequestFile, RequestState, Timestamp};
 use crate::notification::{EventType, Update, files_will_be_uploaded};
-use crate::rules::{Ctx, Rules};
 use crate::status::Status;
 use crate::workspace::is_allowed_file_type;
 

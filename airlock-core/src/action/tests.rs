@@ -1,13 +1,13 @@
 //! Scenario tests of the actions, named by the rules they check.
 
 use super::*;
-use super::{comments::*, files::*, lifecycle::*, release::*, votes::*};
+use super::{comment::*, file::*, lifecycle::*, release::*, vote::*};
 use crate::audit::AuditType;
+use crate::context::Rules;
 use crate::model::{Decision, FileType, OutputMeta, Visibility, VoteStatus};
 use crate::notification::EventType;
-use crate::rules::Rules;
 use crate::status::Status;
-use crate::testkit::{
+use crate::testing::{
     AUTHOR, WS, World, at, author, checker, collaborating_checker, copilot, empty_request,
     fake_hash, outsider, request_in, researcher, t0, tech_support,
 };
@@ -44,7 +44,7 @@ fn pending_world(paths: &[&str], n: usize) -> World {
         let current = (i > 0).then(|| w.state.clone());
         let c = cand(p);
         let ctx_rules = w.rules.clone();
-        let ctx = crate::rules::Ctx::new(&a, &ctx_rules, at(i as i64));
+        let ctx = crate::context::Ctx::new(&a, &ctx_rules, at(i as i64));
         let out = add_file(
             &ctx,
             WS,
@@ -118,7 +118,7 @@ fn fil_4_per_path_checks_in_order() {
     let w = pending_world(&["output/a.csv"], 2);
     let a = author();
     let rules = Rules::default();
-    let ctx = crate::rules::Ctx::new(&a, &rules, t0());
+    let ctx = crate::context::Ctx::new(&a, &rules, t0());
     let add = |c: &AddCandidate, t: FileType| {
         add_file(
             &ctx,
@@ -167,7 +167,7 @@ fn fil_4_batch_checks_role_and_status() {
         (copilot("p"), "no_workspace_role"),
         (tech_support("t"), "no_workspace_role"),
     ] {
-        let ctx = crate::rules::Ctx::new(&user, &rules, t0());
+        let ctx = crate::context::Ctx::new(&user, &rules, t0());
         let got = add_file(
             &ctx,
             WS,
@@ -184,7 +184,7 @@ fn fil_4_batch_checks_role_and_status() {
         g.archived = true;
         g.project_details.ongoing = false;
     }
-    let ctx = crate::rules::Ctx::new(&archived, &rules, t0());
+    let ctx = crate::context::Ctx::new(&archived, &rules, t0());
     let err = add_file(
         &ctx,
         WS,
@@ -203,7 +203,7 @@ fn fil_4_batch_checks_role_and_status() {
     );
     let under_review = request_in(Status::Submitted);
     let a = author();
-    let ctx = crate::rules::Ctx::new(&a, &rules, t0());
+    let ctx = crate::context::Ctx::new(&a, &rules, t0());
     let got = add_file(
         &ctx,
         WS,
@@ -218,7 +218,7 @@ fn fil_4_batch_checks_role_and_status() {
 
 #[test]
 fn grp_2_group_names() {
-    use super::files::normalise_group_name;
+    use super::file::normalise_group_name;
     assert_eq!(
         normalise_group_name("  Tables ").ok().as_deref(),
         Some("tables")
@@ -242,7 +242,7 @@ fn grp_2_group_names() {
     let w = pending_world(&["output/a.csv"], 2);
     let a = author();
     let rules = Rules::default();
-    let ctx = crate::rules::Ctx::new(&a, &rules, t0());
+    let ctx = crate::context::Ctx::new(&a, &rules, t0());
     let got = add_file(
         &ctx,
         WS,
@@ -259,7 +259,7 @@ fn grp_2_group_names() {
 fn grp_2_a_batch_that_created_its_new_group_continues_into_it() {
     let a = author();
     let rules = Rules::default();
-    let ctx = crate::rules::Ctx::new(&a, &rules, at(1));
+    let ctx = crate::context::Ctx::new(&a, &rules, at(1));
     let batch = Action::AddFiles {
         group: GroupChoice::New("Tables".into()),
         files: vec![
@@ -386,7 +386,7 @@ fn sub_1_submission_checks_in_order() {
     })
     .expect("retype");
     let rules = Rules::default();
-    let ctx = crate::rules::Ctx::new(&a, &rules, t0());
+    let ctx = crate::context::Ctx::new(&a, &rules, t0());
     let out = add_file(
         &ctx,
         WS,
@@ -629,7 +629,7 @@ fn rel_1_4_release_then_uploads_complete() {
     let c1 = checker("c1");
     let files: Vec<String> = {
         let rules = Rules::default();
-        let ctx = crate::rules::Ctx::new(&c1, &rules, t0());
+        let ctx = crate::context::Ctx::new(&c1, &rules, t0());
         check_release(&ctx, &w.state)
             .expect("check")
             .iter()
@@ -1167,7 +1167,7 @@ fn fil_7_to_10_file_changes_reset_votes() {
     );
     // FIL-9 re-add.
     let rules = Rules::default();
-    let ctx = crate::rules::Ctx::new(&a, &rules, at(999));
+    let ctx = crate::context::Ctx::new(&a, &rules, at(999));
     let out = add_file(
         &ctx,
         WS,
@@ -1421,9 +1421,9 @@ fn upl_7_stuck_after_the_configured_attempts_and_blocked_files_at_once() {
 
 #[test]
 fn rel_2_release_body_is_exactly_api_17() {
-    let mut a = crate::testkit::file("output\\b.csv", "g", FileType::Output);
+    let mut a = crate::testing::file("output\\b.csv", "g", FileType::Output);
     a.file_id = "ab".repeat(32);
-    let b = crate::testkit::file("output/a.csv", "g", FileType::Output);
+    let b = crate::testing::file("output/a.csv", "g", FileType::Output);
     let body = release_body(
         "01REQ",
         &[

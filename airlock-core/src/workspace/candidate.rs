@@ -3,7 +3,7 @@
 
 use super::digest::ReleasedHashes;
 use super::manifest::{Manifest, ShownEntry};
-use super::paths::is_metadata_path;
+use super::path::is_metadata_path;
 use crate::model::OutputMeta;
 
 /// What the workspace says about a path, as the add and update actions need it (WS-1, WS-5,
@@ -87,7 +87,7 @@ pub fn add_candidate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::fake_hash;
+    use crate::testing::fake_hash;
     use crate::workspace::testing::*;
 
     #[test]

@@ -140,7 +140,7 @@ impl ReleasedHashes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::fake_hash;
+    use crate::testing::fake_hash;
 
     #[test]
     fn released_hashes_ignore_garbage() {

@@ -3,7 +3,7 @@
 
 use super::digest::Digest;
 use super::manifest::ws2_sorted;
-use super::paths::{METADATA_DIR, is_metadata_path};
+use super::path::{METADATA_DIR, is_metadata_path};
 
 /// A file whose metadata comes from the disk: a file under `metadata/` or an excluded output's
 /// message file.

@@ -4,7 +4,7 @@
 use super::digest::{Digest, parse_digest};
 use super::entry::{Malformed, OutputEntry};
 use super::parse::{ParsedDoc, ParsedOutputs};
-use super::paths::{METADATA_DIR, is_allowed_file_type, is_metadata_path, name_start};
+use super::path::{METADATA_DIR, is_allowed_file_type, is_metadata_path, name_start};
 use super::skeleton::SkeletonCache;
 use std::ops::Range;
 

@@ -11,7 +11,7 @@
 //!
 //! One concern per file, everything public re-exported here:
 //!
-//! - `paths.rs`: FMT-1 workspace names, FMT-5 relative paths, `metadata/` paths, WS-3 types;
+//! - `path.rs`: FMT-1 workspace names, FMT-5 relative paths, `metadata/` paths, WS-3 types;
 //! - `digest.rs`: sha256 digests and [`ReleasedHashes`] (WS-5 row 2);
 //! - `entry.rs`: one FMT-7 output entry, [`OutputEntry`], and its lenient parse;
 //! - `parse.rs`: the document (FMT-6), [`parse_manifest`], and [`ManifestDoc`] to write one;
@@ -32,7 +32,7 @@ mod entry;
 mod layout;
 mod manifest;
 mod parse;
-mod paths;
+mod path;
 mod skeleton;
 pub mod split;
 mod status;
@@ -46,7 +46,7 @@ pub use disk::{DiskFile, DiskFiles};
 pub use entry::{Level, OutputEntry};
 pub use manifest::{Manifest, ManifestEntry, ShownEntry};
 pub use parse::{MANIFEST_UNREADABLE, ManifestDoc, Outputs, parse_manifest};
-pub use paths::{
+pub use path::{
     METADATA_DIR, is_allowed_file_type, is_metadata_path, validate_relpath, validate_workspace_name,
 };
 pub use status::{WorkspaceFileStatus, workspace_file_status};

@@ -3,7 +3,7 @@
 
 use super::entry::{BorrowedStr, Interner, Malformed, OutputEntry, RawValue};
 use super::manifest::{Manifest, ManifestEntry};
-use super::paths::check_relpath;
+use super::path::check_relpath;
 use crate::error::{AirlockError, ErrorCode, Result};
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -242,7 +242,7 @@ impl Serialize for Outputs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::fake_hash;
+    use crate::testing::fake_hash;
     use crate::workspace::testing::*;
     use serde_json::json;
 

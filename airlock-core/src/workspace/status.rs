@@ -3,7 +3,7 @@
 use super::digest::{Digest, ReleasedHashes, parse_digest};
 use super::disk::DiskFiles;
 use super::manifest::{Manifest, ShownEntry};
-use super::paths::is_metadata_path;
+use super::path::is_metadata_path;
 use crate::model::{FileType, RequestFile, RequestState};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -140,7 +140,7 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{empty_request, fake_hash, file};
+    use crate::testing::{empty_request, fake_hash, file};
     use crate::workspace::testing::*;
     use crate::workspace::{NodeKind, TreeOptions};
     use serde_json::json;

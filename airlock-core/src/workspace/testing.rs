@@ -1,7 +1,7 @@
 //! Manifests, disk files and trees for the unit tests of this module.
 
 use super::{DiskFile, DiskFiles, Manifest, WorkspaceTree, parse_digest, parse_manifest};
-use crate::testkit::fake_hash;
+use crate::testing::fake_hash;
 use serde_json::{Value, json};
 
 pub(super) static NO_DISK: DiskFiles = DiskFiles { files: Vec::new() };

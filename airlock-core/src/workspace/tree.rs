@@ -5,7 +5,7 @@ use super::digest::{Digest, ReleasedHashes};
 use super::disk::{DiskFile, DiskFiles};
 use super::layout::TreeBuilder;
 use super::manifest::{Manifest, ManifestEntry};
-use super::paths::{is_allowed_file_type, name_start};
+use super::path::{is_allowed_file_type, name_start};
 use super::skeleton::{SkelNode, Skeleton};
 use super::status::{RequestPaths, WorkspaceFileStatus, disk_status};
 use crate::model::RequestState;

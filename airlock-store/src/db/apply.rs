@@ -2,7 +2,7 @@
 
 use super::DbError;
 use super::pool::DbConnection;
-use super::rows::{
+use super::row::{
     AuditRow, CommentRow, FileRow, GroupRow, NewNotificationRow, RequestRow, VoteRow, to_naive,
 };
 use super::schema::{
@@ -68,7 +68,7 @@ fn changes_aggregate(effect: &Effect) -> bool {
     )
 }
 
-/// Increments the aggregate's version (see [`super::queries::request_version`]); every write
+/// Increments the aggregate's version (see [`super::query::request_version`]); every write
 /// to a request's rows calls it in the same transaction.
 fn bump_version(conn: &mut DbConnection, request_id: &str) -> Result<(), DbError> {
     use super::schema::requests;
@@ -267,7 +267,7 @@ fn append_in_tx(conn: &mut DbConnection, entry: &NewAudit) -> Result<i64, DbErro
     let id = last_id + 1;
     // Hash exactly what is stored: the time at microsecond precision.
     let mut stored = entry.clone();
-    stored.created_at = super::rows::db_time(entry.created_at);
+    stored.created_at = super::row::db_time(entry.created_at);
     let hash = entry_hash(&prev_hash, id, &stored);
     diesel::insert_into(audit_log::table)
         .values(AuditRow::new(id, &stored, prev_hash, hash)?)

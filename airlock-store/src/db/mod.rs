@@ -16,24 +16,24 @@
 pub mod apply;
 pub mod outbox;
 pub mod pool;
-pub mod queries;
-pub mod rows;
+pub mod query;
+pub mod row;
 pub mod schema;
-pub mod sessions;
+pub mod session;
 pub mod tx;
-pub mod uploads;
+pub mod upload;
 
 pub use apply::{append_audit, apply_effects};
 pub use pool::{
     Backend, ConnectionManager, DbConnection, Pool, PooledConn, connect, pending_migrations,
     run_migrations,
 };
-pub use queries::{
+pub use query::{
     AuditFilter, RequestFilter, audit_entries, current_request_id, for_each_audit_entry, get_user,
     list_requests, load_request, load_request_state, load_request_states, released_hashes,
     request_version, upsert_user,
 };
-pub use rows::db_time;
+pub use row::db_time;
 pub use tx::{lock_request, write_tx};
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

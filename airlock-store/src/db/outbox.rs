@@ -3,7 +3,7 @@
 
 use super::DbError;
 use super::pool::DbConnection;
-use super::rows::{from_naive, to_naive};
+use super::row::{from_naive, to_naive};
 use super::schema::notifications;
 use airlock_core::Timestamp;
 use chrono::NaiveDateTime;

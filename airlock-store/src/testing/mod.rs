@@ -8,7 +8,7 @@ pub mod postgres;
 pub use databases::{TestDb, postgres_url, test_databases, try_test_databases};
 pub use postgres::{PG_URL_ENV, REQUIRE_PG_ENV};
 
-use crate::ops::{Report, Store};
+use crate::store::{Report, Store};
 use airlock_core::action::{Action, GroupChoice, NewFile};
 use airlock_core::{FileType, User};
 

@@ -5,11 +5,11 @@
 use airlock_core::audit::{AuditEntry, AuditType};
 use airlock_core::chain::ChainVerifier;
 use airlock_core::effect::Effect;
-use airlock_core::testkit;
+use airlock_core::testing;
 use airlock_core::{RequestState, Rules, Status, Timestamp, User};
 use airlock_store::blobstore::BlobStore;
 use airlock_store::db::{self, AuditFilter};
-use airlock_store::ops::Store;
+use airlock_store::store::Store;
 use airlock_store::testing::TestDb;
 use airlock_store::workspace::WorkspaceReader;
 use std::ops::ControlFlow;
@@ -37,7 +37,7 @@ pub fn harness(db: TestDb, rules: Rules) -> Harness {
         WorkspaceReader::new(&workspaces),
         BlobStore::new(&blobs),
     )
-    .with_clock(move || testkit::at(tick.fetch_add(1, Ordering::SeqCst)));
+    .with_clock(move || testing::at(tick.fetch_add(1, Ordering::SeqCst)));
     Harness { db, store, dir }
 }
 
@@ -138,20 +138,20 @@ impl Harness {
 
     pub fn save_user(&self, user: &User) {
         let mut conn = self.db.conn().expect("conn");
-        db::upsert_user(&mut conn, user, testkit::t0()).expect("user");
+        db::upsert_user(&mut conn, user, testing::t0()).expect("user");
     }
 }
 
 pub fn far_future() -> Timestamp {
-    testkit::at(10 * 365 * 24 * 3600)
+    testing::at(10 * 365 * 24 * 3600)
 }
 
-/// A PENDING request of [`testkit::AUTHOR`] with `n` OUTPUT files in one complete group.
+/// A PENDING request of [`testing::AUTHOR`] with `n` OUTPUT files in one complete group.
 pub fn pending_with_files(n: usize) -> RequestState {
-    let mut state = testkit::request_in(Status::Pending);
+    let mut state = testing::request_in(Status::Pending);
     state.files.clear();
     for i in 0..n {
-        state.files.push(testkit::file(
+        state.files.push(testing::file(
             &format!("output/table_{i}.csv"),
             "default",
             airlock_core::FileType::Output,
@@ -160,12 +160,12 @@ pub fn pending_with_files(n: usize) -> RequestState {
     state
 }
 
-/// A generated workspace named [`testkit::WS`] with `outputs` entries in the harness's
+/// A generated workspace named [`testing::WS`] with `outputs` entries in the harness's
 /// workspace directory; returns the shown output paths.
 pub fn workspace(h: &Harness, outputs: usize) -> Vec<String> {
     let generated = airlock_store::generate::generate_workspace(
         &h.dir.path().join("workspaces"),
-        testkit::WS,
+        testing::WS,
         outputs,
         7,
     )
@@ -180,7 +180,7 @@ pub fn workspace(h: &Harness, outputs: usize) -> Vec<String> {
 /// Rewrites a workspace output with new bytes and updates its manifest entry to match.
 pub fn rewrite_output(h: &Harness, relpath: &str, bytes: &[u8]) {
     use sha2::Digest;
-    let ws = h.dir.path().join("workspaces").join(testkit::WS);
+    let ws = h.dir.path().join("workspaces").join(testing::WS);
     std::fs::write(ws.join(relpath), bytes).expect("write output");
     let manifest_path = ws.join("metadata/manifest.json");
     let mut manifest: serde_json::Value =
@@ -196,13 +196,13 @@ pub fn rewrite_output(h: &Harness, relpath: &str, bytes: &[u8]) {
     .expect("write manifest");
 }
 
-/// Number of active requests of an author in [`testkit::WS`].
+/// Number of active requests of an author in [`testing::WS`].
 pub fn active_requests(h: &Harness, author: &str) -> usize {
     let mut conn = h.db.conn().expect("conn");
     db::list_requests(
         &mut conn,
         db::RequestFilter {
-            workspace: Some(testkit::WS.to_string()),
+            workspace: Some(testing::WS.to_string()),
             author: Some(author.to_string()),
             ..Default::default()
         },

@@ -3,14 +3,14 @@
 //! and answer the request as they now see it. No rule is decided here: what may happen is
 //! `airlock-core`'s answer, through the store.
 //!
-//! [`Store::act_view`]: airlock_store::ops::Store::act_view
+//! [`Store::act_view`]: airlock_store::store::Store::act_view
 
 use super::error::ApiError;
-use super::guards::Caller;
+use super::guard::Caller;
 use crate::app::App;
 use airlock_core::action::Action;
 use airlock_core::view::RequestView;
-use airlock_store::ops::{Report, Target};
+use airlock_store::store::{Report, Target};
 
 /// What an action addresses, owned so that it can move to the blocking thread.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,13 +1,13 @@
 //! The JSON API of `api.md`, mounted at [`BASE`]. Handlers are grouped by the resources of the
-//! specification: [`session`] (§2), [`workspaces`] (§3), [`requests`] (§4).
+//! specification: [`session`] (§2), [`workspace`] (§3), [`request`] (§4).
 
 pub mod act;
 pub mod error;
-pub mod guards;
+pub mod guard;
 pub mod openapi;
-pub mod requests;
+pub mod request;
 pub mod session;
-pub mod workspaces;
+pub mod workspace;
 
 use error::ApiError;
 use rocket::Route;
@@ -22,8 +22,8 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
 /// Every route of the API, relative to [`BASE`].
 pub fn routes() -> Vec<Route> {
     let mut routes = session::routes();
-    routes.extend(workspaces::routes());
-    routes.extend(requests::routes());
+    routes.extend(workspace::routes());
+    routes.extend(request::routes());
     routes.extend(openapi::routes());
     routes
 }

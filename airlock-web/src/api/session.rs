@@ -2,7 +2,7 @@
 
 use super::ApiResult;
 use super::error::ApiError;
-use super::guards::{Body, Caller};
+use super::guard::{Body, Caller};
 use crate::app::App;
 use airlock_core::User;
 use rocket::http::Status;

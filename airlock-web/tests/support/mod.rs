@@ -7,11 +7,11 @@ pub mod flow;
 
 use airlock_core::users_file::parse_users_file;
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
+use airlock_store::auth::Directory;
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Config;
 use airlock_store::jobsite::JobSiteClient;
-use airlock_store::ops::sessions::Directory;
-use airlock_store::ops::{OrgRepo, Store};
+use airlock_store::store::{OrgRepo, Store};
 use airlock_store::testing::{TestDb, test_databases};
 use airlock_store::workspace::WorkspaceReader;
 use airlock_uploader::{Worker, WorkerSettings};

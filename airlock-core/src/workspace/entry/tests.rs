@@ -1,6 +1,6 @@
 //! FMT-7: which entries are used, which are left out, and why.
 
-use crate::testkit::fake_hash;
+use crate::testing::fake_hash;
 use crate::workspace::testing::*;
 use crate::workspace::{Level, ReleasedHashes, TreeOptions, add_candidate};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! WS-1: which outputs a manifest shows; FMT-8, FMT-9: which entry wins a path; the index.
 
-use crate::testkit::fake_hash;
+use crate::testing::fake_hash;
 use crate::workspace::testing::*;
 use crate::workspace::{DiskFiles, ReleasedHashes, TreeOptions, parse_manifest};
 use serde_json::json;
