@@ -101,19 +101,26 @@ struct Running {
     url: String,
     database: String,
     agent: ureq::Agent,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn start_binary(extra_args: &[&str]) -> Running {
-    let dir = tempfile::tempdir().expect("tempdir");
+    start_in(tempfile::tempdir().expect("tempdir"), extra_args)
+}
+
+/// Starts the binary on a configuration in `dir` (its log in `dir/stderr.log`) and waits until
+/// it is ready.
+fn start_in(dir: tempfile::TempDir, extra_args: &[&str]) -> Running {
     let port = free_port();
     let config = write_config(dir.path(), port, "");
+    let log = std::fs::File::create(dir.path().join("stderr.log")).expect("log file");
     let child = binary()
         .arg("--config")
         .arg(&config)
         .args(extra_args)
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("starts");
     let url = format!("http://127.0.0.1:{port}");
@@ -134,7 +141,7 @@ fn start_binary(extra_args: &[&str]) -> Running {
         url,
         database,
         agent,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -182,7 +189,12 @@ impl Running {
             .len()
     }
 
-    fn stop(mut self) -> String {
+    fn stop(self) -> String {
+        self.stop_keeping_dir().0
+    }
+
+    /// Stops the service; its standard output and its directory.
+    fn stop_keeping_dir(mut self) -> (String, tempfile::TempDir) {
         let status = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
@@ -194,7 +206,7 @@ impl Running {
         let mut stdout = String::new();
         std::io::Read::read_to_string(&mut self.child.stdout.take().expect("stdout"), &mut stdout)
             .expect("read");
-        stdout
+        (stdout, self.dir)
     }
 }
 
@@ -225,6 +237,51 @@ fn with_no_worker_the_outbox_waits_for_a_separate_worker() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(running.undelivered(), 1, "no worker ran in the process");
     running.stop();
+}
+
+#[test]
+fn the_service_generates_its_secret_key_on_first_start_and_reuses_it() {
+    let running = start_binary(&[]);
+    let file = running.dir.path().join("work/secret_key");
+    let first = std::fs::read_to_string(&file).expect("generated on first start");
+    assert_eq!(first.trim().len(), 64, "32 bytes as hex: {}", first.len());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let (stdout, dir) = running.stop_keeping_dir();
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).expect("log");
+    let shown = format!("{stdout}{log}");
+    assert!(!shown.contains(first.trim()), "the key is shown: {shown}");
+    assert!(
+        shown.contains("generated the server secret key")
+            && shown.contains(&file.display().to_string()),
+        "where it lives is logged: {shown}"
+    );
+
+    let running = start_in(dir, &[]);
+    let (_, dir) = running.stop_keeping_dir();
+    let second = std::fs::read_to_string(&file).expect("kept");
+    assert_eq!(second, first, "the second start reuses the key");
+
+    // A malformed file stops the service before it serves, naming the file.
+    std::fs::write(&file, "not a key\n").expect("write");
+    let config = write_config(dir.path(), free_port(), "");
+    let output = binary()
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("malformed"), "{stderr}");
+    assert!(!stderr.contains("not a key"), "{stderr}");
 }
 
 /// A Jobs site double that knows `jsmith` (user object `object`, login token "three words

@@ -2,7 +2,7 @@
 //! plain, a path, seconds, a redacted secret, a URL with its password hidden.
 
 use super::kind::Kind;
-use super::{Config, KEYS, Origin, REDACTED};
+use super::{Config, KEYS, KeyDefault, Origin, REDACTED};
 use serde_json::Value;
 use std::path::Path;
 
@@ -19,13 +19,23 @@ pub struct ConfigEntry {
 
 impl Config {
     /// Every key with its effective value, secrets as [`REDACTED`] and the database password
-    /// hidden, unset values as `Null`, in the order of [`KEYS`]. For display only.
+    /// hidden, unset values as `Null` (a generated one as where it is kept), in the order of
+    /// [`KEYS`]. For display only.
     pub fn entries(&self) -> Vec<ConfigEntry> {
         KEYS.iter()
-            .map(|key| ConfigEntry {
-                key: key.name,
-                value: key.kind.shown(self),
-                origin: self.origin(key.name),
+            .map(|key| {
+                let value = match (key.kind.shown(self), key.default) {
+                    (Value::Null, KeyDefault::Generated(file)) => Value::from(format!(
+                        "(generated in {})",
+                        self.work_dir.join(file).display()
+                    )),
+                    (value, _) => value,
+                };
+                ConfigEntry {
+                    key: key.name,
+                    value,
+                    origin: self.origin(key.name),
+                }
             })
             .collect()
     }

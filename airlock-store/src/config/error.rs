@@ -86,6 +86,15 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
+    /// The generated server secret (`secret_key` unset) cannot be read, is malformed, or
+    /// cannot be written. The message never shows the key.
+    #[error("secret key file {} {problem} (configuration key `secret_key`)", path.display())]
+    SecretKeyFile {
+        /// The file, `<work_dir>/secret_key`.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The working directory, against which relative paths resolve, is unknown.
     #[error("cannot determine the working directory to resolve relative paths: {0}")]
     CurrentDir(std::io::Error),
@@ -99,6 +108,7 @@ impl ConfigError {
             ConfigError::Missing { key, .. }
             | ConfigError::Invalid { key, .. }
             | ConfigError::CreateDir { key, .. } => Some(key),
+            ConfigError::SecretKeyFile { .. } => Some("secret_key"),
             _ => None,
         }
     }

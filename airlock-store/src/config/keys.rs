@@ -4,7 +4,7 @@
 
 pub use super::kind::KeyKind;
 use super::kind::{Field, Kind, at_least};
-use super::secret_key::check_secret_key;
+use super::secret_key::{SECRET_KEY_FILE, check_secret_key};
 use super::validate::{backend_slug, github_name, not_blank};
 use super::{Config, DEFAULT_JOBS_API_ENDPOINT, DEFAULT_SQLITE_FILE, DatabaseUrl, ENV_PREFIX};
 use std::collections::BTreeMap;
@@ -61,6 +61,9 @@ pub enum KeyDefault {
     Text(&'static str),
     /// This file or directory inside `work_dir`.
     UnderWorkDir(&'static str),
+    /// Unset in [`Config`]; the service generates the value once and keeps it in this file
+    /// inside `work_dir` (`secret_key`).
+    Generated(&'static str),
 }
 
 /// Declares [`KEYS`] from lines `name: Kind(args) = default, "doc";` (the field of each kind
@@ -93,7 +96,7 @@ macro_rules! keys {
     };
 }
 
-use KeyDefault::{Integer, Number, Required, Text, UnderWorkDir, Unset};
+use KeyDefault::{Generated, Integer, Number, Required, Text, UnderWorkDir, Unset};
 
 keys! {
     required_reviews: Count(at_least(2)) = Integer(2),
@@ -154,8 +157,10 @@ keys! {
         "IP address the web server listens on";
     port: Port = Integer(8000),
         "TCP port the web server listens on (0: any free port)";
-    secret_key: Secret(check_secret_key) = Unset,
-        "session signing key: base64 or hex of 32 or 64 bytes (secret)";
+    secret_key: Secret(check_secret_key) = Generated(SECRET_KEY_FILE),
+        "server secret for CSRF tokens and cookie sessions: base64 or hex of 32 or 64 bytes \
+         (secret); unset, 32 random bytes are generated on first start and kept in \
+         <work_dir>/secret_key";
 }
 
 /// The table entry of a key, if it is one.

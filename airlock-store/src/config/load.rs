@@ -128,7 +128,7 @@ impl Config {
                         env_var: key.env_var(),
                     });
                 }
-                KeyDefault::Unset => continue,
+                KeyDefault::Unset | KeyDefault::Generated(_) => continue,
                 KeyDefault::Integer(i) => toml::Value::Integer(i),
                 KeyDefault::Number(n) => toml::Value::Float(n),
                 KeyDefault::Text(t) => toml::Value::String(t.to_string()),

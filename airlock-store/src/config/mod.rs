@@ -13,6 +13,8 @@
 //! Loading has no side effects. [`Config::create_dirs`] creates the directories the product
 //! writes (`work_dir`, `request_dir`, `repo_cache_dir`, the SQLite file's directory);
 //! `workspace_dir` (written by the job runner) and the users file must already exist.
+//! [`Config::secret_key_or_generate`] gives the server secret, generating it on first use when
+//! `secret_key` is not set.
 //!
 //! Every key is declared once, in the table of [`KEYS`] (`keys.rs`): its name (which is also
 //! its field of [`Config`]), its kind, its default and its doc line. Everything else follows
@@ -22,7 +24,7 @@
 //! - `validate.rs`: every value's own check, then the rules between keys;
 //! - `display.rs`: the effective values that `airlock check-config` prints;
 //! - `secret.rs`: values that never show their secret ([`Secret`], [`DatabaseUrl`]);
-//! - `secret_key.rs`: the check of `secret_key`;
+//! - `secret_key.rs`: the server secret ([`SecretKey`]);
 //! - `error.rs`: [`ConfigError`] and [`Origin`].
 //!
 //! Adding a key means adding its line to the table and its field here (and using it).
@@ -42,6 +44,7 @@ pub use display::ConfigEntry;
 pub use error::{ConfigError, Origin};
 pub use keys::{KEYS, Key, KeyDefault, KeyKind, key_info};
 pub use secret::{DatabaseUrl, REDACTED, Secret};
+pub use secret_key::{SECRET_KEY_FILE, SecretKey};
 pub use validate::load_users_file;
 
 use airlock_core::Rules;
@@ -125,7 +128,8 @@ pub struct Config {
     pub bind_address: IpAddr,
     /// The web server's port; 0 picks a free one.
     pub port: u16,
-    /// The session signing key; unset means the web server makes a random one at start.
+    /// The server secret as configured (hex or base64); unset means the one generated in
+    /// `<work_dir>/secret_key`. Use it through [`Config::secret_key_or_generate`].
     pub secret_key: Option<Secret>,
     /// The file it was loaded from; `None` when built in code.
     file: Option<PathBuf>,

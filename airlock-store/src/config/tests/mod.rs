@@ -8,6 +8,7 @@ use std::time::Duration;
 
 mod display;
 mod load;
+mod secret_key;
 mod validate;
 
 /// A temporary base directory with a workspaces directory and a users file.
