@@ -1,6 +1,7 @@
 //! The `airlock-web` binary: it refuses a bad configuration before answering `/healthz`, runs
-//! or refuses migrations, serves, and stops cleanly on SIGTERM. Also: login through the Jobs
-//! site (its double) over HTTP.
+//! or refuses migrations, serves, and stops cleanly on SIGTERM; it generates its secret key once
+//! and keeps it; Rocket reads no settings of its own (`ROCKET_*`, `Rocket.toml`). Also: login
+//! through the Jobs site (its double) over HTTP.
 
 mod support;
 
@@ -282,6 +283,77 @@ fn the_service_generates_its_secret_key_on_first_start_and_reuses_it() {
     assert!(stderr.contains(&file.display().to_string()), "{stderr}");
     assert!(stderr.contains("malformed"), "{stderr}");
     assert!(!stderr.contains("not a key"), "{stderr}");
+}
+
+#[test]
+fn rocket_settings_come_from_the_airlock_configuration_only() {
+    // A stray ROCKET_PORT, and a Rocket.toml in the working directory with another port, another
+    // identity and shutdown signals without SIGTERM, where Rocket's own configuration would read
+    // them; none of it is read.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (port, env_port, toml_port) = (free_port(), free_port(), free_port());
+    let config = write_config(dir.path(), port, "");
+    let rocket_toml = format!(
+        "[default]\nport = {toml_port}\nident = \"rocket-toml\"\n\
+         [debug]\nport = {toml_port}\n[release]\nport = {toml_port}\n\
+         [global]\nport = {toml_port}\nident = \"rocket-toml\"\n\
+         [global.shutdown]\nsignals = [\"hup\"]\n"
+    );
+    std::fs::write(dir.path().join("Rocket.toml"), rocket_toml).expect("Rocket.toml");
+    let mut child = binary()
+        .arg("--config")
+        .arg(&config)
+        .current_dir(dir.path())
+        .env("ROCKET_PORT", env_port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let healthz = |p: u16| {
+        agent
+            .get(&format!("http://127.0.0.1:{p}/healthz"))
+            .call()
+            .ok()
+    };
+    let started = Instant::now();
+    let answer = loop {
+        if let Some(answer) = healthz(port) {
+            break answer;
+        }
+        for (stray, from) in [(env_port, "ROCKET_PORT"), (toml_port, "Rocket.toml")] {
+            if healthz(stray).is_some() {
+                let _ = child.kill();
+                panic!("the service listens on the port of {from}");
+            }
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the service never listened on the configured port");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(answer.header("Server"), Some(airlock_web::SERVICE_NAME));
+    for stray in [env_port, toml_port] {
+        assert!(healthz(stray).is_none(), "something answers on {stray}");
+    }
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("exits");
+    assert!(exit.success(), "stops cleanly on SIGTERM: {exit:?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+        .expect("read");
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/api/v1")),
+        "{stdout}"
+    );
 }
 
 /// A Jobs site double that knows `jsmith` (user object `object`, login token "three words
