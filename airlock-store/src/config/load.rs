@@ -46,35 +46,9 @@ impl Config {
             path: file.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let mut written: BTreeMap<&'static str, (toml::Value, Origin)> = BTreeMap::new();
-        for (name, value) in table {
-            let origin = Origin::File(file.to_path_buf());
-            let Some(key) = key_info(&name) else {
-                return Err(ConfigError::UnknownKey { key: name, origin });
-            };
-            if let Err(message) = type_check(key.written(), &value) {
-                return Err(ConfigError::Invalid {
-                    key: key.name,
-                    origin,
-                    message,
-                });
-            }
-            written.insert(key.name, (value, origin));
-        }
-        for key in KEYS {
-            let var = key.env_var();
-            let Some(text) = env(&var).filter(|v| !v.is_empty()) else {
-                continue;
-            };
-            let origin = Origin::Env(var);
-            let value =
-                env_value(key.written(), &text).map_err(|message| ConfigError::Invalid {
-                    key: key.name,
-                    origin: origin.clone(),
-                    message,
-                })?;
-            written.insert(key.name, (value, origin));
-        }
+        let mut written = file_values(table, file)?;
+        written.extend(env_values(&env)?);
+        // Missing required keys first: other values may depend on them (`work_dir`).
         if let Some(key) = KEYS
             .iter()
             .find(|k| k.default == KeyDefault::Required && !written.contains_key(k.name))
@@ -134,7 +108,13 @@ impl Config {
                 KeyDefault::Text(t) => toml::Value::String(t.to_string()),
                 KeyDefault::UnderWorkDir(name) => {
                     let path = self.work_dir.join(name);
-                    key.kind.fill_path(self, path);
+                    key.kind
+                        .fill_path(self, path)
+                        .map_err(|message| ConfigError::Invalid {
+                            key: key.name,
+                            origin: Origin::Default,
+                            message,
+                        })?;
                     continue;
                 }
             };
@@ -176,14 +156,57 @@ impl Kind {
     }
 
     /// Sets a path key's field to `path` as given (a default inside `work_dir`).
-    fn fill_path(&self, config: &mut Config, path: std::path::PathBuf) {
+    fn fill_path(&self, config: &mut Config, path: std::path::PathBuf) -> Result<(), String> {
         match self {
             Kind::Dir(f) | Kind::InputDir(f) | Kind::File(f) => *(f.set)(config) = path,
             Kind::OptFile(f) => *(f.set)(config) = Some(path),
             Kind::Database(f) => *(f.set)(config) = DatabaseUrl::new(path.to_string_lossy()),
-            _ => {}
+            _ => return Err("a default inside work_dir needs a path key".into()),
         }
+        Ok(())
     }
+}
+
+/// Each key's value and where it came from, before it is read.
+type Written = BTreeMap<&'static str, (toml::Value, Origin)>;
+
+/// The file's values: known keys, each of the TOML type its kind writes.
+fn file_values(table: toml::Table, file: &Path) -> Result<Written, ConfigError> {
+    let mut written = Written::new();
+    for (name, value) in table {
+        let origin = Origin::File(file.to_path_buf());
+        let Some(key) = key_info(&name) else {
+            return Err(ConfigError::UnknownKey { key: name, origin });
+        };
+        if let Err(message) = type_check(key.written(), &value) {
+            return Err(ConfigError::Invalid {
+                key: key.name,
+                origin,
+                message,
+            });
+        }
+        written.insert(key.name, (value, origin));
+    }
+    Ok(written)
+}
+
+/// The `AIRLOCK_<KEY>` overrides read through `env`; an empty variable overrides nothing.
+fn env_values(env: &impl Fn(&str) -> Option<String>) -> Result<Written, ConfigError> {
+    let mut written = Written::new();
+    for key in KEYS {
+        let var = key.env_var();
+        let Some(text) = env(&var).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let origin = Origin::Env(var);
+        let value = env_value(key.written(), &text).map_err(|message| ConfigError::Invalid {
+            key: key.name,
+            origin: origin.clone(),
+            message,
+        })?;
+        written.insert(key.name, (value, origin));
+    }
+    Ok(written)
 }
 
 /// Refuses a value of the wrong TOML type for a key written this way, with serde's message.
