@@ -210,6 +210,37 @@ fn check_config_prints_the_effective_config_with_secrets_redacted() {
 }
 
 #[test]
+fn check_config_shows_where_the_generated_secret_key_lives_never_a_key() {
+    let config: String = CONFIG
+        .lines()
+        .filter(|l| !l.starts_with("secret_key"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let site = Site::with_config(&config);
+    let run = site.run(&["check-config"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        site.redact(&run.stdout)
+            .contains("\nsecret_key = \"(generated in [SITE]/work/secret_key)\"  # default\n"),
+        "{run:?}"
+    );
+    let run = site.run(&["check-config", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        json["config"]["secret_key"],
+        format!(
+            "(generated in {})",
+            site.root.join("work/secret_key").display()
+        )
+    );
+    assert_eq!(json["origins"]["secret_key"], "default");
+    assert!(
+        !site.root.join("work/secret_key").exists(),
+        "check-config generates nothing"
+    );
+}
+
+#[test]
 fn check_config_reads_airlock_config_from_the_environment() {
     let site = Site::new();
     let run = run_in(

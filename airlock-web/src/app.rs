@@ -4,11 +4,11 @@ use crate::api::error::ApiError;
 use crate::api::guard::Caller;
 use airlock_core::User;
 use airlock_store::auth::{Auth, Directory};
-use airlock_store::config::Config;
+use airlock_store::config::{Config, SecretKey};
 use airlock_store::store::Store;
 use std::sync::Arc;
 
-/// The service's shared state: the store and authentication.
+/// The service's shared state: the store, authentication and the server secret.
 #[derive(Clone, Debug)]
 pub struct App {
     inner: Arc<Inner>,
@@ -18,6 +18,8 @@ pub struct App {
 struct Inner {
     store: Store,
     auth: Auth,
+    /// The server secret (`secret_key`), for the pages' CSRF tokens and cookie sessions.
+    secret_key: SecretKey,
     /// One permit per core for the work of store calls (see [`App::run_as`]).
     cpu: rocket::tokio::sync::Semaphore,
 }
@@ -30,13 +32,15 @@ pub fn cpu_slots() -> usize {
 }
 
 impl App {
-    /// The state over an opened store and a login directory.
-    pub fn new(store: Store, directory: Directory, config: &Config) -> App {
+    /// The state over an opened store, a login directory and the server secret
+    /// ([`Config::secret_key_or_generate`]).
+    pub fn new(store: Store, directory: Directory, config: &Config, secret_key: SecretKey) -> App {
         let auth = Auth::new(store.clone(), directory, Auth::settings_of(config));
         App {
             inner: Arc::new(Inner {
                 store,
                 auth,
+                secret_key,
                 cpu: rocket::tokio::sync::Semaphore::new(cpu_slots()),
             }),
         }
@@ -47,6 +51,7 @@ impl App {
         let inner = Inner {
             store: self.inner.store.clone(),
             auth: self.inner.auth.clone(),
+            secret_key: self.inner.secret_key.clone(),
             cpu: rocket::tokio::sync::Semaphore::new(slots.max(1)),
         };
         App {
@@ -62,6 +67,12 @@ impl App {
     /// Authentication.
     pub fn auth(&self) -> &Auth {
         &self.inner.auth
+    }
+
+    /// The server secret: what the pages sign and check CSRF tokens and session cookies with
+    /// (PG-10, PG-11). Never log it.
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.inner.secret_key
     }
 
     /// Runs a store call for the user of `caller`'s bearer token (re-authorised when due,

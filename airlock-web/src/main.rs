@@ -68,6 +68,10 @@ async fn serve(args: Args, path: PathBuf) -> anyhow::Result<()> {
     config.validate().context("configuration refused")?;
     let directory = Directory::from_config(&config).context("configuration refused")?;
     config.create_dirs().context("configuration refused")?;
+    // Generated in <work_dir>/secret_key on first start when not configured.
+    let secret_key = config
+        .secret_key_or_generate()
+        .context("configuration refused")?;
     if !args.no_migrate {
         let pool = db::connect(config.database_url.as_str(), 2)
             .context("cannot connect to the database")?;
@@ -90,7 +94,7 @@ async fn serve(args: Args, path: PathBuf) -> anyhow::Result<()> {
         )
     };
     let signal = std::sync::Arc::clone(store.signal());
-    let app = App::new(store, directory, &config);
+    let app = App::new(store, directory, &config, secret_key);
     let rocket = server::build(app, server::figment(&config))
         .ignite()
         .await

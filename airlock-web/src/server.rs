@@ -1,5 +1,5 @@
-//! Assembling the service: Rocket's settings from the configuration, the API routes and
-//! catchers, `/healthz`, request logging and security headers.
+//! Assembling the service: Rocket's settings from the product's configuration alone, the API
+//! routes and catchers, `/healthz`, request logging and security headers.
 
 use crate::api;
 use crate::app::App;
@@ -10,10 +10,18 @@ use rocket::figment::Figment;
 use rocket::http::Status;
 use rocket::{Build, Rocket, State, get, routes};
 
-/// Rocket's settings for the configured address and port: Rocket's own logging off (the
-/// service logs with tracing), a clean shutdown on SIGTERM and Ctrl-C, and `secret_key` when set.
+/// Rocket's settings, from the product's configuration only: Rocket's defaults
+/// (`rocket::Config::default()`, never `rocket::Config::figment()`, which would also read
+/// `ROCKET_*` variables and a `Rocket.toml` in the working directory), then the configured
+/// address and port, Rocket's own logging off (the service logs with tracing) and a clean
+/// shutdown on SIGTERM and Ctrl-C. So the configuration file and its `AIRLOCK_*` overrides are
+/// the one surface.
+///
+/// No `secret_key`: Rocket's private cookies are not used (its `secrets` feature is off, so
+/// Rocket would ignore one); the pages sign their CSRF tokens and session cookies with the
+/// product's own secret, [`App::secret_key`].
 pub fn figment(config: &Config) -> Figment {
-    let mut figment = rocket::Config::figment()
+    Figment::from(rocket::Config::default())
         .merge(("address", config.bind_address))
         .merge(("port", config.port))
         .merge(("log_level", "off"))
@@ -21,11 +29,7 @@ pub fn figment(config: &Config) -> Figment {
         .merge(("ident", crate::SERVICE_NAME))
         .merge(("shutdown.ctrlc", true))
         .merge(("shutdown.grace", 5))
-        .merge(("shutdown.mercy", 5));
-    if let Some(key) = &config.secret_key {
-        figment = figment.merge(("secret_key", key.expose()));
-    }
-    figment
+        .merge(("shutdown.mercy", 5))
 }
 
 /// `GET /healthz`: 200 once the database is reachable and migrated (`api.md` §5).

@@ -1,6 +1,7 @@
 //! The `airlock-web` binary: it refuses a bad configuration before answering `/healthz`, runs
-//! or refuses migrations, serves, and stops cleanly on SIGTERM. Also: login through the Jobs
-//! site (its double) over HTTP.
+//! or refuses migrations, serves, and stops cleanly on SIGTERM; it generates its secret key once
+//! and keeps it; Rocket reads no settings of its own (`ROCKET_*`, `Rocket.toml`). Also: login
+//! through the Jobs site (its double) over HTTP.
 
 mod support;
 
@@ -101,19 +102,26 @@ struct Running {
     url: String,
     database: String,
     agent: ureq::Agent,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn start_binary(extra_args: &[&str]) -> Running {
-    let dir = tempfile::tempdir().expect("tempdir");
+    start_in(tempfile::tempdir().expect("tempdir"), extra_args)
+}
+
+/// Starts the binary on a configuration in `dir` (its log in `dir/stderr.log`) and waits until
+/// it is ready.
+fn start_in(dir: tempfile::TempDir, extra_args: &[&str]) -> Running {
     let port = free_port();
     let config = write_config(dir.path(), port, "");
+    let log = std::fs::File::create(dir.path().join("stderr.log")).expect("log file");
     let child = binary()
         .arg("--config")
         .arg(&config)
         .args(extra_args)
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("starts");
     let url = format!("http://127.0.0.1:{port}");
@@ -134,7 +142,7 @@ fn start_binary(extra_args: &[&str]) -> Running {
         url,
         database,
         agent,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -182,7 +190,12 @@ impl Running {
             .len()
     }
 
-    fn stop(mut self) -> String {
+    fn stop(self) -> String {
+        self.stop_keeping_dir().0
+    }
+
+    /// Stops the service; its standard output and its directory.
+    fn stop_keeping_dir(mut self) -> (String, tempfile::TempDir) {
         let status = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
@@ -194,7 +207,7 @@ impl Running {
         let mut stdout = String::new();
         std::io::Read::read_to_string(&mut self.child.stdout.take().expect("stdout"), &mut stdout)
             .expect("read");
-        stdout
+        (stdout, self.dir)
     }
 }
 
@@ -225,6 +238,122 @@ fn with_no_worker_the_outbox_waits_for_a_separate_worker() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(running.undelivered(), 1, "no worker ran in the process");
     running.stop();
+}
+
+#[test]
+fn the_service_generates_its_secret_key_on_first_start_and_reuses_it() {
+    let running = start_binary(&[]);
+    let file = running.dir.path().join("work/secret_key");
+    let first = std::fs::read_to_string(&file).expect("generated on first start");
+    assert_eq!(first.trim().len(), 64, "32 bytes as hex: {}", first.len());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let (stdout, dir) = running.stop_keeping_dir();
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).expect("log");
+    let shown = format!("{stdout}{log}");
+    assert!(!shown.contains(first.trim()), "the key is shown: {shown}");
+    assert!(
+        shown.contains("generated the server secret key")
+            && shown.contains(&file.display().to_string()),
+        "where it lives is logged: {shown}"
+    );
+
+    let running = start_in(dir, &[]);
+    let (_, dir) = running.stop_keeping_dir();
+    let second = std::fs::read_to_string(&file).expect("kept");
+    assert_eq!(second, first, "the second start reuses the key");
+
+    // A malformed file stops the service before it serves, naming the file.
+    std::fs::write(&file, "not a key\n").expect("write");
+    let config = write_config(dir.path(), free_port(), "");
+    let output = binary()
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("malformed"), "{stderr}");
+    assert!(!stderr.contains("not a key"), "{stderr}");
+}
+
+#[test]
+fn rocket_settings_come_from_the_airlock_configuration_only() {
+    // A stray ROCKET_PORT, and a Rocket.toml in the working directory with another port, another
+    // identity and shutdown signals without SIGTERM, where Rocket's own configuration would read
+    // them; none of it is read.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (port, env_port, toml_port) = (free_port(), free_port(), free_port());
+    let config = write_config(dir.path(), port, "");
+    let rocket_toml = format!(
+        "[default]\nport = {toml_port}\nident = \"rocket-toml\"\n\
+         [debug]\nport = {toml_port}\n[release]\nport = {toml_port}\n\
+         [global]\nport = {toml_port}\nident = \"rocket-toml\"\n\
+         [global.shutdown]\nsignals = [\"hup\"]\n"
+    );
+    std::fs::write(dir.path().join("Rocket.toml"), rocket_toml).expect("Rocket.toml");
+    let mut child = binary()
+        .arg("--config")
+        .arg(&config)
+        .current_dir(dir.path())
+        .env("ROCKET_PORT", env_port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let healthz = |p: u16| {
+        agent
+            .get(&format!("http://127.0.0.1:{p}/healthz"))
+            .call()
+            .ok()
+    };
+    let started = Instant::now();
+    let answer = loop {
+        if let Some(answer) = healthz(port) {
+            break answer;
+        }
+        for (stray, from) in [(env_port, "ROCKET_PORT"), (toml_port, "Rocket.toml")] {
+            if healthz(stray).is_some() {
+                let _ = child.kill();
+                panic!("the service listens on the port of {from}");
+            }
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the service never listened on the configured port");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(answer.header("Server"), Some(airlock_web::SERVICE_NAME));
+    for stray in [env_port, toml_port] {
+        assert!(healthz(stray).is_none(), "something answers on {stray}");
+    }
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("exits");
+    assert!(exit.success(), "stops cleanly on SIGTERM: {exit:?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+        .expect("read");
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/api/v1")),
+        "{stdout}"
+    );
 }
 
 /// A Jobs site double that knows `jsmith` (user object `object`, login token "three words

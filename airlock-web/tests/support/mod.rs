@@ -183,7 +183,8 @@ pub fn start_full_slots(
             .spawn()
             .expect("the worker starts")
     });
-    let mut app = App::new(store.clone(), directory, &config);
+    let secret_key = config.secret_key_or_generate().expect("the server secret");
+    let mut app = App::new(store.clone(), directory, &config, secret_key);
     if let Some(slots) = slots {
         app = app.with_cpu_slots(slots);
     }
