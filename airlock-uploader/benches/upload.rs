@@ -17,7 +17,7 @@
 //! `cargo bench -p airlock-uploader --bench upload` (`just bench-upload`). `AIRLOCK_UPLOAD_MIB`
 //! changes the size (default 1024). Runs on SQLite.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/uploader/support/mod.rs"]
 mod support;
 
 use airlock_jobsite_double::Endpoint;
