@@ -2,6 +2,7 @@
 //!
 //! One test binary for the crate (one link step); each module was once its own binary.
 
+mod architecture;
 mod csv_hints;
 mod job_logs;
 mod model;

@@ -1,10 +1,10 @@
 //! `api.md` §4: a request and its lifecycle actions ([`lifecycle`] below), its groups and
-//! comments ([`groups`]), its files, votes and downloads ([`files`]), its activity
+//! comments ([`group`]), its files, votes and downloads ([`file`]), its activity
 //! ([`activity`]). Every action handler is parse → [`Action`] → `act` → map.
 
 pub mod activity;
-pub mod files;
-pub mod groups;
+pub mod file;
+pub mod group;
 
 use super::ApiResult;
 use super::act::act_on_request;
@@ -75,8 +75,8 @@ pub async fn lifecycle(
 /// The routes of this module.
 pub fn routes() -> Vec<Route> {
     let mut all = routes![get_request, lifecycle];
-    all.extend(groups::routes());
-    all.extend(files::routes());
+    all.extend(group::routes());
+    all.extend(file::routes());
     all.extend(activity::routes());
     all
 }
