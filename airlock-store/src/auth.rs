@@ -41,7 +41,26 @@ impl Directory {
     }
 }
 
-/// A new bearer token and the user it was issued to.
+/// The two kinds of session (PG-10): a token of one kind is never accepted as the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionKind {
+    /// A bearer token of the JSON API (`Authorization: Bearer`).
+    Api,
+    /// A cookie session of the web pages (`airlock-sessionid`).
+    Web,
+}
+
+impl SessionKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Api => "api",
+            SessionKind::Web => "web",
+        }
+    }
+}
+
+/// A new session token and the user it was issued to.
 #[derive(Debug, Clone)]
 pub struct Login {
     /// The token text; shown once, stored only as its hash.
@@ -96,7 +115,12 @@ impl Auth {
     /// AUTH-1 to AUTH-3 (API-9 to API-11): checks the typed user and single-use token, stores
     /// the user record and issues a bearer token. Any failure is `login_failed`; the real
     /// cause is logged. Never retried, because the token is single-use.
-    pub fn login(&self, typed_user: &str, login_token: &str) -> airlock_core::Result<Login> {
+    pub fn login(
+        &self,
+        kind: SessionKind,
+        typed_user: &str,
+        login_token: &str,
+    ) -> airlock_core::Result<Login> {
         let user = match &self.directory {
             Directory::JobSite(client) => {
                 client.authenticate(typed_user, login_token).map_err(|e| {
@@ -118,6 +142,7 @@ impl Auth {
         let mut conn = self.store.conn()?;
         db::insert_token(
             &mut conn,
+            kind.as_str(),
             &token_hash(&token),
             &user.username,
             now,
@@ -131,8 +156,8 @@ impl Auth {
     /// `api.md` §2: the user a bearer token stands for, after re-authorisation when it is due
     /// (AUTH-5 to AUTH-7). A missing, unknown, expired or revoked token is `unauthenticated`;
     /// a token whose session re-authorisation ended is `session_expired`.
-    pub fn user_of_token(&self, token: &str) -> airlock_core::Result<User> {
-        self.user_of_token_with(token, &mut |_| {})
+    pub fn user_of_token(&self, kind: SessionKind, token: &str) -> airlock_core::Result<User> {
+        self.user_of_token_with(kind, token, &mut |_| {})
     }
 
     /// As [`Auth::user_of_token`]; `waiting` is told `true` before a due re-authorisation calls
@@ -140,6 +165,7 @@ impl Auth {
     /// should not hold while waiting on the network (the web service's per-core permit).
     pub fn user_of_token_with(
         &self,
+        kind: SessionKind,
         token: &str,
         waiting: &mut dyn FnMut(bool),
     ) -> airlock_core::Result<User> {
@@ -147,7 +173,7 @@ impl Auth {
         let now = self.store.now();
         let row = {
             let mut conn = self.store.conn()?;
-            db::token_with_user(&mut conn, &hash).map_err(OpError::Db)?
+            db::token_with_user(&mut conn, kind.as_str(), &hash).map_err(OpError::Db)?
         };
         let Some(row) = row else {
             return Err(refused(ErrorCode::Unauthenticated));
@@ -251,10 +277,16 @@ impl Auth {
         }
     }
 
-    /// AUTH-9, `api.md` §2: revokes this token.
-    pub fn logout(&self, token: &str) -> airlock_core::Result<()> {
+    /// AUTH-9, `api.md` §2: revokes this token (of this kind only).
+    pub fn logout(&self, kind: SessionKind, token: &str) -> airlock_core::Result<()> {
         let mut conn = self.store.conn()?;
-        db::revoke_token(&mut conn, &token_hash(token), self.store.now()).map_err(OpError::Db)?;
+        db::revoke_token(
+            &mut conn,
+            kind.as_str(),
+            &token_hash(token),
+            self.store.now(),
+        )
+        .map_err(OpError::Db)?;
         Ok(())
     }
 }

@@ -75,19 +75,28 @@ impl App {
         &self.inner.secret_key
     }
 
-    /// Runs a store call for the user of `caller`'s bearer token (re-authorised when due,
-    /// AUTH-5 to AUTH-7) on a blocking thread, holding one of the per-core permits (taken in
-    /// arrival order) except while a re-authorisation waits on the Jobs site.
+    /// Runs a store call for the user of `caller`'s token (re-authorised when due, AUTH-5 to
+    /// AUTH-7) on a blocking thread, holding one of the per-core permits (taken in arrival
+    /// order) except while a re-authorisation waits on the Jobs site.
+    pub async fn call_as<T, F>(&self, caller: Caller, call: F) -> airlock_core::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App, &User) -> airlock_core::Result<T> + Send + 'static,
+    {
+        self.call(move |app| {
+            let (user, _permit) = app.authenticated(&caller)?;
+            call(app, &user)
+        })
+        .await
+    }
+
+    /// As [`App::call_as`], answering the JSON API's error.
     pub async fn run_as<T, F>(&self, caller: Caller, call: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&App, &User) -> airlock_core::Result<T> + Send + 'static,
     {
-        self.run(move |app| {
-            let (user, _permit) = app.authenticated(&caller)?;
-            call(app, &user)
-        })
-        .await
+        self.call_as(caller, call).await.map_err(ApiError::from)
     }
 
     /// On a blocking thread: the caller's user and a per-core permit, let go while a due
@@ -99,7 +108,7 @@ impl App {
         let mut permit = Some(self.cpu_permit()?);
         let user = self
             .auth()
-            .user_of_token_with(&caller.token, &mut |waiting| {
+            .user_of_token_with(caller.kind, &caller.token, &mut |waiting| {
                 permit = if waiting {
                     None
                 } else {
@@ -128,31 +137,57 @@ impl App {
             .map_err(|_| stopping())
     }
 
-    /// As [`App::run_as`], for a call that waits on the Jobs site (the release): it takes no
+    /// As [`App::call_as`], for a call that waits on the Jobs site (the release): it takes no
     /// per-core permit, so that a slow Jobs site never holds up other calls.
-    pub async fn run_as_waiting<T, F>(&self, caller: Caller, call: F) -> Result<T, ApiError>
+    pub async fn call_as_waiting<T, F>(&self, caller: Caller, call: F) -> airlock_core::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&App, &User) -> airlock_core::Result<T> + Send + 'static,
     {
-        self.run(move |app| {
-            let user = app.auth().user_of_token(&caller.token)?;
+        self.call(move |app| {
+            let user = app.auth().user_of_token(caller.kind, &caller.token)?;
             call(app, &user)
         })
         .await
     }
 
+    /// As [`App::call_as_waiting`], answering the JSON API's error.
+    pub async fn run_as_waiting<T, F>(&self, caller: Caller, call: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App, &User) -> airlock_core::Result<T> + Send + 'static,
+    {
+        self.call_as_waiting(caller, call)
+            .await
+            .map_err(ApiError::from)
+    }
+
     /// Runs a store call on a blocking thread (database and file I/O never block the async
-    /// executor) and maps its refusal to an API error.
-    pub async fn run<T, F>(&self, call: F) -> Result<T, ApiError>
+    /// executor).
+    pub async fn call<T, F>(&self, call: F) -> airlock_core::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&App) -> airlock_core::Result<T> + Send + 'static,
     {
         let app = self.clone();
         match rocket::tokio::task::spawn_blocking(move || call(&app)).await {
-            Ok(result) => result.map_err(ApiError::from),
-            Err(e) => Err(ApiError::internal(&format!("a store call failed: {e}"))),
+            Ok(result) => result,
+            Err(e) => {
+                tracing::error!(error = %e, "a store call failed");
+                Err(airlock_core::AirlockError::with_message(
+                    airlock_core::ErrorCode::Internal,
+                    "A store call failed.",
+                ))
+            }
         }
+    }
+
+    /// As [`App::call`], answering the JSON API's error.
+    pub async fn run<T, F>(&self, call: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App) -> airlock_core::Result<T> + Send + 'static,
+    {
+        self.call(call).await.map_err(ApiError::from)
     }
 }

@@ -143,13 +143,14 @@ diesel::table! {
 
 diesel::table! {
     /// API tokens, stored as a hash.
-    api_tokens (token_hash) {
+    sessions (token_hash) {
         token_hash -> Text,
         username -> Text,
         created_at -> Timestamp,
         expires_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         ended_reason -> Nullable<Text>,
+        kind -> Text,
     }
 }
 
@@ -184,7 +185,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     audit_log,
     notifications,
-    api_tokens,
+    sessions,
     scheduled_runs,
     blob_seals,
 );

@@ -1,16 +1,17 @@
-//! Bearer tokens (`api.md` §2) and the re-authorisation bookkeeping of users (AUTH-5 to
-//! AUTH-7). Tokens are stored only as the sha256 of their text.
+//! Sessions: the API's bearer tokens (`api.md` §2) and the pages' cookie sessions (PG-10), and
+//! the re-authorisation bookkeeping of users (AUTH-5 to AUTH-7). Tokens are stored only as the
+//! sha256 of their text, with their kind.
 
 use super::DbError;
 use super::pool::DbConnection;
 use super::row::{UserRow, from_naive, to_naive};
-use super::schema::{api_tokens, users};
+use super::schema::{sessions, users};
 use airlock_core::Timestamp;
 use diesel::prelude::*;
 
 /// What the database holds about one bearer token.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = api_tokens)]
+#[diesel(table_name = sessions)]
 pub struct TokenRow {
     /// Whose token it is.
     pub username: String,
@@ -49,14 +50,16 @@ struct UserAuthRow {
     refresh_failed_at: Option<chrono::NaiveDateTime>,
 }
 
-/// The token with this hash and its user's record.
+/// The token of this kind with this hash, and its user's record.
 pub fn token_with_user(
     conn: &mut DbConnection,
+    kind: &str,
     token_hash: &str,
 ) -> Result<Option<TokenWithUser>, DbError> {
-    let row = api_tokens::table
-        .left_join(users::table.on(users::username.eq(api_tokens::username)))
-        .filter(api_tokens::token_hash.eq(token_hash))
+    let row = sessions::table
+        .left_join(users::table.on(users::username.eq(sessions::username)))
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::kind.eq(kind))
         .select((TokenRow::as_select(), Option::<UserAuthRow>::as_select()))
         .first::<(TokenRow, Option<UserAuthRow>)>(conn)
         .optional()?;
@@ -73,20 +76,22 @@ pub fn token_with_user(
     }))
 }
 
-/// Stores a new token.
+/// Stores a new token of a kind (`api` or `web`).
 pub fn insert_token(
     conn: &mut DbConnection,
+    kind: &str,
     token_hash: &str,
     username: &str,
     now: Timestamp,
     expires_at: Timestamp,
 ) -> Result<(), DbError> {
-    diesel::insert_into(api_tokens::table)
+    diesel::insert_into(sessions::table)
         .values((
-            api_tokens::token_hash.eq(token_hash),
-            api_tokens::username.eq(username),
-            api_tokens::created_at.eq(to_naive(now)),
-            api_tokens::expires_at.eq(Some(to_naive(expires_at))),
+            sessions::token_hash.eq(token_hash),
+            sessions::kind.eq(kind),
+            sessions::username.eq(username),
+            sessions::created_at.eq(to_naive(now)),
+            sessions::expires_at.eq(Some(to_naive(expires_at))),
         ))
         .execute(conn)?;
     Ok(())
@@ -98,24 +103,26 @@ pub fn set_token_expiry(
     token_hash: &str,
     expires_at: Timestamp,
 ) -> Result<(), DbError> {
-    diesel::update(api_tokens::table.find(token_hash))
-        .set(api_tokens::expires_at.eq(Some(to_naive(expires_at))))
+    diesel::update(sessions::table.find(token_hash))
+        .set(sessions::expires_at.eq(Some(to_naive(expires_at))))
         .execute(conn)?;
     Ok(())
 }
 
-/// Revokes one token (logout); a revoked token stays revoked.
+/// Revokes one token of a kind (logout); a revoked token stays revoked.
 pub fn revoke_token(
     conn: &mut DbConnection,
+    kind: &str,
     token_hash: &str,
     now: Timestamp,
 ) -> Result<(), DbError> {
     diesel::update(
-        api_tokens::table
+        sessions::table
             .find(token_hash)
-            .filter(api_tokens::revoked_at.is_null()),
+            .filter(sessions::kind.eq(kind))
+            .filter(sessions::revoked_at.is_null()),
     )
-    .set(api_tokens::revoked_at.eq(Some(to_naive(now))))
+    .set(sessions::revoked_at.eq(Some(to_naive(now))))
     .execute(conn)?;
     Ok(())
 }
@@ -128,13 +135,13 @@ pub fn end_user_tokens(
     reason: &str,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
-        api_tokens::table
-            .filter(api_tokens::username.eq(username))
-            .filter(api_tokens::revoked_at.is_null()),
+        sessions::table
+            .filter(sessions::username.eq(username))
+            .filter(sessions::revoked_at.is_null()),
     )
     .set((
-        api_tokens::revoked_at.eq(Some(to_naive(now))),
-        api_tokens::ended_reason.eq(Some(reason)),
+        sessions::revoked_at.eq(Some(to_naive(now))),
+        sessions::ended_reason.eq(Some(reason)),
     ))
     .execute(conn)?)
 }

@@ -5,6 +5,7 @@ use airlock_core::session::{AuthzSettings, SESSION_LIFETIME};
 use airlock_core::users_file::parse_users_file;
 use airlock_core::{ErrorCode, Rules, testing};
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, Fault, JobSite};
+use airlock_store::auth::SessionKind;
 use airlock_store::auth::{Auth, Directory};
 use airlock_store::blobstore::BlobStore;
 use airlock_store::config::Secret;
@@ -49,7 +50,7 @@ impl Setup {
     /// jsmith's first login, with the login token the double was started with.
     fn first_login(&self) -> airlock_store::auth::Login {
         self.auth
-            .login("jsmith", "correct horse battery")
+            .login(SessionKind::Api, "jsmith", "correct horse battery")
             .expect("logs in")
     }
 
@@ -125,17 +126,23 @@ fn auth_1_login_by_username_or_email_issues_a_token_once_per_login_token() {
         assert!(login.user.workspaces.contains_key("ws1"));
         // The login token is single-use (API-9).
         assert_eq!(
-            code(s.auth.login("jsmith", "correct horse battery")),
+            code(
+                s.auth
+                    .login(SessionKind::Api, "jsmith", "correct horse battery")
+            ),
             ErrorCode::LoginFailed
         );
         s.site.set_login_token("jsmith", "second token");
         let by_email = s
             .auth
-            .login("jsmith@example.org", "second token")
+            .login(SessionKind::Api, "jsmith@example.org", "second token")
             .expect("email");
         assert_ne!(by_email.token, login.token);
         assert_eq!(
-            s.auth.user_of_token(&login.token).expect("valid").username,
+            s.auth
+                .user_of_token(SessionKind::Api, &login.token)
+                .expect("valid")
+                .username,
             "jsmith"
         );
 
@@ -156,22 +163,67 @@ fn auth_1_login_by_username_or_email_issues_a_token_once_per_login_token() {
 }
 
 #[test]
+fn pg_10_a_session_of_one_kind_never_works_as_the_other() {
+    for s in setups() {
+        let api = s.first_login();
+        s.site.set_login_token("jsmith", "second token");
+        let web = s
+            .auth
+            .login(SessionKind::Web, "jsmith", "second token")
+            .expect("a page login");
+        assert_eq!(
+            s.auth
+                .user_of_token(SessionKind::Web, &web.token)
+                .expect("cookie")
+                .username,
+            "jsmith"
+        );
+        assert_eq!(
+            code(s.auth.user_of_token(SessionKind::Api, &web.token)),
+            ErrorCode::Unauthenticated
+        );
+        assert_eq!(
+            code(s.auth.user_of_token(SessionKind::Web, &api.token)),
+            ErrorCode::Unauthenticated
+        );
+        // Logging out one kind leaves the other working.
+        s.auth.logout(SessionKind::Api, &web.token).expect("no-op");
+        assert!(s.auth.user_of_token(SessionKind::Web, &web.token).is_ok());
+        s.auth.logout(SessionKind::Web, &web.token).expect("logout");
+        assert_eq!(
+            code(s.auth.user_of_token(SessionKind::Web, &web.token)),
+            ErrorCode::Unauthenticated
+        );
+        assert!(s.auth.user_of_token(SessionKind::Api, &api.token).is_ok());
+    }
+}
+
+#[test]
 fn auth_2_any_failure_is_login_failed_and_creates_no_session() {
     for s in setups() {
         assert_eq!(
-            code(s.auth.login("jsmith", "wrong")),
+            code(s.auth.login(SessionKind::Api, "jsmith", "wrong")),
             ErrorCode::LoginFailed
         );
-        assert_eq!(code(s.auth.login("nobody", "x")), ErrorCode::LoginFailed);
+        assert_eq!(
+            code(s.auth.login(SessionKind::Api, "nobody", "x")),
+            ErrorCode::LoginFailed
+        );
         s.site
             .inject(Endpoint::Authenticate, Fault::Status(502, "{}".into()), 1);
         assert_eq!(
-            code(s.auth.login("jsmith", "correct horse battery")),
+            code(
+                s.auth
+                    .login(SessionKind::Api, "jsmith", "correct horse battery")
+            ),
             ErrorCode::LoginFailed
         );
         s.site.inject(Endpoint::Authenticate, Fault::Drop, 1);
         assert_eq!(
-            code(s.auth.login("jsmith", "correct horse battery")),
+            code(
+                s.auth
+                    .login(SessionKind::Api, "jsmith", "correct horse battery")
+            ),
             ErrorCode::LoginFailed
         );
         // A stall past the total timeout is a failure too, and is never retried (API-11).
@@ -181,7 +233,10 @@ fn auth_2_any_failure_is_login_failed_and_creates_no_session() {
             1,
         );
         assert_eq!(
-            code(s.auth.login("jsmith", "correct horse battery")),
+            code(
+                s.auth
+                    .login(SessionKind::Api, "jsmith", "correct horse battery")
+            ),
             ErrorCode::LoginFailed
         );
         assert_eq!(s.site.calls_to(Endpoint::Authenticate).len(), 5);
@@ -195,28 +250,36 @@ fn auth_2_any_failure_is_login_failed_and_creates_no_session() {
 fn api_2_unknown_revoked_and_expired_tokens_are_unauthenticated() {
     for s in setups() {
         assert_eq!(
-            code(s.auth.user_of_token("not-a-token")),
+            code(s.auth.user_of_token(SessionKind::Api, "not-a-token")),
             ErrorCode::Unauthenticated
         );
         let login = s.first_login();
-        s.auth.logout(&login.token).expect("logout");
+        s.auth
+            .logout(SessionKind::Api, &login.token)
+            .expect("logout");
         assert_eq!(
-            code(s.auth.user_of_token(&login.token)),
+            code(s.auth.user_of_token(SessionKind::Api, &login.token)),
             ErrorCode::Unauthenticated
         );
 
         s.site.set_login_token("jsmith", "t2");
-        let login = s.auth.login("jsmith", "t2").expect("logs in");
+        let login = s
+            .auth
+            .login(SessionKind::Api, "jsmith", "t2")
+            .expect("logs in");
         // AUTH-4: used within its lifetime, the token slides forward; unused, it expires.
         s.advance(SESSION_LIFETIME.num_seconds() - 10);
         s.site.set_login_token("jsmith", "t3");
-        let fresh = s.auth.login("jsmith", "t3").expect("logs in");
+        let fresh = s
+            .auth
+            .login(SessionKind::Api, "jsmith", "t3")
+            .expect("logs in");
         s.advance(20);
         assert_eq!(
-            code(s.auth.user_of_token(&login.token)),
+            code(s.auth.user_of_token(SessionKind::Api, &login.token)),
             ErrorCode::Unauthenticated
         );
-        assert!(s.auth.user_of_token(&fresh.token).is_ok());
+        assert!(s.auth.user_of_token(SessionKind::Api, &fresh.token).is_ok());
     }
 }
 
@@ -227,20 +290,28 @@ fn auth_5_a_due_refresh_replaces_the_record() {
         s.site
             .set_user_object("jsmith", user_object("jsmith", &["ws1", "ws2"]));
         s.advance(900);
-        let user = s.auth.user_of_token(&login.token).expect("valid");
+        let user = s
+            .auth
+            .user_of_token(SessionKind::Api, &login.token)
+            .expect("valid");
         assert!(
             !user.workspaces.contains_key("ws2"),
             "not due at exactly the interval"
         );
         assert!(s.site.calls_to(Endpoint::Authorise).is_empty());
         s.advance(1);
-        let user = s.auth.user_of_token(&login.token).expect("valid");
+        let user = s
+            .auth
+            .user_of_token(SessionKind::Api, &login.token)
+            .expect("valid");
         assert!(user.workspaces.contains_key("ws2"));
         let calls = s.site.calls_to(Endpoint::Authorise);
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].json(), Some(json!({"user": "jsmith"})));
         // Refreshed: the next call makes none.
-        s.auth.user_of_token(&login.token).expect("valid");
+        s.auth
+            .user_of_token(SessionKind::Api, &login.token)
+            .expect("valid");
         assert_eq!(s.site.calls_to(Endpoint::Authorise).len(), 1);
     }
 }
@@ -250,20 +321,23 @@ fn auth_6_a_denied_refresh_ends_every_session_of_the_user() {
     for s in setups() {
         let first = s.first_login();
         s.site.set_login_token("jsmith", "t2");
-        let second = s.auth.login("jsmith", "t2").expect("logs in");
+        let second = s
+            .auth
+            .login(SessionKind::Api, "jsmith", "t2")
+            .expect("logs in");
         s.site.set_disabled("jsmith", true);
         s.advance(901);
         assert_eq!(
-            code(s.auth.user_of_token(&first.token)),
+            code(s.auth.user_of_token(SessionKind::Api, &first.token)),
             ErrorCode::SessionExpired
         );
         // api.md §5: from then on, session_expired, without asking again.
         assert_eq!(
-            code(s.auth.user_of_token(&second.token)),
+            code(s.auth.user_of_token(SessionKind::Api, &second.token)),
             ErrorCode::SessionExpired
         );
         assert_eq!(
-            code(s.auth.user_of_token(&first.token)),
+            code(s.auth.user_of_token(SessionKind::Api, &first.token)),
             ErrorCode::SessionExpired
         );
         assert_eq!(s.site.calls_to(Endpoint::Authorise).len(), 1);
@@ -278,20 +352,20 @@ fn auth_7_an_unavailable_jobs_site_keeps_the_record_within_the_grace_period() {
             .inject(Endpoint::Authorise, Fault::Status(503, "{}".into()), 100);
         s.advance(901);
         assert!(
-            s.auth.user_of_token(&login.token).is_ok(),
+            s.auth.user_of_token(SessionKind::Api, &login.token).is_ok(),
             "kept after a 503"
         );
         // At most one attempt per minute.
         s.advance(30);
-        assert!(s.auth.user_of_token(&login.token).is_ok());
+        assert!(s.auth.user_of_token(SessionKind::Api, &login.token).is_ok());
         assert_eq!(s.site.calls_to(Endpoint::Authorise).len(), 1);
         s.advance(30);
-        assert!(s.auth.user_of_token(&login.token).is_ok());
+        assert!(s.auth.user_of_token(SessionKind::Api, &login.token).is_ok());
         assert_eq!(s.site.calls_to(Endpoint::Authorise).len(), 2);
         // Past the grace period, the session ends (D-l).
         s.advance(3600 - 961 + 1);
         assert_eq!(
-            code(s.auth.user_of_token(&login.token)),
+            code(s.auth.user_of_token(SessionKind::Api, &login.token)),
             ErrorCode::SessionExpired
         );
     }
@@ -305,7 +379,7 @@ fn auth_7_a_stalled_refresh_times_out_and_keeps_the_record() {
             .inject(Endpoint::Authorise, Fault::Stall(Duration::from_secs(2)), 1);
         s.advance(901);
         let started = std::time::Instant::now();
-        assert!(s.auth.user_of_token(&login.token).is_ok());
+        assert!(s.auth.user_of_token(SessionKind::Api, &login.token).is_ok());
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "the total timeout applies"
@@ -313,7 +387,10 @@ fn auth_7_a_stalled_refresh_times_out_and_keeps_the_record() {
         s.advance(60);
         s.site
             .set_user_object("jsmith", user_object("jsmith", &["ws3"]));
-        let user = s.auth.user_of_token(&login.token).expect("valid");
+        let user = s
+            .auth
+            .user_of_token(SessionKind::Api, &login.token)
+            .expect("valid");
         assert!(
             user.workspaces.contains_key("ws3"),
             "the next attempt succeeds"
@@ -339,14 +416,18 @@ fn auth_3_test_mode_logs_in_from_the_users_file() {
             SETTINGS,
         );
         assert_eq!(
-            code(auth.login("researcher_1", "wrong")),
+            code(auth.login(SessionKind::Api, "researcher_1", "wrong")),
             ErrorCode::LoginFailed
         );
-        let login = auth.login("researcher_1", "researcher_1").expect("logs in");
+        let login = auth
+            .login(SessionKind::Api, "researcher_1", "researcher_1")
+            .expect("logs in");
         clock.fetch_add(10_000, Ordering::SeqCst);
         // Re-authorisation returns the stored record: the session carries on.
         assert_eq!(
-            auth.user_of_token(&login.token).expect("valid").username,
+            auth.user_of_token(SessionKind::Api, &login.token)
+                .expect("valid")
+                .username,
             "researcher_1"
         );
     }

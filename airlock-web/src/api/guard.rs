@@ -6,6 +6,7 @@
 use super::error::ApiError;
 use airlock_core::ErrorCode;
 use airlock_core::workspace::validate_relpath;
+use airlock_store::auth::SessionKind;
 use rocket::async_trait;
 use rocket::data::{ByteUnit, Data, FromData, ToByteUnit};
 use rocket::http::uri::Segments;
@@ -21,8 +22,10 @@ pub const BODY_LIMIT: ByteUnit = ByteUnit::Mebibyte(1);
 /// ([`App::run_as`]), so that a call costs one hand-off between threads, not two.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The bearer token.
+    /// The token: a bearer token, or a page's session cookie.
     pub token: String,
+    /// Which kind of session the token must be (PG-10: never the other).
+    pub kind: SessionKind,
 }
 
 #[async_trait]
@@ -39,7 +42,10 @@ impl<'r> FromRequest<'r> for Caller {
             })
             .map(|(_, token)| token.trim().to_string());
         match token {
-            Some(token) => Outcome::Success(Caller { token }),
+            Some(token) => Outcome::Success(Caller {
+                token,
+                kind: SessionKind::Api,
+            }),
             None => Outcome::Error((
                 rocket::http::Status::Unauthorized,
                 ApiError::of(ErrorCode::Unauthenticated, "A bearer token is required."),

@@ -5,6 +5,7 @@ use super::error::ApiError;
 use super::guard::{Body, Caller};
 use crate::app::App;
 use airlock_core::User;
+use airlock_store::auth::SessionKind;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
@@ -37,7 +38,7 @@ pub async fn login(
 ) -> Result<(Status, Json<LoginAnswer>), ApiError> {
     let Body(body) = body?;
     let login = app
-        .run(move |app| app.auth().login(&body.user, &body.token))
+        .run(move |app| app.auth().login(SessionKind::Api, &body.user, &body.token))
         .await?;
     Ok((
         Status::Created,
@@ -57,8 +58,10 @@ pub async fn logout(
     let caller = caller?;
     let token = caller.token.clone();
     // The token must be valid (api.md §2), then it is revoked.
-    app.run_as(caller, move |app, _| app.auth().logout(&token))
-        .await?;
+    app.run_as(caller, move |app, _| {
+        app.auth().logout(SessionKind::Api, &token)
+    })
+    .await?;
     Ok(Status::NoContent)
 }
 

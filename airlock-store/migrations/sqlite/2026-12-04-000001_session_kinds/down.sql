@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN kind;
+ALTER TABLE sessions RENAME TO api_tokens;
