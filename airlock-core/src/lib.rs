@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod model;
 pub mod notification;
 pub mod offer;
+pub mod redirect;
 pub mod regular;
 pub mod session;
 pub mod status;

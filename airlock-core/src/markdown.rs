@@ -19,10 +19,7 @@ pub fn link_allowed(target: &str) -> bool {
     }
     // A scheme is letters, digits, `+`, `-` or `.` before the first `:`, which comes before
     // any `/`, `?` or `#`.
-    match target.find([':', '/', '?', '#']) {
-        Some(at) if target[at..].starts_with(':') => false,
-        _ => true,
-    }
+    !matches!(target.find([':', '/', '?', '#']), Some(at) if target[at..].starts_with(':'))
 }
 
 /// The HTML of a comment's Markdown text (COM-6).
@@ -66,9 +63,10 @@ pub fn comment_html(text: &str) -> String {
                 id,
             }))
         }
-        Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
-            kept.pop().unwrap_or(false).then_some(Event::End(TagEnd::Link))
-        }
+        Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => kept
+            .pop()
+            .unwrap_or(false)
+            .then_some(Event::End(TagEnd::Link)),
         Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
         other => Some(other),
     });
@@ -99,7 +97,9 @@ mod tests {
 
     #[test]
     fn com_6_links_keep_only_safe_targets() {
-        let html = comment_html("[a](https://ok.example/x) [b](javascript:alert(1)) [c](/requests/view/1) [d](//evil.example) [e](mailto:x@y.org) [f](data:text/html,x) [g](JAVASCRIPT:x)");
+        let html = comment_html(
+            "[a](https://ok.example/x) [b](javascript:alert(1)) [c](/requests/view/1) [d](//evil.example) [e](mailto:x@y.org) [f](data:text/html,x) [g](JAVASCRIPT:x)",
+        );
         assert!(html.contains("href=\"https://ok.example/x\""), "{html}");
         assert!(html.contains("href=\"/requests/view/1\""), "{html}");
         assert!(html.contains("href=\"mailto:x@y.org\""), "{html}");
@@ -111,7 +111,10 @@ mod tests {
         }
         let image = comment_html("![chart](https://evil.example/pixel.png) ![x](javascript:y)");
         assert!(!image.contains("<img"), "{image}");
-        assert!(image.contains("href=\"https://evil.example/pixel.png\""), "{image}");
+        assert!(
+            image.contains("href=\"https://evil.example/pixel.png\""),
+            "{image}"
+        );
         assert!(!image.contains("javascript"), "{image}");
     }
 
@@ -125,10 +128,27 @@ mod tests {
 
     #[test]
     fn com_6_scheme_detection() {
-        for ok in ["https://x", "http://x", "mailto:a@b", "page", "/a/b", "?q=1", "#x", "a/b:c"] {
+        for ok in [
+            "https://x",
+            "http://x",
+            "mailto:a@b",
+            "page",
+            "/a/b",
+            "?q=1",
+            "#x",
+            "a/b:c",
+        ] {
             assert!(link_allowed(ok), "{ok}");
         }
-        for bad in ["javascript:x", "vbscript:x", "data:x", "//x", "\\\\x", " javascript:x", "file:///etc"] {
+        for bad in [
+            "javascript:x",
+            "vbscript:x",
+            "data:x",
+            "//x",
+            "\\\\x",
+            " javascript:x",
+            "file:///etc",
+        ] {
             assert!(!link_allowed(bad), "{bad}");
         }
     }

@@ -73,9 +73,8 @@ pub fn group_offers(ctx: &Ctx<'_>, state: &RequestState, group: &str) -> GroupOf
     };
     GroupOffers {
         edit: ask(ctx, state, &edit),
-        comment: comment_visibilities(ctx.actor, &state.request).and_then(|allowed| {
-            ask(ctx, state, &probe_comment(group, None)).map(|()| allowed)
-        }),
+        comment: comment_visibilities(ctx.actor, &state.request)
+            .and_then(|allowed| ask(ctx, state, &probe_comment(group, None)).map(|()| allowed)),
         request_changes: ask(
             ctx,
             state,

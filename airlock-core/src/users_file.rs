@@ -55,6 +55,20 @@ impl UsersFile {
         self.users.get(username).map(|e| &e.details)
     }
 
+    /// PG-8: the users with their login tokens and display names, by username, for the
+    /// one-click logins of the test-mode login page.
+    pub fn logins(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.users.iter().map(|(name, entry)| {
+            let shown = entry
+                .details
+                .fullname
+                .as_deref()
+                .filter(|f| !f.trim().is_empty())
+                .unwrap_or(name);
+            (name.as_str(), entry.token.as_str(), shown)
+        })
+    }
+
     /// The usernames, sorted.
     pub fn usernames(&self) -> impl Iterator<Item = &str> {
         self.users.keys().map(String::as_str)

@@ -246,6 +246,14 @@ pub fn on_reviews_page(checker: &User, request: &Request) -> bool {
     is_reviewer(checker, request)
 }
 
+/// PG-7: whether a request awaits `checker`'s review: it is on their Reviews page, under
+/// review, and they have not submitted their review this turn.
+pub fn awaits_review(checker: &User, request: &Request) -> bool {
+    on_reviews_page(checker, request)
+        && request.status.is_under_review()
+        && !request.submitted_reviews.contains_key(checker.id())
+}
+
 /// HNT-1, HNT-4: the files of a request whose hints the request view lists: its CSV outputs.
 pub fn hinted_files(state: &RequestState) -> impl Iterator<Item = &crate::model::RequestFile> {
     state
@@ -396,6 +404,24 @@ mod tests {
         let own = collaborating_checker(AUTHOR);
         assert!(!on_reviews_page(&own, &state.request));
         assert!(!on_reviews_page(&author(), &state.request), "not a checker");
+    }
+
+    #[test]
+    fn pg_7_a_request_awaits_a_checkers_review_until_they_submit_it() {
+        let c1 = checker("c1");
+        let submitted = request_in(Status::Submitted);
+        assert!(awaits_review(&c1, &submitted.request));
+        let partly = request_in(Status::PartiallyReviewed);
+        assert!(awaits_review(&c1, &partly.request));
+        assert!(
+            !awaits_review(&checker("reviewer1"), &partly.request),
+            "submitted"
+        );
+        assert!(!awaits_review(&c1, &request_in(Status::Returned).request));
+        assert!(!awaits_review(
+            &collaborating_checker(AUTHOR),
+            &submitted.request
+        ));
     }
 
     #[test]

@@ -18,10 +18,50 @@ pub struct App {
 struct Inner {
     store: Store,
     auth: Auth,
+    site: Site,
     /// The server secret (`secret_key`), for the pages' CSRF tokens and cookie sessions.
     secret_key: SecretKey,
     /// One permit per core for the work of store calls (see [`App::run_as`]).
     cpu: rocket::tokio::sync::Semaphore,
+}
+
+/// What the pages say about this service: its backend, test mode and public URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The backend name (`backend`, PG-7).
+    pub backend: String,
+    /// Test mode: no Jobs site token (AUTH-3, PG-8).
+    pub test_mode: bool,
+    /// The URL users open the service at, when configured (PG-10, PG-11).
+    pub public_url: Option<String>,
+    /// PG-8: the one-click logins of test mode (username, token, name shown), by username.
+    pub logins: Vec<(String, String, String)>,
+}
+
+impl Site {
+    /// The site a configuration describes, with the users file's logins in test mode.
+    pub fn of(config: &Config, directory: &Directory) -> Site {
+        let logins = match directory {
+            Directory::UsersFile(users) => users
+                .logins()
+                .map(|(u, t, n)| (u.to_string(), t.to_string(), n.to_string()))
+                .collect(),
+            Directory::JobSite(_) => Vec::new(),
+        };
+        Site {
+            backend: config.backend.clone(),
+            test_mode: config.jobs_api_token.is_none(),
+            public_url: config.public_url.clone(),
+            logins,
+        }
+    }
+
+    /// PG-10: cookies are `Secure` when the public URL is HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
 }
 
 /// How many store calls work at once: one per core. More would only share the cores: each
@@ -35,11 +75,13 @@ impl App {
     /// The state over an opened store, a login directory and the server secret
     /// ([`Config::secret_key_or_generate`]).
     pub fn new(store: Store, directory: Directory, config: &Config, secret_key: SecretKey) -> App {
+        let site = Site::of(config, &directory);
         let auth = Auth::new(store.clone(), directory, Auth::settings_of(config));
         App {
             inner: Arc::new(Inner {
                 store,
                 auth,
+                site,
                 secret_key,
                 cpu: rocket::tokio::sync::Semaphore::new(cpu_slots()),
             }),
@@ -51,6 +93,7 @@ impl App {
         let inner = Inner {
             store: self.inner.store.clone(),
             auth: self.inner.auth.clone(),
+            site: self.inner.site.clone(),
             secret_key: self.inner.secret_key.clone(),
             cpu: rocket::tokio::sync::Semaphore::new(slots.max(1)),
         };
@@ -62,6 +105,11 @@ impl App {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// What the pages say about this service.
+    pub fn site(&self) -> &Site {
+        &self.inner.site
     }
 
     /// Authentication.

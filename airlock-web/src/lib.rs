@@ -13,6 +13,7 @@
 pub mod api;
 pub mod app;
 pub mod logging;
+pub mod pages;
 pub mod server;
 
 pub use app::App;

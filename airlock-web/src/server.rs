@@ -1,9 +1,9 @@
 //! Assembling the service: Rocket's settings from the product's configuration alone, the API
 //! routes and catchers, `/healthz`, request logging and security headers.
 
-use crate::api;
 use crate::app::App;
 use crate::logging::RequestLog;
+use crate::{api, pages};
 use airlock_store::config::Config;
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -44,23 +44,46 @@ async fn healthz(app: &State<App>) -> (Status, &'static str) {
     }
 }
 
+/// WEB-5: the Content-Security-Policy of every page.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; \
+    form-action 'self'";
+
+/// WEB-5, PG-3: the headers of every answer. A handler that set its own (a content response
+/// under `sandbox`, REN-7; an embedded file's immutable caching) keeps them.
+fn security_headers(path: &str, response: &mut rocket::Response<'_>) {
+    response.set_raw_header("X-Content-Type-Options", "nosniff");
+    response.set_raw_header("Referrer-Policy", "same-origin");
+    let (csp, frame) = if path.starts_with(api::BASE) || path == "/healthz" {
+        ("default-src 'none'; frame-ancestors 'none'", "DENY")
+    } else {
+        (PAGE_CSP, "DENY")
+    };
+    for (name, value) in [
+        ("Content-Security-Policy", csp),
+        ("X-Frame-Options", frame),
+        ("Cache-Control", "no-store"),
+    ] {
+        if !response.headers().contains(name) {
+            response.set_raw_header(name, value);
+        }
+    }
+}
+
 /// The service over `app`, with Rocket settings `figment`.
 pub fn build(app: App, figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
         .manage(app)
         .attach(RequestLog)
-        .attach(AdHoc::on_response("security headers", |_, response| {
-            Box::pin(async move {
-                response.set_raw_header("X-Content-Type-Options", "nosniff");
-                response.set_raw_header("Referrer-Policy", "same-origin");
-                response.set_raw_header(
-                    "Content-Security-Policy",
-                    "default-src 'none'; frame-ancestors 'none'",
-                );
-                response.set_raw_header("Cache-Control", "no-store");
-            })
-        }))
+        .attach(AdHoc::on_response(
+            "security headers",
+            |request, response| {
+                Box::pin(async move { security_headers(request.uri().path().as_str(), response) })
+            },
+        ))
         .mount("/", routes![healthz])
+        .mount("/", pages::routes())
         .mount(api::BASE, api::routes())
-        .register("/", api::error::api_catchers())
+        .register("/api", api::error::api_catchers())
+        .register("/", pages::catch::catchers())
 }

@@ -5,7 +5,7 @@
 pub use super::kind::KeyKind;
 use super::kind::{Field, Kind, at_least};
 use super::secret_key::{SECRET_KEY_FILE, check_secret_key};
-use super::validate::{backend_slug, github_name, not_blank};
+use super::validate::{backend_slug, github_name, http_url, not_blank};
 use super::{Config, DEFAULT_JOBS_API_ENDPOINT, DEFAULT_SQLITE_FILE, DatabaseUrl, ENV_PREFIX};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -157,6 +157,9 @@ keys! {
         "IP address the web server listens on";
     port: Port = Integer(8000),
         "TCP port the web server listens on (0: any free port)";
+    public_url: OptName(http_url) = Unset,
+        "the URL users open the service at, when it is not http://<bind_address>:<port>: \
+         page cookies are Secure when it starts with https://, and form posts must come from it";
     secret_key: Secret(check_secret_key) = Generated(SECRET_KEY_FILE),
         "server secret for CSRF tokens and cookie sessions: base64 or hex of 32 or 64 bytes \
          (secret); unset, 32 random bytes are generated on first start and kept in \

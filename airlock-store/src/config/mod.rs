@@ -128,6 +128,8 @@ pub struct Config {
     pub bind_address: IpAddr,
     /// The web server's port; 0 picks a free one.
     pub port: u16,
+    /// The URL users open the service at (PG-10, PG-11), when configured.
+    pub public_url: Option<String>,
     /// The server secret as configured (hex or base64); unset means the one generated in
     /// `<work_dir>/secret_key`. Use it through [`Config::secret_key_or_generate`].
     pub secret_key: Option<Secret>,

@@ -28,6 +28,11 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 pub struct SecretKey(Vec<u8>);
 
 impl SecretKey {
+    /// A key of these bytes (tests, and tools that derive one).
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> SecretKey {
+        SecretKey(bytes.into())
+    }
+
     /// The bytes; use them only to sign or verify.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

@@ -209,6 +209,11 @@ pub(crate) fn github_name(value: &str) -> Result<(), String> {
     }
 }
 
+/// PG-10: an `http://` or `https://` URL without query or fragment (`public_url`).
+pub(crate) fn http_url(value: &str) -> Result<(), String> {
+    check_http_url(value.trim_end_matches('/'))
+}
+
 /// Not only spaces.
 pub(crate) fn not_blank(value: &str) -> Result<(), String> {
     if value.trim().is_empty() {

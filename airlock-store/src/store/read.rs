@@ -192,6 +192,33 @@ impl Store {
         Ok(db::list_requests(&mut conn, filter)?)
     }
 
+    /// PG-7: how many requests await `checker`'s review (`None` for a user who is not a
+    /// checker). One indexed query of the requests under review.
+    pub fn awaiting_review(&self, checker: &User) -> airlock_core::Result<Option<usize>> {
+        if !checker.output_checker {
+            return Ok(None);
+        }
+        let mut conn = self.conn()?;
+        let statuses = Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_under_review())
+            .collect();
+        let requests = db::list_requests(
+            &mut conn,
+            RequestFilter {
+                statuses,
+                ..RequestFilter::default()
+            },
+        )?;
+        Ok(Some(
+            requests
+                .iter()
+                .filter(|r| airlock_core::view::awaits_review(checker, r))
+                .count(),
+        ))
+    }
+
     /// WEB-7: the Reviews page lists, for checkers only (`permission_denied` otherwise).
     pub fn reviews(&self, actor: &User) -> airlock_core::Result<Reviews> {
         require_reviews_page(actor)?;

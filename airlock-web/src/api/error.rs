@@ -74,7 +74,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
 }
 
 /// The answer of a catcher for `status`.
-fn caught(status: Status, request: &Request<'_>) -> ApiError {
+pub fn caught(status: Status, request: &Request<'_>) -> ApiError {
     match status.code {
         404 => ApiError::of(
             ErrorCode::NotFound,

@@ -256,7 +256,7 @@ proptest! {
     ) {
         let (server, token) = fuzz_server();
         let path = format!("/api/v1/{}", segments.join("/"));
-        let answer = server.raw(method, &path, authenticated.then_some(token.as_str()), body.as_deref());
+        let answer = server.exact_bytes(method, &path, authenticated.then_some(token.as_str()), body.as_deref());
         prop_assert!(answer.status < 500, "{method} {path} answered {}: {}", answer.status, String::from_utf8_lossy(&answer.body));
         if answer.status >= 400 {
             prop_assert!(!answer.code().is_empty(), "{method} {path}: no code");

@@ -78,6 +78,7 @@ regular_requests_file = "regular.json"
 regular_requests_time = "04:30"
 bind_address = "0.0.0.0"
 port = 0
+public_url = "https://airlock.example.org/"
 secret_key = "{key}"
 "#,
         base = f.base().display(),
@@ -115,6 +116,7 @@ secret_key = "{key}"
     );
     assert_eq!(c.bind_address, IpAddr::from([0, 0, 0, 0]));
     assert_eq!(c.port, 0);
+    assert_eq!(c.public_url.as_deref(), Some("https://airlock.example.org/"));
     assert!(c.secret_key.is_some());
     assert_eq!(
         c.rules(),

@@ -341,18 +341,32 @@ impl Server {
         token: Option<&str>,
         body: Option<&serde_json::Value>,
     ) -> Answer {
+        let body = body.map(|b| b.to_string());
+        self.exact_bytes(method, target, token, body.as_deref().map(str::as_bytes))
+    }
+
+    /// A request with its target and body written byte for byte (no client normalises the
+    /// path, so dot segments reach the server as sent).
+    pub fn exact_bytes(
+        &self,
+        method: &str,
+        target: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Answer {
         use std::io::{Read, Write};
         let address = self.url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).expect("connect");
         let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let body = body.unwrap_or_default();
         write!(
             stream,
             "{method} {target} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         )
         .expect("write");
+        stream.write_all(body).expect("write body");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read");
         let text = String::from_utf8_lossy(&raw);
