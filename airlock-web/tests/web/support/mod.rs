@@ -227,6 +227,42 @@ pub fn servers() -> Vec<Server> {
     test_databases().into_iter().map(start).collect()
 }
 
+/// Strict access into a JSON value, so that an assertion about a field cannot pass because the
+/// field is missing (indexing with `value["x"]` answers `null` for a missing key as well).
+pub trait At {
+    /// The value at `path`: object keys and array indices separated by `/`
+    /// (`groups/0/files/0/my_vote`; `~1` stands for a `/` inside a key, `~0` for `~`). Panics,
+    /// naming the path and the value, when a key or an index is missing; what it answers may
+    /// itself be `null`.
+    fn at(&self, path: &str) -> &Value;
+}
+
+impl At for Value {
+    fn at(&self, path: &str) -> &Value {
+        let mut here = self;
+        for (n, step) in path.split('/').enumerate() {
+            let key = step.replace("~1", "/").replace("~0", "~");
+            let next = match here {
+                Value::Object(map) => map.get(&key),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            here = next.unwrap_or_else(|| {
+                let within = path.split('/').take(n).collect::<Vec<_>>().join("/");
+                panic!(
+                    "no {step:?} at {:?} (looking for {path:?}) in {self}",
+                    if within.is_empty() {
+                        "the top"
+                    } else {
+                        &within
+                    }
+                )
+            });
+        }
+        here
+    }
+}
+
 /// An HTTP answer.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -236,16 +272,27 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The body as JSON; panics, showing the status and the body, when it is not JSON.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "the answer ({}) is not JSON ({e}): {:?}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
-    /// The error code of an error answer.
+    /// The error code of an error answer; panics when the answer has none.
     pub fn code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        let body = self.json();
+        match body.at("error/code") {
+            Value::String(code) => code.clone(),
+            other => panic!(
+                "error/code is {other}, not a string, in the {} answer {body}",
+                self.status
+            ),
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -374,4 +421,25 @@ impl Server {
             body: body.as_bytes().to_vec(),
         }
     }
+}
+
+#[test]
+fn at_answers_present_values_null_included() {
+    let value = serde_json::json!({"groups": [{"files": [{"my_vote": null, "a/b": 1}]}]});
+    assert_eq!(value.at("groups/0/files/0/my_vote"), &Value::Null);
+    assert_eq!(value.at("groups/0/files/0/a~1b"), 1);
+}
+
+#[test]
+#[should_panic(expected = "no \"my_vote\" at \"groups/0/files/0\"")]
+fn at_panics_on_a_missing_key() {
+    let value = serde_json::json!({"groups": [{"files": [{}]}]});
+    value.at("groups/0/files/0/my_vote");
+}
+
+#[test]
+#[should_panic(expected = "no \"1\" at \"groups\"")]
+fn at_panics_on_a_missing_index() {
+    let value = serde_json::json!({"groups": [{}]});
+    value.at("groups/1/files");
 }
