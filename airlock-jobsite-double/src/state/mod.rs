@@ -127,6 +127,8 @@ pub(crate) struct State {
     pub contract_failures: Vec<String>,
     pub faults: Vec<(Endpoint, Fault, usize)>,
     pub releases: BTreeMap<String, Release>,
+    /// DBL-9: connections a `Fault::Stall` holds now (recorded, not answered, not closed).
+    pub stalled: usize,
     next_file_id: u64,
 }
 
@@ -138,6 +140,7 @@ impl State {
             contract_failures: Vec::new(),
             faults: Vec::new(),
             releases: BTreeMap::new(),
+            stalled: 0,
             next_file_id: 1,
         }
     }
