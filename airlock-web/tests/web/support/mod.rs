@@ -5,6 +5,7 @@
 
 pub mod flow;
 
+use airlock_core::model::Timestamp;
 use airlock_core::users_file::parse_users_file;
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
 use airlock_store::auth::Directory;
@@ -19,8 +20,8 @@ use airlock_web::{App, server};
 use rocket::fairing::AdHoc;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -85,6 +86,48 @@ pub fn fixture_jobs_site() -> JobSite {
     JobSite::start(config).expect("the Jobs site double starts")
 }
 
+/// A clock for the store that stands still until the test moves it, so that a test shows a
+/// rule about time (AUTH-5) by advancing the clock instead of sleeping.
+#[derive(Debug, Clone)]
+pub struct TestClock(Arc<Mutex<Timestamp>>);
+
+impl TestClock {
+    /// A clock stopped at the current time.
+    pub fn new() -> TestClock {
+        TestClock(Arc::new(Mutex::new(chrono::Utc::now())))
+    }
+
+    /// The time it shows.
+    pub fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves it forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let by = chrono::TimeDelta::from_std(by).expect("a duration chrono can hold");
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
+    }
+}
+
+impl Default for TestClock {
+    fn default() -> TestClock {
+        TestClock::new()
+    }
+}
+
+/// How a test server is set up, beyond its configuration.
+#[derive(Default)]
+pub struct Setup {
+    /// Where logins go; `None` takes the configuration's.
+    pub directory: Option<Directory>,
+    /// Runs the background worker in the server's process, as `airlock-web` does.
+    pub worker: bool,
+    /// Per-core permits, when given.
+    pub slots: Option<usize>,
+    /// The store's clock, when the test moves time itself; the system clock otherwise.
+    pub clock: Option<TestClock>,
+}
+
 /// Starts a server over `db` that talks to the Jobs site double `site` (logins, releases,
 /// uploads, notifications), with its background worker running and short timeouts and
 /// backoff (connect and total 1 s, backoff 20–200 ms, stuck after 3 attempts, poll 50 ms).
@@ -93,18 +136,24 @@ pub fn start_with_jobs_site(
     site: &JobSite,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
-    start_with_jobs_site_slots(db, site, None, adjust)
+    start_with_jobs_site_setup(db, site, Setup::default(), adjust)
 }
 
-/// As [`start_with_jobs_site`], with `slots` per-core permits when given.
-pub fn start_with_jobs_site_slots(
+/// As [`start_with_jobs_site`], with the slots and the clock of `setup` (logins always go to
+/// the Jobs site and the worker always runs).
+pub fn start_with_jobs_site_setup(
     db: TestDb,
     site: &JobSite,
-    slots: Option<usize>,
+    setup: Setup,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
     let endpoint = site.endpoint();
-    start_full_slots(db, None, true, slots, move |config| {
+    let setup = Setup {
+        directory: None,
+        worker: true,
+        ..setup
+    };
+    start_full(db, setup, move |config| {
         config.jobs_api_token = Some(airlock_store::config::Secret::new(JOBS_TOKEN));
         config.jobs_api_endpoint = endpoint;
         config.dev_users_file = None;
@@ -141,28 +190,22 @@ pub fn start_configured(
     directory: Directory,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
-    start_full(db, Some(directory), false, adjust)
+    let setup = Setup {
+        directory: Some(directory),
+        ..Setup::default()
+    };
+    start_full(db, setup, adjust)
 }
 
-/// The general form: `directory` `None` takes the configuration's; `worker` runs the
-/// background worker in the server's process, as `airlock-web` does.
-pub fn start_full(
-    db: TestDb,
-    directory: Option<Directory>,
-    worker: bool,
-    adjust: impl FnOnce(&mut Config),
-) -> Server {
-    start_full_slots(db, directory, worker, None, adjust)
-}
-
-/// As [`start_full`], with `slots` per-core permits when given.
-pub fn start_full_slots(
-    db: TestDb,
-    directory: Option<Directory>,
-    worker: bool,
-    slots: Option<usize>,
-    adjust: impl FnOnce(&mut Config),
-) -> Server {
+/// The general form: a server over `db` as `setup` says, with `adjust` applied to the
+/// configuration.
+pub fn start_full(db: TestDb, setup: Setup, adjust: impl FnOnce(&mut Config)) -> Server {
+    let Setup {
+        directory,
+        worker,
+        slots,
+        clock,
+    } = setup;
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = fixtures().join("workspaces");
     let mut config = Config::new(dir.path(), &workspaces);
@@ -178,6 +221,10 @@ pub fn start_full_slots(
     )
     .with_jobs_site(JobSiteClient::from_config(&config))
     .with_org_repo(OrgRepo::from_config(&config));
+    let store = match clock {
+        Some(clock) => store.with_clock(move || clock.now()),
+        None => store,
+    };
     let worker = worker.then(|| {
         Worker::new(store.clone(), WorkerSettings::from_config(&config))
             .spawn()
