@@ -528,6 +528,15 @@ fn upl_2_a_blob_changed_on_disk_is_never_sent_and_is_stuck_at_once() {
         let mut tampered = original.clone();
         tampered[0] ^= 0x20;
         std::fs::write(&blob, &tampered).expect("tamper");
+        // Within the file system's timestamp granularity a rewrite could keep the blob's
+        // mtime, and with it the seal the worker trusts: set it apart, as a later edit has it.
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&blob)
+            .expect("open");
+        let mtime = file.metadata().and_then(|m| m.modified()).expect("mtime");
+        file.set_modified(mtime - Duration::from_secs(60))
+            .expect("set mtime");
 
         assert_eq!(release(&s, &p.c1, &id).status, 200);
         let stuck = wait_for(&s, &p.c1, &id, "stuck", |v| {
