@@ -40,11 +40,9 @@ pub(crate) fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         Outcome::Answer(answer) => (answer.status, answer.body.clone()),
         Outcome::Fault(_) => (0, Vec::new()),
     };
-    state
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .calls
-        .push(Call {
+    {
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.calls.push(Call {
             endpoint,
             method: request.method,
             path: request.path,
@@ -53,12 +51,19 @@ pub(crate) fn serve(mut stream: TcpStream, state: &Mutex<State>) {
             status,
             answer: answer_body,
         });
+        // Counted with the call, so that a test that sees the call sees the stall too.
+        if matches!(outcome, Outcome::Fault(Fault::Stall(_))) {
+            state.stalled += 1;
+        }
+    }
     match outcome {
         Outcome::Answer(answer) => {
             let _ = write_answer(&mut stream, &answer);
         }
         Outcome::Fault(Fault::Stall(pause)) => {
             std::thread::sleep(pause);
+            // No longer held once the client can see the connection close.
+            state.lock().unwrap_or_else(PoisonError::into_inner).stalled -= 1;
             let _ = stream.shutdown(Shutdown::Both);
         }
         Outcome::Fault(_) => {

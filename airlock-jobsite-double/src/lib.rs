@@ -130,6 +130,13 @@ impl JobSite {
         }
     }
 
+    /// DBL-9: how many calls a [`Fault::Stall`] holds at this moment: recorded in
+    /// [`JobSite::calls`], not answered, connection not closed yet. A test uses it to show that
+    /// something happened while a call was still held, without measuring time.
+    pub fn stalled(&self) -> usize {
+        self.state().stalled
+    }
+
     /// DBL-9: removes every injected fault not used up yet.
     pub fn clear_faults(&self) {
         self.state().faults.clear();

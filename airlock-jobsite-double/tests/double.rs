@@ -263,3 +263,35 @@ fn dbl_8_and_9_calls_are_recorded_and_faults_injected() {
     assert_eq!(calls[2].header("OS-User"), None);
     assert_eq!(calls[2].body, body);
 }
+
+#[test]
+fn dbl_9_a_stalled_call_is_counted_while_it_is_held() {
+    let site = site();
+    site.inject(Endpoint::Authorise, Fault::Stall(Duration::from_secs(2)), 1);
+    assert_eq!(site.stalled(), 0);
+    let url = format!("{}/releases/authorise", site.endpoint());
+    let client = std::thread::spawn(move || {
+        ureq::post(&url)
+            .set("Authorization", TOKEN)
+            .send_bytes(br#"{"user": "jsmith"}"#)
+            .is_err()
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while site.calls_to(Endpoint::Authorise).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Counted together with the recorded call, and held until the connection closes.
+    assert_eq!(site.stalled(), 1);
+    assert!(!client.is_finished());
+    assert!(client.join().expect("client"), "no answer, only a close");
+    assert_eq!(
+        site.stalled(),
+        0,
+        "released before the client saw the close"
+    );
+    assert_eq!(site.calls_to(Endpoint::Authorise)[0].status, 0);
+}

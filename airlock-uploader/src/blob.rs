@@ -227,6 +227,17 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// Moves a file's modification time a minute back, so that it differs from any it had.
+    fn set_mtime_apart(path: &std::path::Path) {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .expect("open");
+        let mtime = file.metadata().and_then(|m| m.modified()).expect("mtime");
+        file.set_modified(mtime - std::time::Duration::from_secs(60))
+            .expect("set mtime");
+    }
+
     fn blob(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf, String) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("blob");
@@ -263,8 +274,10 @@ mod tests {
             .ok()
             .as_ref()
             .and_then(airlock_store::blobstore::seal_of);
-        std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&path, b"tampered").expect("rewrite");
+        // Within the file system's timestamp granularity the rewrite could keep the mtime: set
+        // it apart, as any later edit would have it.
+        set_mtime_apart(&path);
         // The rewrite changed the identity: the blob is hashed again and refused.
         let err = CheckedBlob::open(&path, &sha, 8, sealed.as_deref()).expect_err("changed");
         assert!(matches!(err, BlobProblem::Changed { len: 8, .. }), "{err}");

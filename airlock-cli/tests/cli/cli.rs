@@ -336,7 +336,11 @@ fn the_fixture_config_is_valid_from_the_repository_root() {
     under("work_dir", "work");
     under("request_dir", "work/requests");
     under("database_url", "work/airlock.db");
-    assert_eq!(json["config"]["jobs_api_token"], serde_json::Value::Null);
+    assert_eq!(
+        json.pointer("/config/jobs_api_token"),
+        Some(&serde_json::Value::Null),
+        "listed, and unset"
+    );
 }
 
 // ---------------------------------------------------------------- migrate

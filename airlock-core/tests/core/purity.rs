@@ -75,9 +75,11 @@ fn core_dependency_tree() -> BTreeSet<String> {
                 .expect("deps")
                 .iter()
                 .filter(|d| {
-                    d["dep_kinds"]
-                        .as_array()
-                        .is_some_and(|kinds| kinds.iter().any(|k| k["kind"].is_null()))
+                    d["dep_kinds"].as_array().is_some_and(|kinds| {
+                        kinds
+                            .iter()
+                            .any(|k| k.get("kind").expect("a dependency's kind").is_null())
+                    })
                 })
                 .map(|d| d["pkg"].as_str().expect("pkg"))
                 .collect();

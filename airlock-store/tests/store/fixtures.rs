@@ -222,8 +222,9 @@ fn fmt_6_fmt_7_every_manifest_entry_is_well_formed() {
             "{ws}"
         );
         assert_eq!(manifest["workspace"], ws);
-        assert!(
-            manifest["repo"].is_null(),
+        assert_eq!(
+            manifest.get("repo"),
+            Some(&Value::Null),
             "{ws}: top-level repo must be null"
         );
         let outputs = outputs(ws);
@@ -244,7 +245,10 @@ fn fmt_6_fmt_7_every_manifest_entry_is_well_formed() {
                     .as_str()
                     .is_some_and(|r| r.starts_with("https://"))
             );
-            assert!(e["user"].is_string() || e["user"].is_null(), "{at}: user");
+            assert!(
+                e.get("user").is_some_and(|u| u.is_string() || u.is_null()),
+                "{at}: user"
+            );
             assert!(
                 is_lower_hex(e["commit"].as_str().unwrap_or(""), 40),
                 "{at}: commit"
@@ -257,7 +261,8 @@ fn fmt_6_fmt_7_every_manifest_entry_is_well_formed() {
             );
             assert!(e["excluded"].is_boolean(), "{at}: excluded");
             assert!(
-                e["message"].is_string() || e["message"].is_null(),
+                e.get("message")
+                    .is_some_and(|m| m.is_string() || m.is_null()),
                 "{at}: message"
             );
             assert_eq!(
@@ -266,7 +271,10 @@ fn fmt_6_fmt_7_every_manifest_entry_is_well_formed() {
                 "{at}: message"
             );
             for key in ["row_count", "col_count"] {
-                assert!(e[key].is_u64() || e[key].is_null(), "{at}: {key}");
+                assert!(
+                    e.get(key).is_some_and(|n| n.is_u64() || n.is_null()),
+                    "{at}: {key}"
+                );
             }
             for key in ["out_of_date_action", "out_of_date_output"] {
                 assert!(e.get(key).is_none_or(Value::is_boolean), "{at}: {key}");
@@ -305,7 +313,11 @@ fn fmt_2_fmt_8_fil_3_manifest_hashes_sizes_and_counts_match_the_files() {
                 assert_eq!(e["row_count"], records.len() - 1, "{at}: row_count");
                 assert_eq!(e["col_count"], records[0].len(), "{at}: col_count");
             } else {
-                assert!(e["row_count"].is_null() && e["col_count"].is_null(), "{at}");
+                assert!(
+                    e.get("row_count").is_some_and(Value::is_null)
+                        && e.get("col_count").is_some_and(Value::is_null),
+                    "{at}"
+                );
             }
             checked += 1;
         }
@@ -898,7 +910,7 @@ fn ops_3_regular_requests_fixture_is_valid() {
         if entry["submit"].as_bool().expect("submit") {
             assert!(!context.trim().is_empty() && !controls.trim().is_empty());
         }
-        match &entry["username"] {
+        match entry.get("username").expect("username is required (OPS-3)") {
             Value::Null => {}
             Value::String(u) => {
                 let d = &users.get(u).unwrap_or_else(|| panic!("{u} unknown"))["details"];

@@ -7,12 +7,15 @@ use crate::support;
 
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, Endpoint, JobSite};
 use airlock_store::auth::Directory;
-use airlock_store::config::Secret;
+use airlock_store::config::{Config, Secret};
 use airlock_store::jobsite::JobSiteClient;
+use airlock_store::store::Store;
+use airlock_uploader::{Worker, WorkerSettings};
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{Setup, TestClock};
 
 /// A configuration over the fixtures with everything written under `dir`, on `port`.
 fn write_config(dir: &Path, port: u16, extra: &str) -> std::path::PathBuf {
@@ -235,9 +238,32 @@ fn the_service_migrates_serves_runs_its_worker_and_stops_cleanly_on_sigterm() {
 fn with_no_worker_the_outbox_waits_for_a_separate_worker() {
     let running = start_binary(&["--no-worker"]);
     running.submit_a_request();
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(running.undelivered(), 1, "no worker ran in the process");
-    running.stop();
+    assert_eq!(running.undelivered(), 1, "request_submitted is queued");
+    // A separate worker on the same configuration, as `airlock-uploader --once` runs it,
+    // finds the notification still waiting and delivers it (test mode: marks it delivered).
+    let config = Config::load(&running.dir.path().join("airlock.toml")).expect("configuration");
+    config.validate().expect("a valid configuration");
+    let store = Store::open(&config).expect("the store");
+    let waiting = store.undelivered_notifications().expect("outbox");
+    assert_eq!(
+        waiting
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["request_submitted"]
+    );
+    let report = Worker::new(store, WorkerSettings::from_config(&config))
+        .drain()
+        .expect("the worker's passes");
+    // It also runs the day's regular requests (OPS-3), whose submission it notifies too.
+    assert!(report.notifications >= 1, "{report:?}");
+    assert_eq!(running.undelivered(), 0, "the separate worker delivered it");
+    // The service said that its worker runs elsewhere.
+    let stdout = running.stop();
+    assert!(
+        stdout.contains("the background worker runs elsewhere (--no-worker)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -409,8 +435,15 @@ fn auth_1_login_through_the_jobs_site_over_http() {
 fn auth_6_a_session_ended_by_re_authorisation_answers_session_expired() {
     for db in airlock_store::testing::test_databases() {
         let (site, client) = jobs_site_with_jsmith(json!({"username": "jsmith", "workspaces": {}}));
-        // Re-authorise on every call.
-        let s = support::start_configured(db, Directory::JobSite(client), |config| {
+        // Re-authorise on every call that comes any later than the last refresh; the clock
+        // stands still until the test advances it.
+        let clock = TestClock::new();
+        let setup = Setup {
+            directory: Some(Directory::JobSite(client)),
+            clock: Some(clock.clone()),
+            ..Setup::default()
+        };
+        let s = support::start_full(db, setup, |config| {
             config.authz_refresh_interval = Duration::ZERO;
         });
         let login = s.api(
@@ -420,14 +453,14 @@ fn auth_6_a_session_ended_by_re_authorisation_answers_session_expired() {
             Some(json!({"user": "jsmith", "token": "three words here"})),
         );
         let token = login.json()["token"].as_str().expect("token").to_string();
-        std::thread::sleep(Duration::from_millis(5));
+        clock.advance(Duration::from_secs(1));
         assert_eq!(s.api("GET", "/me", Some(&token), None).status, 200);
         assert!(
             !site.calls_to(Endpoint::Authorise).is_empty(),
             "re-authorised"
         );
         site.set_disabled("jsmith", true);
-        std::thread::sleep(Duration::from_millis(5));
+        clock.advance(Duration::from_secs(1));
         for _ in 0..2 {
             let ended = s.api("GET", "/workspaces", Some(&token), None);
             assert_eq!(

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::flow::{HBA1C, SUMMARY, TABLE1, WS, submitted_request, view};
-use support::{JOBS_TOKEN, Server, fixture_jobs_site, fixtures, start_with_jobs_site};
+use support::{At, JOBS_TOKEN, Server, fixture_jobs_site, fixtures, start_with_jobs_site};
 
 const AUTHOR: &str = "researcher_1";
 const C1: &str = "output_checker_1";
@@ -128,16 +128,14 @@ fn delivered_events(site: &JobSite, id: &str) -> Vec<(String, Value)> {
         .into_iter()
         .filter(|c| c.status == 201)
         .map(|c| {
-            let body = c.json().unwrap_or(Value::Null);
+            let body = c.json().expect("an event is JSON");
             assert_eq!(
                 c.header("os-user"),
-                body["user"].as_str(),
+                Some(body.at("user").as_str().expect("the event's user")),
                 "API-26: OS-User is the acting user"
             );
-            (
-                body["event_type"].as_str().unwrap_or_default().to_string(),
-                body,
-            )
+            let event_type = body.at("event_type").as_str().expect("the event's type");
+            (event_type.to_string(), body)
         })
         .collect()
 }
@@ -469,7 +467,7 @@ fn upl_7_stuck_files_are_shown_to_checkers_and_rel_5_and_retry_unstick_them() {
             .as_array()
             .and_then(|a| a.iter().find(|e| e["id"] == id))
             .cloned()
-            .unwrap_or(Value::Null);
+            .unwrap_or_else(|| panic!("{id} is not among the approved: {reviews}"));
         assert_eq!(
             entry["stuck_files"].as_array().map(Vec::len),
             Some(2),
@@ -530,6 +528,15 @@ fn upl_2_a_blob_changed_on_disk_is_never_sent_and_is_stuck_at_once() {
         let mut tampered = original.clone();
         tampered[0] ^= 0x20;
         std::fs::write(&blob, &tampered).expect("tamper");
+        // Within the file system's timestamp granularity a rewrite could keep the blob's
+        // mtime, and with it the seal the worker trusts: set it apart, as a later edit has it.
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&blob)
+            .expect("open");
+        let mtime = file.metadata().and_then(|m| m.modified()).expect("mtime");
+        file.set_modified(mtime - Duration::from_secs(60))
+            .expect("set mtime");
 
         assert_eq!(release(&s, &p.c1, &id).status, 200);
         let stuck = wait_for(&s, &p.c1, &id, "stuck", |v| {

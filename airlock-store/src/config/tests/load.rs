@@ -116,7 +116,10 @@ secret_key = "{key}"
     );
     assert_eq!(c.bind_address, IpAddr::from([0, 0, 0, 0]));
     assert_eq!(c.port, 0);
-    assert_eq!(c.public_url.as_deref(), Some("https://airlock.example.org/"));
+    assert_eq!(
+        c.public_url.as_deref(),
+        Some("https://airlock.example.org/")
+    );
     assert!(c.secret_key.is_some());
     assert_eq!(
         c.rules(),

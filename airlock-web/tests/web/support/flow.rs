@@ -1,6 +1,6 @@
 //! The steps of a request's life through the API, shared by the scenario tests.
 
-use super::Server;
+use super::{At, Server};
 use serde_json::{Value, json};
 
 pub const WS: &str = "diabetes-outcomes";
@@ -51,23 +51,38 @@ pub fn submitted_request(s: &Server, author: &str) -> String {
     id
 }
 
-pub fn file<'a>(view: &'a Value, path: &str) -> &'a Value {
-    view["groups"]
+/// The groups of a request view; panics when the view has none.
+fn groups(view: &Value) -> &[Value] {
+    view.at("groups")
         .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|g| g["files"].as_array().into_iter().flatten())
-        .find(|f| f["path"] == path)
-        .unwrap_or(&Value::Null)
+        .unwrap_or_else(|| panic!("groups is not a list: {view}"))
 }
 
+/// The file at `path` in a request view; panics when no group holds it.
+pub fn file<'a>(view: &'a Value, path: &str) -> &'a Value {
+    groups(view)
+        .iter()
+        .flat_map(|g| g.at("files").as_array().into_iter().flatten())
+        .find(|f| f.at("path") == path)
+        .unwrap_or_else(|| panic!("{path} is in no group: {view}"))
+}
+
+/// The texts of the comments a request view shows, group by group; panics when a group has no
+/// comment list or a comment no text.
 pub fn comment_texts(view: &Value) -> Vec<String> {
-    view["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|g| g["comments"].as_array().into_iter().flatten())
-        .filter_map(|c| c["text"].as_str().map(str::to_string))
+    groups(view)
+        .iter()
+        .flat_map(|g| {
+            g.at("comments")
+                .as_array()
+                .unwrap_or_else(|| panic!("comments is not a list: {g}"))
+        })
+        .map(|c| {
+            c.at("text")
+                .as_str()
+                .unwrap_or_else(|| panic!("a comment without text: {c}"))
+                .to_string()
+        })
         .collect()
 }
 

@@ -5,6 +5,7 @@
 
 pub mod flow;
 
+use airlock_core::model::Timestamp;
 use airlock_core::users_file::parse_users_file;
 use airlock_jobsite_double::{DoubleConfig, DoubleUser, JobSite};
 use airlock_store::auth::Directory;
@@ -19,8 +20,8 @@ use airlock_web::{App, server};
 use rocket::fairing::AdHoc;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -85,6 +86,48 @@ pub fn fixture_jobs_site() -> JobSite {
     JobSite::start(config).expect("the Jobs site double starts")
 }
 
+/// A clock for the store that stands still until the test moves it, so that a test shows a
+/// rule about time (AUTH-5) by advancing the clock instead of sleeping.
+#[derive(Debug, Clone)]
+pub struct TestClock(Arc<Mutex<Timestamp>>);
+
+impl TestClock {
+    /// A clock stopped at the current time.
+    pub fn new() -> TestClock {
+        TestClock(Arc::new(Mutex::new(chrono::Utc::now())))
+    }
+
+    /// The time it shows.
+    pub fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves it forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let by = chrono::TimeDelta::from_std(by).expect("a duration chrono can hold");
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
+    }
+}
+
+impl Default for TestClock {
+    fn default() -> TestClock {
+        TestClock::new()
+    }
+}
+
+/// How a test server is set up, beyond its configuration.
+#[derive(Default)]
+pub struct Setup {
+    /// Where logins go; `None` takes the configuration's.
+    pub directory: Option<Directory>,
+    /// Runs the background worker in the server's process, as `airlock-web` does.
+    pub worker: bool,
+    /// Per-core permits, when given.
+    pub slots: Option<usize>,
+    /// The store's clock, when the test moves time itself; the system clock otherwise.
+    pub clock: Option<TestClock>,
+}
+
 /// Starts a server over `db` that talks to the Jobs site double `site` (logins, releases,
 /// uploads, notifications), with its background worker running and short timeouts and
 /// backoff (connect and total 1 s, backoff 20–200 ms, stuck after 3 attempts, poll 50 ms).
@@ -93,18 +136,24 @@ pub fn start_with_jobs_site(
     site: &JobSite,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
-    start_with_jobs_site_slots(db, site, None, adjust)
+    start_with_jobs_site_setup(db, site, Setup::default(), adjust)
 }
 
-/// As [`start_with_jobs_site`], with `slots` per-core permits when given.
-pub fn start_with_jobs_site_slots(
+/// As [`start_with_jobs_site`], with the slots and the clock of `setup` (logins always go to
+/// the Jobs site and the worker always runs).
+pub fn start_with_jobs_site_setup(
     db: TestDb,
     site: &JobSite,
-    slots: Option<usize>,
+    setup: Setup,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
     let endpoint = site.endpoint();
-    start_full_slots(db, None, true, slots, move |config| {
+    let setup = Setup {
+        directory: None,
+        worker: true,
+        ..setup
+    };
+    start_full(db, setup, move |config| {
         config.jobs_api_token = Some(airlock_store::config::Secret::new(JOBS_TOKEN));
         config.jobs_api_endpoint = endpoint;
         config.dev_users_file = None;
@@ -141,28 +190,22 @@ pub fn start_configured(
     directory: Directory,
     adjust: impl FnOnce(&mut Config),
 ) -> Server {
-    start_full(db, Some(directory), false, adjust)
+    let setup = Setup {
+        directory: Some(directory),
+        ..Setup::default()
+    };
+    start_full(db, setup, adjust)
 }
 
-/// The general form: `directory` `None` takes the configuration's; `worker` runs the
-/// background worker in the server's process, as `airlock-web` does.
-pub fn start_full(
-    db: TestDb,
-    directory: Option<Directory>,
-    worker: bool,
-    adjust: impl FnOnce(&mut Config),
-) -> Server {
-    start_full_slots(db, directory, worker, None, adjust)
-}
-
-/// As [`start_full`], with `slots` per-core permits when given.
-pub fn start_full_slots(
-    db: TestDb,
-    directory: Option<Directory>,
-    worker: bool,
-    slots: Option<usize>,
-    adjust: impl FnOnce(&mut Config),
-) -> Server {
+/// The general form: a server over `db` as `setup` says, with `adjust` applied to the
+/// configuration.
+pub fn start_full(db: TestDb, setup: Setup, adjust: impl FnOnce(&mut Config)) -> Server {
+    let Setup {
+        directory,
+        worker,
+        slots,
+        clock,
+    } = setup;
     let dir = tempfile::tempdir().expect("tempdir");
     let workspaces = fixtures().join("workspaces");
     let mut config = Config::new(dir.path(), &workspaces);
@@ -178,6 +221,10 @@ pub fn start_full_slots(
     )
     .with_jobs_site(JobSiteClient::from_config(&config))
     .with_org_repo(OrgRepo::from_config(&config));
+    let store = match clock {
+        Some(clock) => store.with_clock(move || clock.now()),
+        None => store,
+    };
     let worker = worker.then(|| {
         Worker::new(store.clone(), WorkerSettings::from_config(&config))
             .spawn()
@@ -227,6 +274,42 @@ pub fn servers() -> Vec<Server> {
     test_databases().into_iter().map(start).collect()
 }
 
+/// Strict access into a JSON value, so that an assertion about a field cannot pass because the
+/// field is missing (indexing with `value["x"]` answers `null` for a missing key as well).
+pub trait At {
+    /// The value at `path`: object keys and array indices separated by `/`
+    /// (`groups/0/files/0/my_vote`; `~1` stands for a `/` inside a key, `~0` for `~`). Panics,
+    /// naming the path and the value, when a key or an index is missing; what it answers may
+    /// itself be `null`.
+    fn at(&self, path: &str) -> &Value;
+}
+
+impl At for Value {
+    fn at(&self, path: &str) -> &Value {
+        let mut here = self;
+        for (n, step) in path.split('/').enumerate() {
+            let key = step.replace("~1", "/").replace("~0", "~");
+            let next = match here {
+                Value::Object(map) => map.get(&key),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            here = next.unwrap_or_else(|| {
+                let within = path.split('/').take(n).collect::<Vec<_>>().join("/");
+                panic!(
+                    "no {step:?} at {:?} (looking for {path:?}) in {self}",
+                    if within.is_empty() {
+                        "the top"
+                    } else {
+                        &within
+                    }
+                )
+            });
+        }
+        here
+    }
+}
+
 /// An HTTP answer.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -236,16 +319,27 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The body as JSON; panics, showing the status and the body, when it is not JSON.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "the answer ({}) is not JSON ({e}): {:?}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
-    /// The error code of an error answer.
+    /// The error code of an error answer; panics when the answer has none.
     pub fn code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        let body = self.json();
+        match body.at("error/code") {
+            Value::String(code) => code.clone(),
+            other => panic!(
+                "error/code is {other}, not a string, in the {} answer {body}",
+                self.status
+            ),
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -388,4 +482,25 @@ impl Server {
             body: body.as_bytes().to_vec(),
         }
     }
+}
+
+#[test]
+fn at_answers_present_values_null_included() {
+    let value = serde_json::json!({"groups": [{"files": [{"my_vote": null, "a/b": 1}]}]});
+    assert_eq!(value.at("groups/0/files/0/my_vote"), &Value::Null);
+    assert_eq!(value.at("groups/0/files/0/a~1b"), 1);
+}
+
+#[test]
+#[should_panic(expected = "no \"my_vote\" at \"groups/0/files/0\"")]
+fn at_panics_on_a_missing_key() {
+    let value = serde_json::json!({"groups": [{"files": [{}]}]});
+    value.at("groups/0/files/0/my_vote");
+}
+
+#[test]
+#[should_panic(expected = "no \"1\" at \"groups\"")]
+fn at_panics_on_a_missing_index() {
+    let value = serde_json::json!({"groups": [{}]});
+    value.at("groups/1/files");
 }
