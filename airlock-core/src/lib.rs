@@ -20,6 +20,8 @@ pub mod effect;
 pub mod error;
 pub mod hint;
 pub mod joblog;
+pub mod label;
+pub mod listing;
 pub mod markdown;
 pub mod model;
 pub mod notification;

@@ -5,18 +5,95 @@ use super::Store;
 use super::file::released_hashes;
 use super::read::Page;
 use crate::db;
+use crate::workspace::Workspace;
 use airlock_core::access::require_view;
 use airlock_core::view::{
     HintView, RequestView, WorkspaceFileView, WorkspaceSummary, request_view, shows_hints,
     workspaces_of,
 };
+use airlock_core::workspace::ReleasedHashes;
 use airlock_core::workspace::{DiskFiles, NodeKind, TreeOptions, digest_hex};
 use airlock_core::{RequestState, User};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// What the workspace browser reads (PG-16): one snapshot of the workspace (FMT-9), the
+/// viewer's current request (ONE-3) and the hashes released from the workspace (WS-5 row 2).
+pub struct Browse {
+    /// The workspace as it is now.
+    pub workspace: Workspace,
+    /// The viewer's current request there.
+    pub current: Option<Arc<RequestState>>,
+    /// The `file_id`s released from it.
+    pub released: ReleasedHashes,
+}
+
 impl Store {
+    /// PG-16: what browsing `workspace` reads, after FMT-1 (`not_found`) and ACC-3.
+    pub fn browse(&self, actor: &User, workspace: &str) -> airlock_core::Result<Browse> {
+        self.require_workspace(workspace)?;
+        require_view(actor, workspace)?;
+        let ws = self.workspaces.open(workspace)?;
+        let mut conn = self.conn()?;
+        let current = match db::current_request_id(&mut conn, workspace, actor.id())? {
+            Some(id) => self.shared_state(&mut conn, &id)?.map(|(_, state)| state),
+            None => None,
+        };
+        let released = released_hashes(&mut conn, workspace)?;
+        Ok(Browse {
+            workspace: ws,
+            current,
+            released,
+        })
+    }
+
+    /// REN-1: a shown file of a workspace, opened for reading, after FMT-1 and ACC-3 (a path
+    /// that is not shown is `not_found`; a directory too).
+    pub fn open_workspace_file(
+        &self,
+        actor: &User,
+        workspace: &str,
+        relpath: &str,
+    ) -> airlock_core::Result<(std::fs::File, std::fs::Metadata)> {
+        self.require_workspace(workspace)?;
+        require_view(actor, workspace)?;
+        let ws = self.workspaces.open(workspace)?;
+        let (file, meta) = ws.open_file(relpath)?;
+        if meta.is_dir() {
+            return Err(airlock_core::AirlockError::with_message(
+                airlock_core::ErrorCode::BadRequest,
+                "That is a directory; it has no contents to show.",
+            ));
+        }
+        Ok((file, meta))
+    }
+
+    /// HNT-4: the hints of a CSV file of a workspace, computed from its bytes as streamed and
+    /// kept by content hash (the same bytes have the same hints, HNT-1). `None` when the file
+    /// cannot be read or has no hints to compute.
+    pub fn workspace_hints(
+        &self,
+        workspace: &Workspace,
+        relpath: &str,
+    ) -> Option<Arc<Vec<airlock_core::hint::Hint>>> {
+        if !airlock_core::hint::applies_to(relpath) {
+            return None;
+        }
+        let digest = workspace
+            .manifest()
+            .shown_entry(relpath, true)
+            .filter(|e| !e.message)
+            .and_then(|e| e.entry.digest().map(digest_hex))?;
+        self.hints.get_or_compute(&digest, || {
+            let (file, _) = workspace.open_file(relpath).ok()?;
+            let hints = airlock_core::hint::analyse(std::io::BufReader::new(file), &self.rules)
+                .map(|analysis| analysis.hints)
+                .unwrap_or_default();
+            Some(Arc::new(hints))
+        })
+    }
+
     /// `api.md` §3: the workspaces the user can view.
     pub fn workspaces_for(&self, actor: &User) -> airlock_core::Result<Vec<WorkspaceSummary>> {
         let directories = self.workspaces.list()?;

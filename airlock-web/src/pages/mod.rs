@@ -15,10 +15,13 @@ pub mod assets;
 pub mod catch;
 pub mod csrf;
 pub mod flash;
+pub mod format;
 pub mod frame;
+pub mod path;
 pub mod respond;
 pub mod session;
 pub mod templates;
+pub mod workspace;
 
 use rocket::response::Redirect;
 use rocket::{Route, get, routes};
@@ -39,5 +42,6 @@ fn requests_root() -> Redirect {
 pub fn routes() -> Vec<Route> {
     let mut all = routes![root, requests_root, assets::static_file];
     all.extend(session::routes());
+    all.extend(workspace::routes());
     all
 }

@@ -24,6 +24,10 @@ use std::io::Cursor;
 /// The session cookie of the pages (PG-10).
 pub const SESSION_COOKIE: &str = "airlock-sessionid";
 
+/// WS-4: the workspaces whose out-of-date outputs this browser shows (the names, escaped and
+/// joined with `,`); hidden is the default.
+pub const OUT_OF_DATE_COOKIE: &str = "airlock-show-out-of-date";
+
 /// What a page handler takes from the request.
 pub struct PageContext<'r> {
     /// The cookies (the session, the message, the pre-session token).
@@ -121,13 +125,39 @@ impl<'r> Responder<'r, 'static> for Page {
 }
 
 /// A blocking call's result before the cookies are written.
-enum Outcome2 {
+enum Answered {
     Page(Page),
     Redirect(String, Option<Message>),
+    /// A form post succeeded: 303 with its message.
+    Done(String, Message),
     Login(Option<Message>),
 }
 
 impl PageContext<'_> {
+    /// WS-4: the workspaces whose out-of-date outputs are shown.
+    pub fn out_of_date_shown(&self) -> Vec<String> {
+        self.jar
+            .get(OUT_OF_DATE_COOKIE)
+            .map(|c| {
+                c.value()
+                    .split(',')
+                    .filter_map(|name| {
+                        percent_encoding::percent_decode_str(name)
+                            .decode_utf8()
+                            .ok()
+                            .map(|n| n.into_owned())
+                    })
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// WS-4: whether this browser shows the out-of-date outputs of `workspace`.
+    pub fn shows_out_of_date(&self, workspace: &str) -> bool {
+        self.out_of_date_shown().iter().any(|w| w == workspace)
+    }
+
     /// The caller of the session cookie, for the store calls.
     fn caller(&self) -> Option<Caller> {
         self.session.clone().map(|token| Caller {
@@ -156,11 +186,11 @@ impl PageContext<'_> {
             .call_as(caller, move |app, user| {
                 let frame = Frame::of(app, user, csrf, message);
                 Ok(match build(app, user, &frame) {
-                    Ok(Reply::Html(body)) => Outcome2::Page(Page::Html {
+                    Ok(Reply::Html(body)) => Answered::Page(Page::Html {
                         status: Status::Ok,
                         body,
                     }),
-                    Ok(Reply::Redirect { to, message }) => Outcome2::Redirect(to, message),
+                    Ok(Reply::Redirect { to, message }) => Answered::Redirect(to, message),
                     Err(e) => refusal_page(&frame, &e, None),
                 })
             })
@@ -182,8 +212,73 @@ impl PageContext<'_> {
     where
         F: FnOnce(&App, &User) -> airlock_core::Result<Done> + Send + 'static,
     {
+        self.post_done(app, csrf_token, next_url, back, act).await.0
+    }
+
+    /// As [`PageContext::post`], also answering whether `act` succeeded.
+    pub async fn post_done<F>(
+        &self,
+        app: &App,
+        csrf_token: Option<String>,
+        next_url: Option<String>,
+        back: String,
+        act: F,
+    ) -> (Page, bool)
+    where
+        F: FnOnce(&App, &User) -> airlock_core::Result<Done> + Send + 'static,
+    {
+        let mut succeeded = false;
+        let outcome = self
+            .checked_post(app, csrf_token, move |app, user, frame| {
+                let back = next_target(next_url.as_deref(), &back);
+                Ok(match act(app, user) {
+                    Ok(done) => {
+                        Answered::Done(next_target(next_url.as_deref(), &done.next), done.message)
+                    }
+                    Err(e) => refusal_page(frame, &e, Some(&back)),
+                })
+            })
+            .await;
+        if let Ok(Answered::Done(..)) = &outcome {
+            succeeded = true;
+        }
+        (self.finish(app, outcome), succeeded)
+    }
+
+    /// A form post that answers a page rather than changing anything (a selection's form,
+    /// PG-13's "answers 200"): the origin and `csrf_token` are checked first, as for any post.
+    pub async fn post_page<F>(&self, app: &App, csrf_token: Option<String>, build: F) -> Page
+    where
+        F: FnOnce(&App, &User, &Frame) -> airlock_core::Result<Reply> + Send + 'static,
+    {
+        let outcome = self
+            .checked_post(app, csrf_token, move |app, user, frame| {
+                Ok(match build(app, user, frame) {
+                    Ok(Reply::Html(body)) => Answered::Page(Page::Html {
+                        status: Status::Ok,
+                        body,
+                    }),
+                    Ok(Reply::Redirect { to, message }) => Answered::Redirect(to, message),
+                    Err(e) => refusal_page(frame, &e, None),
+                })
+            })
+            .await;
+        self.finish(app, outcome)
+    }
+
+    /// Authenticates, checks the origin and the CSRF token (a refusal is a 403 page), then
+    /// runs `then` with the frame.
+    async fn checked_post<F>(
+        &self,
+        app: &App,
+        csrf_token: Option<String>,
+        then: F,
+    ) -> airlock_core::Result<Answered>
+    where
+        F: FnOnce(&App, &User, &Frame) -> airlock_core::Result<Answered> + Send + 'static,
+    {
         let Some(caller) = self.caller() else {
-            return self.to_login(app, None);
+            return Ok(Answered::Login(None));
         };
         let site = app.site();
         let origin_ok = csrf::origin_allowed(
@@ -193,56 +288,51 @@ impl PageContext<'_> {
         );
         let session = caller.token.clone();
         let csrf = csrf::token_for(app.secret_key(), "session", &caller.token);
-        let outcome = app
-            .call_as(caller, move |app, user| {
-                let frame = Frame::of(app, user, csrf, None);
-                let checked = if origin_ok {
-                    csrf::check(
-                        app.secret_key(),
-                        "session",
-                        Some(&session),
-                        csrf_token.as_deref(),
-                    )
-                } else {
-                    Err(csrf::CsrfRefusal::ForeignOrigin)
-                };
-                if let Err(refusal) = checked {
-                    let error =
-                        AirlockError::with_message(ErrorCode::PermissionDenied, refusal.message());
-                    return Ok(refusal_page(&frame, &error, None));
-                }
-                let back = next_target(next_url.as_deref(), &back);
-                Ok(match act(app, user) {
-                    Ok(done) => Outcome2::Redirect(
-                        next_target(next_url.as_deref(), &done.next),
-                        Some(done.message),
-                    ),
-                    Err(e) => refusal_page(&frame, &e, Some(&back)),
-                })
-            })
-            .await;
-        self.finish(app, outcome)
+        app.call_as(caller, move |app, user| {
+            let frame = Frame::of(app, user, csrf, None);
+            let checked = if origin_ok {
+                csrf::check(
+                    app.secret_key(),
+                    "session",
+                    Some(&session),
+                    csrf_token.as_deref(),
+                )
+            } else {
+                Err(csrf::CsrfRefusal::ForeignOrigin)
+            };
+            if let Err(refusal) = checked {
+                let error =
+                    AirlockError::with_message(ErrorCode::PermissionDenied, refusal.message());
+                return Ok(refusal_page(&frame, &error, None));
+            }
+            then(app, user, &frame)
+        })
+        .await
     }
 
     /// Writes the cookies of an outcome and answers it.
-    fn finish(&self, app: &App, outcome: airlock_core::Result<Outcome2>) -> Page {
+    fn finish(&self, app: &App, outcome: airlock_core::Result<Answered>) -> Page {
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(e) => match e.error_code() {
-                ErrorCode::SessionExpired => Outcome2::Login(Some(Message::refusal(&e))),
-                ErrorCode::Unauthenticated => Outcome2::Login(None),
-                _ => Outcome2::Page(internal_page(app, &e)),
+                ErrorCode::SessionExpired => Answered::Login(Some(Message::refusal(&e))),
+                ErrorCode::Unauthenticated => Answered::Login(None),
+                _ => Answered::Page(internal_page(app, &e)),
             },
         };
         match outcome {
-            Outcome2::Page(page) => page,
-            Outcome2::Redirect(to, message) => {
+            Answered::Page(page) => page,
+            Answered::Redirect(to, message) => {
                 if let Some(message) = message {
                     flash::set(self.jar, app.secret_key(), &message, Self::secure(app));
                 }
                 Page::SeeOther(to)
             }
-            Outcome2::Login(message) => self.to_login(app, message),
+            Answered::Done(to, message) => {
+                flash::set(self.jar, app.secret_key(), &message, Self::secure(app));
+                Page::SeeOther(to)
+            }
+            Answered::Login(message) => self.to_login(app, message),
         }
     }
 
@@ -273,21 +363,21 @@ fn next_target(requested: Option<&str>, default: &str) -> String {
 
 /// PG-13: a refusal as the web answers it: back to `back` with the message when its code
 /// answers "redirect" (and there is a page to go back to), else an error page of its status.
-fn refusal_page(frame: &Frame, error: &AirlockError, back: Option<&str>) -> Outcome2 {
+fn refusal_page(frame: &Frame, error: &AirlockError, back: Option<&str>) -> Answered {
     let status = match error.error_code().web_answer() {
         WebAnswer::Redirect | WebAnswer::LoginForm => match back {
             Some(back) => {
-                return Outcome2::Redirect(back.to_string(), Some(Message::refusal(error)));
+                return Answered::Redirect(back.to_string(), Some(Message::refusal(error)));
             }
             None => Status::Conflict,
         },
-        WebAnswer::RedirectToLogin => return Outcome2::Login(Some(Message::refusal(error))),
-        WebAnswer::Unauthenticated => return Outcome2::Login(None),
+        WebAnswer::RedirectToLogin => return Answered::Login(Some(Message::refusal(error))),
+        WebAnswer::Unauthenticated => return Answered::Login(None),
         WebAnswer::Forbidden => Status::Forbidden,
         WebAnswer::NotFound => Status::NotFound,
         WebAnswer::BadRequest => Status::BadRequest,
         WebAnswer::Internal => {
-            return Outcome2::Page(error_page(
+            return Answered::Page(error_page(
                 frame,
                 Status::InternalServerError,
                 error,
@@ -295,7 +385,7 @@ fn refusal_page(frame: &Frame, error: &AirlockError, back: Option<&str>) -> Outc
             ));
         }
     };
-    Outcome2::Page(error_page(frame, status, error, None))
+    Answered::Page(error_page(frame, status, error, None))
 }
 
 /// Logs an unexpected failure under a new correlation id (PG-14) and answers the id.
