@@ -56,3 +56,92 @@ pub fn turn_owner(status: Status) -> &'static str {
         Phase::Complete => "Complete",
     }
 }
+
+/// PG-20: what an audit entry did, in words, without who did it: "approved output/a.csv in
+/// group tables".
+pub fn activity(entry: &crate::audit::NewAudit) -> String {
+    use crate::audit::AuditType as T;
+    let path = entry.path.as_deref().unwrap_or("a file");
+    let group = entry.extra.get("group").map(String::as_str);
+    let in_group = |text: String| match group {
+        Some(g) => format!("{text} in group {g}"),
+        None => text,
+    };
+    match entry.kind {
+        T::WorkspaceFileView | T::RequestFileView => format!("viewed {path}"),
+        T::RequestFileDownload => format!("downloaded {path}"),
+        T::RequestCreate => "created the request".into(),
+        T::RequestSubmit => "submitted the request".into(),
+        T::RequestWithdraw => "withdrew the request".into(),
+        T::RequestReview => "submitted their review".into(),
+        T::RequestApprove => "approved the request".into(),
+        T::RequestReject => "rejected the request".into(),
+        T::RequestReturn => "returned the request".into(),
+        T::RequestEarlyReturn => {
+            "returned the request early; the turn's votes and comments were reset".into()
+        }
+        T::RequestRelease => "released the request".into(),
+        T::RequestEdit => match group {
+            Some(g) => format!("edited the context and controls of group {g}"),
+            None => "edited the context and controls".into(),
+        },
+        T::RequestComment => match (&entry.path, group) {
+            (Some(p), Some(g)) => format!("commented on {p} in group {g}"),
+            (None, Some(g)) => format!("commented on group {g}"),
+            _ => "commented".into(),
+        },
+        T::RequestCommentDelete => in_group("deleted a comment".into()),
+        T::RequestCommentVisibilityPublic => in_group("made a comment public".into()),
+        T::RequestFileAdd => match group {
+            Some(g) => format!("added {path} to group {g}"),
+            None => format!("added {path}"),
+        },
+        T::RequestFileUpdate => in_group(format!("updated {path}")),
+        T::RequestFileWithdraw => match group {
+            Some(g) => format!("withdrew {path} from group {g}"),
+            None => format!("withdrew {path}"),
+        },
+        T::RequestFileApprove => in_group(format!("approved {path}")),
+        T::RequestFileRequestChanges => in_group(format!("requested changes to {path}")),
+        T::RequestFileResetReview => in_group(format!("reset their vote on {path}")),
+        T::RequestFileUndecided => format!("had their vote on {path} moved to undecided"),
+        T::RequestFileRelease => format!("released {path}"),
+        T::RequestFileUpload => format!("uploaded {path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::activity;
+    use crate::audit::{AuditType, NewAudit};
+
+    fn entry(kind: AuditType) -> NewAudit {
+        NewAudit::about_request(kind, "u", "ws", "r", 1, chrono::DateTime::UNIX_EPOCH)
+            .path("output/a.csv")
+            .extra("group", "tables")
+    }
+
+    #[test]
+    fn pg_20_activity_names_the_file_and_group() {
+        assert_eq!(
+            activity(&entry(AuditType::RequestFileApprove)),
+            "approved output/a.csv in group tables"
+        );
+        assert_eq!(
+            activity(&entry(AuditType::RequestFileAdd)),
+            "added output/a.csv to group tables"
+        );
+    }
+
+    #[test]
+    fn pg_20_every_file_activity_names_its_file() {
+        for kind in AuditType::ALL {
+            let text = activity(&entry(*kind));
+            assert!(!text.is_empty(), "{kind}");
+            let about_file = kind.as_str().contains("FILE");
+            if about_file {
+                assert!(text.contains("output/a.csv"), "{kind}: {text}");
+            }
+        }
+    }
+}

@@ -22,6 +22,36 @@ pub fn link_allowed(target: &str) -> bool {
     !matches!(target.find([':', '/', '?', '#']), Some(at) if target[at..].starts_with(':'))
 }
 
+/// A Markdown link to a local path whose label and target are written literally: the label's
+/// brackets, backslashes, asterisks and backticks are escaped and the target's spaces,
+/// parentheses and angle brackets percent-encoded, so that a file name can never break or
+/// inject Markdown (COM-3); an ordinary name is written as it is.
+pub fn link(label: &str, target: &str) -> String {
+    let mut text = String::with_capacity(label.len() + target.len() + 8);
+    text.push('[');
+    for c in label.chars() {
+        if "\\`*[]".contains(c) {
+            text.push('\\');
+        }
+        text.push(c);
+    }
+    text.push_str("](");
+    for c in target.chars() {
+        match c {
+            ' ' => text.push_str("%20"),
+            '(' => text.push_str("%28"),
+            ')' => text.push_str("%29"),
+            '<' => text.push_str("%3C"),
+            '>' => text.push_str("%3E"),
+            '\\' => text.push_str("%5C"),
+            c if c.is_control() => {}
+            c => text.push(c),
+        }
+    }
+    text.push(')');
+    text
+}
+
 /// The HTML of a comment's Markdown text (COM-6).
 pub fn comment_html(text: &str) -> String {
     let mut options = Options::empty();
@@ -124,6 +154,26 @@ mod tests {
         assert!(html.contains("first line<br />\nsecond line"), "{html}");
         assert!(html.contains("<strong>bold</strong>"), "{html}");
         assert!(html.contains("<code>&lt;code&gt;</code>"), "{html}");
+    }
+
+    #[test]
+    fn com_3_a_file_link_survives_any_file_name() {
+        let md = link(
+            "g/out/a (1) *b*.csv",
+            "/requests/view/1/g/out/a (1) *b*.csv",
+        );
+        let html = comment_html(&format!("File: {md}\nrest"));
+        assert!(
+            html.contains("href=\"/requests/view/1/g/out/a%20%281%29%20*b*.csv\""),
+            "{html}"
+        );
+        assert!(html.contains(">g/out/a (1) *b*.csv</a>"), "{html}");
+        let evil = link("x](javascript:alert(1))", "/x");
+        let html = comment_html(&evil);
+        assert!(
+            html.contains("<a href=\"/x\">x](javascript:alert(1))</a>"),
+            "{html}"
+        );
     }
 
     #[test]

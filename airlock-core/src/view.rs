@@ -240,6 +240,44 @@ pub fn shows_hints(viewer: &User, request: &Request) -> bool {
     }
 }
 
+/// PG-22: every file of a request view in order (groups, then files as added), as (group,
+/// path).
+pub fn file_order(view: &RequestView) -> Vec<(&str, &str)> {
+    view.groups
+        .iter()
+        .flat_map(|g| {
+            g.files
+                .iter()
+                .map(move |f| (g.name.as_str(), f.path.as_str()))
+        })
+        .collect()
+}
+
+/// PG-23: the next output file after `path` (in [`file_order`], wrapping round) that the viewer
+/// has not voted on, or on which their vote is UNDECIDED; `None` when every one has a vote.
+pub fn next_unvoted<'v>(view: &'v RequestView, path: &str) -> Option<(&'v str, &'v str)> {
+    let files: Vec<(&str, &FileView)> = view
+        .groups
+        .iter()
+        .flat_map(|g| g.files.iter().map(move |f| (g.name.as_str(), f)))
+        .collect();
+    let at = files
+        .iter()
+        .position(|(_, f)| f.path == path)
+        .map_or(0, |i| i + 1);
+    files
+        .iter()
+        .cycle()
+        .skip(at)
+        .take(files.len())
+        .find(|(_, f)| {
+            f.filetype == FileType::Output
+                && f.path != path
+                && matches!(f.my_vote, None | Some(VoteStatus::Undecided))
+        })
+        .map(|(g, f)| (*g, f.path.as_str()))
+}
+
 /// WEB-7: whether a request appears on `checker`'s Reviews page: each list leaves out the
 /// checker's own requests, which they may not review (ACC-6).
 pub fn on_reviews_page(checker: &User, request: &Request) -> bool {

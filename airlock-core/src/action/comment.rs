@@ -48,12 +48,12 @@ pub(super) fn create_comment(
                 .file(relpath)
                 .filter(|f| f.group == group.name)
                 .ok_or_else(AirlockError::not_found)?;
+            let label = format!("{}/{}", group.name, file.relpath);
+            let target = format!("/requests/view/{}/{}", request.id, label);
             let text = format!(
-                "File: [{g}/{p}](/requests/view/{id}/{g}/{p})\n{text}",
-                g = group.name,
-                p = file.relpath,
-                id = request.id,
-                text = new.text
+                "File: {}\n{}",
+                crate::markdown::link(&label, &target),
+                new.text
             );
             (text, Some(file.relpath.clone()))
         }

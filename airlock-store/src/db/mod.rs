@@ -29,9 +29,9 @@ pub use pool::{
     run_migrations,
 };
 pub use query::{
-    AuditFilter, RequestFilter, audit_entries, current_request_id, for_each_audit_entry, get_user,
-    list_requests, load_request, load_request_state, load_request_states, released_hashes,
-    request_version, upsert_user,
+    AuditFilter, RequestFilter, audit_entries, current_request_id, for_each_audit_entry,
+    full_names, get_user, list_requests, load_request, load_request_state, load_request_states,
+    released_hashes, request_version, upsert_user,
 };
 pub use row::db_time;
 pub use tx::{lock_request, write_tx};

@@ -238,6 +238,21 @@ pub fn get_user(
         .transpose()
 }
 
+/// The full names of these users that have one (USR-1), in one query.
+pub fn full_names(
+    conn: &mut DbConnection,
+    usernames: &[&str],
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows: Vec<(String, Option<String>)> = users::table
+        .filter(users::username.eq_any(usernames))
+        .select((users::username, users::fullname))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(user, name)| name.filter(|n| !n.trim().is_empty()).map(|n| (user, n)))
+        .collect())
+}
+
 /// Which audit entries [`audit_entries`] returns; filters combine with AND (AUD-7).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {

@@ -68,6 +68,10 @@ pub struct ApprovedItem {
     pub request: Request,
     /// Its stuck files, by path.
     pub stuck: Vec<airlock_core::view::StuckFileView>,
+    /// Uploaded OUTPUT files (UPL-8's x).
+    pub uploaded: usize,
+    /// Released OUTPUT files (UPL-8's y).
+    pub released: usize,
 }
 
 impl Store {
@@ -249,8 +253,11 @@ impl Store {
         };
         let approved = list(&mut conn, vec![Status::Approved])?;
         for state in db::load_request_states(&mut conn, approved)? {
+            let progress = airlock_core::action::upload_progress(&state, &self.rules);
             reviews.approved.push(ApprovedItem {
                 stuck: airlock_core::view::StuckFileView::of(&state, &self.rules),
+                uploaded: progress.uploaded,
+                released: progress.released,
                 request: state.request,
             });
         }

@@ -13,7 +13,7 @@ use airlock_core::view::{
 };
 use airlock_core::workspace::ReleasedHashes;
 use airlock_core::workspace::{DiskFiles, NodeKind, TreeOptions, digest_hex};
-use airlock_core::{RequestState, User};
+use airlock_core::{AirlockError, RequestState, User};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -201,6 +201,58 @@ impl Store {
     ) -> airlock_core::Result<RequestView> {
         let state = self.shared_request_state(actor, request_id)?;
         Ok(self.view_of(actor, &state))
+    }
+
+    /// PG-17: a request page reads the aggregate (to ask core what it offers) and its view
+    /// for the viewer (what they may see), from one read.
+    pub fn request_page(
+        &self,
+        actor: &User,
+        request_id: &str,
+    ) -> airlock_core::Result<(Arc<RequestState>, RequestView)> {
+        let state = self.shared_request_state(actor, request_id)?;
+        let view = self.view_of(actor, &state);
+        Ok((state, view))
+    }
+
+    /// The names the pages show for users (USR-1: the full name, else the username), for
+    /// these usernames, in one query; a user not in the local table is shown by username.
+    pub fn display_names<'a>(
+        &self,
+        usernames: impl IntoIterator<Item = &'a str>,
+    ) -> airlock_core::Result<HashMap<String, String>> {
+        let mut wanted: Vec<&str> = usernames.into_iter().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut names: HashMap<String, String> = wanted
+            .iter()
+            .map(|u| (u.to_string(), u.to_string()))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(names);
+        }
+        let mut conn = self.conn()?;
+        names.extend(db::full_names(&mut conn, &wanted)?);
+        Ok(names)
+    }
+
+    /// REN-1: the stored content of a request file, opened for reading, for a user who may view
+    /// the request; the file must be in `group` (`not_found` otherwise).
+    pub fn open_request_file(
+        &self,
+        actor: &User,
+        request_id: &str,
+        group: &str,
+        relpath: &str,
+    ) -> airlock_core::Result<(std::fs::File, airlock_core::RequestFile)> {
+        let state = self.shared_request_state(actor, request_id)?;
+        let file = state
+            .file(relpath)
+            .filter(|f| f.group == group)
+            .cloned()
+            .ok_or_else(AirlockError::not_found)?;
+        let blobs = self.request_blobs(&state.request.workspace, request_id)?;
+        Ok((blobs.open(&file.file_id)?, file))
     }
 
     /// The view of a request already read for this user.

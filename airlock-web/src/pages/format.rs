@@ -30,6 +30,28 @@ pub fn epoch_time(seconds: f64) -> Option<Shown> {
     DateTime::<Utc>::from_timestamp(seconds.floor() as i64, 0).map(time)
 }
 
+/// How long something has waited, in words: "under a minute", "5 minutes", "3 hours",
+/// "2 days".
+pub fn waited(duration: chrono::TimeDelta) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    match (
+        duration.num_days(),
+        duration.num_hours(),
+        duration.num_minutes(),
+    ) {
+        (d, _, _) if d >= 1 => plural(d, "day"),
+        (_, h, _) if h >= 1 => plural(h, "hour"),
+        (_, _, m) if m >= 1 => plural(m, "minute"),
+        _ => "under a minute".to_string(),
+    }
+}
+
 /// A size in bytes in words: `532 B`, `12.4 kB`, `3.1 MB`.
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

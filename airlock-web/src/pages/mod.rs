@@ -7,7 +7,7 @@
 //! Areas: [`session`] (login, logout), [`workspace`] (the workspaces lists and the workspace
 //! browser), [`request`] (the request browser and its forms), [`review`] (the Reviews page).
 //! Shared: [`respond`] (answers and refusals, PG-13), [`frame`] (what every page shows),
-//! [`csrf`] (PG-11), [`flash`] (one-time messages), [`assets`] (embedded files, PG-3),
+//! [`csrf`] (PG-11), [`flash`] (one-time messages), [`form`] (shared fields and answers), [`assets`] (embedded files, PG-3),
 //! [`templates`] (the error, login and logout pages), [`catch`] (Rocket's own refusals as
 //! pages).
 
@@ -15,10 +15,13 @@ pub mod assets;
 pub mod catch;
 pub mod csrf;
 pub mod flash;
+pub mod form;
 pub mod format;
 pub mod frame;
 pub mod path;
+pub mod request;
 pub mod respond;
+pub mod review;
 pub mod session;
 pub mod templates;
 pub mod workspace;
@@ -43,5 +46,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = routes![root, requests_root, assets::static_file];
     all.extend(session::routes());
     all.extend(workspace::routes());
+    all.extend(request::routes());
+    all.extend(review::routes());
     all
 }

@@ -445,3 +445,11 @@ pub fn heading_of(status: Status) -> &'static str {
         _ => "Something went wrong",
     }
 }
+
+/// A page's template rendered as the answer; a template that fails to render (never by design)
+/// is an internal error.
+pub fn render(page: impl Template) -> airlock_core::Result<Reply> {
+    page.render().map(Reply::Html).map_err(|e| {
+        AirlockError::with_message(ErrorCode::Internal, format!("rendering a page failed: {e}"))
+    })
+}

@@ -8,8 +8,9 @@
 use super::super::format::{self, Shown};
 use super::super::frame::Frame;
 use super::super::path::PagePath;
+use super::super::respond::render;
 use super::super::respond::{Page, PageContext, Reply};
-use super::{render, workspace_url};
+use super::workspace_url;
 use crate::app::App;
 use airlock_core::action::AddCandidate;
 use airlock_core::offer::{self, Offer};
@@ -547,23 +548,20 @@ fn build(app: &App, user: &User, frame: &Frame, asked: Asked<'_>) -> airlock_cor
         Pane::Dir(d) if d.path.is_empty() => workspace.to_string(),
         Pane::Dir(d) => d.path.rsplit('/').next().unwrap_or(&d.path).to_string(),
     };
-    render(
+    render(BrowserPage {
         frame,
-        BrowserPage {
-            frame,
-            workspace: workspace.to_string(),
-            crumbs,
-            heading,
-            tree: rows,
-            out_of_date: tree.out_of_date_count,
-            showing_out_of_date: show_out_of_date,
-            manifest_error: ws
-                .manifest_error()
-                .map(|_| airlock_core::workspace::MANIFEST_UNREADABLE.to_string()),
-            pane,
-            requests_url: format!("/requests/workspace/{}", format::segment(workspace)),
-        },
-    )
+        workspace: workspace.to_string(),
+        crumbs,
+        heading,
+        tree: rows,
+        out_of_date: tree.out_of_date_count,
+        showing_out_of_date: show_out_of_date,
+        manifest_error: ws
+            .manifest_error()
+            .map(|_| airlock_core::workspace::MANIFEST_UNREADABLE.to_string()),
+        pane,
+        requests_url: format!("/requests/workspace/{}", format::segment(workspace)),
+    })
 }
 
 /// Refuses a malformed path before anything is read.

@@ -19,6 +19,15 @@ pub enum Contents {
     Refused(Status, String),
 }
 
+impl Contents {
+    /// A refusal with the status its code answers (`not_found` for a code with none).
+    pub fn refused(error: &airlock_core::AirlockError) -> Contents {
+        let status = Status::from_code(error.error_code().web_answer().api_status())
+            .unwrap_or(Status::NotFound);
+        Contents::Refused(status, error.message().to_string())
+    }
+}
+
 impl<'r> Responder<'r, 'static> for Contents {
     fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
         match self {
@@ -61,11 +70,7 @@ pub async fn content(
         .await;
     match opened {
         Ok((file, _)) => Contents::File(rocket::tokio::fs::File::from_std(file)),
-        Err(e) => {
-            let status = Status::from_code(e.error_code().web_answer().api_status())
-                .unwrap_or(Status::NotFound);
-            Contents::Refused(status, e.message().to_string())
-        }
+        Err(e) => Contents::refused(&e),
     }
 }
 

@@ -3,132 +3,32 @@
 //! out-of-date toggle (WS-4). Each is a plain form post: parse → `Action` → one store call →
 //! 303 with a message.
 
+use super::super::form::{
+    FilesForm, PlainForm, SelectForm, bad_request, file_type, group_of, or_bad_request, read,
+    report_message,
+};
 use super::super::format;
 use super::super::frame::Frame;
+use super::super::respond::render;
 use super::super::respond::{Done, OUT_OF_DATE_COOKIE, Page, PageContext, Reply};
-use super::{render, workspace_url};
+use super::workspace_url;
 use crate::app::App;
 use airlock_core::action::{Action, GroupChoice, NewFile};
 use airlock_core::offer;
-use airlock_core::{AirlockError, Ctx, ErrorCode, FileType, label};
-use airlock_store::store::{Report, Target};
+use airlock_core::{Ctx, label};
+use airlock_store::store::Target;
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::Form;
 use rocket::http::{Cookie, SameSite};
 use rocket::{Route, State, post, routes};
 
-/// One file of an add or update form (`files[i].path`, `files[i].filetype`).
-#[derive(Debug, FromForm)]
-pub struct FileField {
-    /// The workspace path.
-    pub path: Option<String>,
-    /// OUTPUT or SUPPORTING.
-    pub filetype: Option<String>,
-}
-
-/// `POST /workspaces/add-file-to-request/<ws>` and `.../update-file-in-request/<ws>`.
-#[derive(Debug, FromForm)]
-pub struct FilesForm {
-    /// An existing group.
-    pub filegroup: Option<String>,
-    /// A new group (wins when not empty).
-    pub new_filegroup: Option<String>,
-    /// The files.
-    pub files: Vec<FileField>,
-    /// PG-11.
-    pub csrf_token: Option<String>,
-    /// WEB-3.
-    pub next_url: Option<String>,
-}
-
-/// `POST /workspaces/multiselect/<ws>`.
-#[derive(Debug, FromForm)]
-pub struct SelectForm {
-    /// `add_files` or `update_files`.
-    pub action: Option<String>,
-    /// The selected paths.
-    pub selected: Vec<String>,
-    /// PG-11.
-    pub csrf_token: Option<String>,
-}
-
-/// A form without fields of its own.
-#[derive(Debug, FromForm)]
-pub struct PlainForm {
-    /// PG-11.
-    pub csrf_token: Option<String>,
-    /// WEB-3.
-    pub next_url: Option<String>,
-}
-
-fn bad_request(message: &str) -> AirlockError {
-    AirlockError::with_message(ErrorCode::BadRequest, message)
-}
-
-/// The form, or a 400 for a body that is not a form at all.
-fn form_of<T>(form: Option<Form<T>>) -> Result<T, AirlockError> {
-    form.map(Form::into_inner)
-        .ok_or_else(|| bad_request("The form could not be read."))
-}
-
-/// The browser page of a workspace path (its directory's page for a file's parent).
+/// The browser page of a workspace path.
 fn path_url(workspace: &str, path: &str) -> String {
     format!(
         "{}{}",
         workspace_url(workspace),
         format::path_segments(path)
     )
-}
-
-/// What a batch did, in words: "2 files added to group tables", and each failure.
-fn batch_message(report: &Report, verb: &str, group: Option<&str>) -> super::super::flash::Message {
-    let done = report.succeeded();
-    let failed: Vec<&(String, airlock_core::Result<()>)> =
-        report.parts.iter().filter(|(_, r)| r.is_err()).collect();
-    let files = |n: usize| {
-        if n == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{n} files")
-        }
-    };
-    let mut text = match group {
-        Some(g) => format!("{} {verb} to group {g}.", files(done)),
-        None => format!("{} {verb}.", files(done)),
-    };
-    for (path, result) in &failed {
-        if let Err(e) = result {
-            text.push_str(&format!(" {path}: {}", e.message()));
-        }
-    }
-    let code = match (done, failed.first()) {
-        (0, Some((_, Err(e)))) => e.code().to_string(),
-        _ => "ok".to_string(),
-    };
-    super::super::flash::Message { code, text }
-}
-
-/// The group a batch goes to: a new group when one is named (GRP-2), else the chosen one,
-/// else the default group.
-fn group_of(filegroup: Option<String>, new_filegroup: Option<String>) -> GroupChoice {
-    match new_filegroup.filter(|g| !g.trim().is_empty()) {
-        Some(name) => GroupChoice::New(name),
-        None => GroupChoice::Named(
-            filegroup
-                .filter(|g| !g.trim().is_empty())
-                .unwrap_or_else(|| offer::DEFAULT_GROUP.to_string()),
-        ),
-    }
-}
-
-fn file_type(text: Option<&str>) -> Result<FileType, AirlockError> {
-    match text.unwrap_or("OUTPUT") {
-        "OUTPUT" => Ok(FileType::Output),
-        "SUPPORTING" => Ok(FileType::Supporting),
-        other => Err(bad_request(&format!(
-            "A file is added as OUTPUT or SUPPORTING, not {other:?}."
-        ))),
-    }
 }
 
 /// `POST /workspaces/add-file-to-request/<ws>`: FIL-4 to FIL-6.
@@ -140,11 +40,7 @@ pub async fn add(
     form: Option<Form<FilesForm>>,
 ) -> Page {
     let workspace = workspace.to_string();
-    let form = form_of(form);
-    let (csrf, next_url) = match &form {
-        Ok(f) => (f.csrf_token.clone(), f.next_url.clone()),
-        Err(_) => (None, None),
-    };
+    let (form, csrf, next_url) = read(form);
     let back = workspace_url(&workspace);
     page.post(app, csrf, next_url, back, move |app, user| {
         let form = form?;
@@ -174,7 +70,7 @@ pub async fn add(
             .act(user, Target::Current(&workspace), &action)?;
         Ok(Done {
             next: path_url(&workspace, &first),
-            message: batch_message(&report, "added", Some(&group_name)),
+            message: report_message(&report, "added to", Some(&group_name)),
         })
     })
     .await
@@ -189,11 +85,7 @@ pub async fn update(
     form: Option<Form<FilesForm>>,
 ) -> Page {
     let workspace = workspace.to_string();
-    let form = form_of(form);
-    let (csrf, next_url) = match &form {
-        Ok(f) => (f.csrf_token.clone(), f.next_url.clone()),
-        Err(_) => (None, None),
-    };
+    let (form, csrf, next_url) = read(form);
     let back = workspace_url(&workspace);
     page.post(app, csrf, next_url, back, move |app, user| {
         let form = form?;
@@ -212,7 +104,7 @@ pub async fn update(
             .act(user, Target::Current(&workspace), &action)?;
         Ok(Done {
             next: path_url(&workspace, &first),
-            message: batch_message(&report, "updated", None),
+            message: report_message(&report, "updated", None),
         })
     })
     .await
@@ -248,7 +140,7 @@ pub async fn multiselect(
     form: Option<Form<SelectForm>>,
 ) -> Page {
     let workspace = workspace.to_string();
-    let form = form_of(form);
+    let form = or_bad_request(form);
     let csrf = form.as_ref().ok().and_then(|f| f.csrf_token.clone());
     page.post_page(app, csrf, move |app, user, frame| {
         let form = form?;
@@ -296,18 +188,15 @@ pub async fn multiselect(
                 }
             })
             .collect();
-        render(
+        render(SelectPage {
             frame,
-            SelectPage {
-                frame,
-                workspace_url: workspace_url(&workspace),
-                any: files.iter().any(|f| f.types.is_ok()),
-                workspace,
-                adding,
-                files,
-                groups: airlock_core::listing::group_choices(current),
-            },
-        )
+            workspace_url: workspace_url(&workspace),
+            any: files.iter().any(|f| f.types.is_ok()),
+            workspace,
+            adding,
+            files,
+            groups: airlock_core::listing::group_choices(current),
+        })
     })
     .await
 }

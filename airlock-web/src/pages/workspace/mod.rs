@@ -8,7 +8,7 @@ pub mod forms;
 
 use super::format::{self, Shown};
 use super::frame::Frame;
-use super::respond::{Page, PageContext, Reply};
+use super::respond::{Page, PageContext, render};
 use crate::app::App;
 use airlock_core::listing::{self, ProjectGroup};
 use airlock_core::{Request, User};
@@ -122,20 +122,6 @@ fn lines(groups: Vec<ProjectGroup>, mine: &[Request]) -> Vec<ProjectLine> {
         .collect()
 }
 
-fn render(frame: &Frame, page: impl Template) -> airlock_core::Result<Reply> {
-    page.render()
-        .map(Reply::Html)
-        .map_err(|e| template_failed(&e, frame))
-}
-
-/// A template that failed to render (never by design) is an internal error.
-pub fn template_failed(error: &askama::Error, _frame: &Frame) -> airlock_core::AirlockError {
-    airlock_core::AirlockError::with_message(
-        airlock_core::ErrorCode::Internal,
-        format!("rendering a page failed: {error}"),
-    )
-}
-
 fn my_requests(app: &App, user: &User) -> airlock_core::Result<Vec<Request>> {
     app.store().my_requests(
         user,
@@ -152,16 +138,13 @@ fn my_requests(app: &App, user: &User) -> airlock_core::Result<Vec<Request>> {
 pub async fn workspaces(app: &State<App>, page: PageContext<'_>) -> Page {
     page.show(app, |app, user, frame| {
         let mine = my_requests(app, user)?;
-        render(
+        render(WorkspacesPage {
             frame,
-            WorkspacesPage {
-                frame,
-                heading: "Your workspaces",
-                empty: "You have no workspaces on this backend. Workspaces appear here once you \
+            heading: "Your workspaces",
+            empty: "You have no workspaces on this backend. Workspaces appear here once you \
                         hold a role on one on the Jobs site.",
-                projects: lines(listing::by_project(&user.workspaces), &mine),
-            },
-        )
+            projects: lines(listing::by_project(&user.workspaces), &mine),
+        })
     })
     .await
 }
@@ -171,15 +154,12 @@ pub async fn workspaces(app: &State<App>, page: PageContext<'_>) -> Page {
 pub async fn copiloted(app: &State<App>, page: PageContext<'_>) -> Page {
     page.show(app, |app, user, frame| {
         let mine = my_requests(app, user)?;
-        render(
+        render(WorkspacesPage {
             frame,
-            WorkspacesPage {
-                frame,
-                heading: "Copiloted workspaces",
-                empty: "You copilot no workspace on this backend.",
-                projects: lines(listing::by_project(&user.copiloted_workspaces), &mine),
-            },
-        )
+            heading: "Copiloted workspaces",
+            empty: "You copilot no workspace on this backend.",
+            projects: lines(listing::by_project(&user.copiloted_workspaces), &mine),
+        })
     })
     .await
 }
@@ -196,16 +176,13 @@ pub async fn all(app: &State<App>, page: PageContext<'_>, q: Option<String>) -> 
             .into_iter()
             .map(|name| (name.to_string(), workspace_url(name)))
             .collect();
-        render(
+        render(AllWorkspacesPage {
             frame,
-            AllWorkspacesPage {
-                frame,
-                shown: names.len(),
-                total: directories.len(),
-                query,
-                names,
-            },
-        )
+            shown: names.len(),
+            total: directories.len(),
+            query,
+            names,
+        })
     })
     .await
 }
