@@ -1,15 +1,9 @@
 //! PG-10 and PG-8 in a browser: the login page and its one-click test-mode logins, with
 //! JavaScript on and (PG-2) off.
 
-use super::{Page, Scripts, in_every_browser};
+use super::{Page, Scripts, in_every_browser, one_click_login};
 use crate::support;
 use airlock_store::testing::TestDb;
-
-/// The one-click login of `username` (PG-8: a form per user posting to `/login/` with that
-/// user's fields; found by the form's action and field, §9).
-fn one_click_login(username: &str) -> String {
-    format!("//form[@action='/login/'][.//input[@name='user'][@value='{username}']]//button")
-}
 
 /// Logs in through the one-click login of `researcher_1` and checks the page it leads to.
 async fn log_in_as_researcher_1(page: Page) {

@@ -88,12 +88,10 @@ impl Browser {
         }
     }
 
-    /// Sessions one driver process serves at once (`None`: any number).
-    fn sessions_per_driver(self) -> Option<usize> {
-        match self {
-            Browser::Chromium => None,
-            Browser::Firefox => Some(1),
-        }
+    /// Whether one driver process serves only one session at a time (geckodriver refuses a
+    /// second; chromedriver serves any number).
+    fn one_session_per_driver(self) -> bool {
+        self == Browser::Firefox
     }
 }
 
@@ -309,11 +307,12 @@ impl Drop for Driver {
 /// The drivers of one browser for the run.
 struct Pool {
     install: Install,
-    /// Drivers with room for another session (every driver when they take any number).
+    /// Single-session drivers: the idle ones. Shared drivers: the one driver.
     idle: Mutex<Vec<Arc<Driver>>>,
 }
 
-/// A driver lent to one session.
+/// A driver lent to one session. Dropped without [`Lease::release`] (a failure while opening
+/// the session), a single-session driver is not reused: its state is unknown.
 pub struct Lease {
     driver: Option<Arc<Driver>>,
     pool: &'static Pool,
@@ -333,20 +332,12 @@ impl Lease {
             return;
         };
         // A shared driver never leaves the pool; a single-session one goes back when clean.
-        if self.pool.install.browser.sessions_per_driver().is_some()
+        if self.pool.install.browser.one_session_per_driver()
             && clean
             && let Ok(mut idle) = self.pool.idle.lock()
         {
             idle.push(driver);
         }
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        // A lease dropped without release (a panic while opening the session): the driver's
-        // state is unknown, so a single-session driver is not reused.
-        self.driver.take();
     }
 }
 
@@ -371,7 +362,7 @@ impl Pool {
 
     /// A driver for one more session: an idle one, else a new one.
     fn lease(&'static self) -> Result<Lease, String> {
-        let shared = self.install.browser.sessions_per_driver().is_none();
+        let shared = !self.install.browser.one_session_per_driver();
         let mut idle = self
             .idle
             .lock()
@@ -627,6 +618,12 @@ where
 // ---------------------------------------------------------------------------------------------
 // Pages
 
+/// The button of the one-click login of `username` (PG-8: a form per user posting to
+/// `/login/` with that user's fields), found by the form's action and field (`pages.md` §9).
+pub fn one_click_login(username: &str) -> String {
+    format!("//form[@action='/login/'][.//input[@name='user'][@value='{username}']]//button")
+}
+
 /// The browser's current page, with the checks every journey runs on it.
 #[derive(Clone)]
 pub struct Page {
@@ -721,6 +718,14 @@ impl Page {
             .await
             .unwrap_or_else(|e| panic!("{}: going to {url}: {e}", self.browser));
         self.check().await
+    }
+
+    /// Logs `username` in through their one-click login on `/login/` (PG-8, test mode) and
+    /// answers the page it leads to, checked.
+    pub async fn log_in(&self, username: &str) -> Checked {
+        self.visit("/login/").await;
+        let button = self.find_xpath(&one_click_login(username)).await;
+        self.click_and_wait(&button).await
     }
 
     /// Waits for the element `css` selects.
@@ -950,7 +955,7 @@ impl Page {
             .collect()
     }
 
-    /// A PNG of the whole page at the window's width (Chromium only: through DevTools).
+    /// A PNG of the whole page, [`WINDOW`] wide (Chromium only: through DevTools).
     pub async fn full_page_png(&self) -> Result<Vec<u8>, String> {
         use base64::Engine;
         if self.browser != Browser::Chromium {
@@ -959,6 +964,19 @@ impl Page {
                 self.browser
             ));
         }
+        let (width, height) = WINDOW;
+        self.client
+            .issue_cmd(SessionPost {
+                path: "goog/cdp/execute",
+                body: json!({
+                    "cmd": "Emulation.setDeviceMetricsOverride",
+                    "params": {
+                        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false,
+                    },
+                }),
+            })
+            .await
+            .map_err(|e| format!("Chromium: setting the viewport: {e}"))?;
         let metrics = self
             .client
             .issue_cmd(SessionPost {
@@ -968,8 +986,8 @@ impl Page {
             .await
             .map_err(|e| format!("Chromium: the page's size: {e}"))?;
         let size = &metrics["cssContentSize"];
-        let width = size["width"].as_f64().unwrap_or(f64::from(WINDOW.0));
-        let height = size["height"].as_f64().unwrap_or(f64::from(WINDOW.1));
+        let width = size["width"].as_f64().unwrap_or(f64::from(width));
+        let height = size["height"].as_f64().unwrap_or(f64::from(height));
         let shot = self
             .client
             .issue_cmd(SessionPost {
