@@ -49,6 +49,11 @@ test-fast:
     cargo nextest run --workspace --no-fail-fast
     cargo test --workspace --doc
 
+# Full-page PNGs of the pages, 1280 px wide, into docs/screenshots/ (Chromium and chromedriver;
+# the list of pages is PAGES in airlock-web/examples/screenshots.rs).
+screenshots:
+    cargo run -q -p airlock-web --example screenshots -- docs/screenshots
+
 # Lints exactly as CI runs them.
 lint:
     cargo fmt --all --check

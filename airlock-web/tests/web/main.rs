@@ -8,6 +8,7 @@ mod api_endpoints;
 mod api_flow;
 mod api_input;
 mod binary;
+mod browser;
 mod openapi;
 mod reauth;
 mod release;
