@@ -10,5 +10,6 @@ mod api_input;
 mod binary;
 mod browser;
 mod openapi;
+mod pages;
 mod reauth;
 mod release;

@@ -281,6 +281,8 @@ pub struct RequestPage<'a> {
     activity_url: String,
     crumbs: Vec<(String, String)>,
     heading: String,
+    /// The page's `<title>`.
+    title: String,
     /// This page's address (the `next_url` of forms that come back here).
     here: String,
     tree: Vec<TreeRow>,
@@ -782,6 +784,11 @@ fn build(
         overview_url: overview_url(id),
         activity_url: format!("/requests/activity/{}", format::segment(id)),
         crumbs,
+        title: if group_view.is_some() {
+            format!("{heading} · Request {}", state.request.short_id())
+        } else {
+            heading.clone()
+        },
         heading,
         here: match (group_view, file_view) {
             (Some(g), Some(f)) => file_url(id, &g.name, &f.path),

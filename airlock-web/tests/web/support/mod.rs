@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod flow;
+pub mod pages;
 
 use airlock_core::model::Timestamp;
 use airlock_core::users_file::parse_users_file;
