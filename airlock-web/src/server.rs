@@ -74,6 +74,9 @@ fn security_headers(path: &str, response: &mut rocket::Response<'_>) {
 pub fn build(app: App, figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
         .manage(app)
+        // Rocket's default shield would set `X-Frame-Options: SAMEORIGIN` on every answer
+        // before ours run; the headers of WEB-5 are set below instead.
+        .attach(rocket::shield::Shield::new())
         .attach(RequestLog)
         .attach(AdHoc::on_response(
             "security headers",

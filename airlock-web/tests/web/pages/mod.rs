@@ -3,3 +3,4 @@
 //! properties every page must keep.
 
 mod journey;
+mod security;

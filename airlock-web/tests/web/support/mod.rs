@@ -352,6 +352,14 @@ impl Answer {
 }
 
 impl Server {
+    /// How many audit entries the database holds (a refused call leaves it as it was).
+    pub fn audit_len(&self) -> usize {
+        let mut conn = self.db.pool.get().expect("a connection");
+        airlock_store::db::audit_entries(&mut conn, airlock_store::db::AuditFilter::default())
+            .expect("the audit log")
+            .len()
+    }
+
     /// A raw call: `path` is appended to the server URL as is (no normalisation).
     pub fn raw(
         &self,

@@ -103,7 +103,14 @@ impl<'s> Visitor<'s> {
     /// The session's CSRF token, read from the workspaces page.
     pub fn csrf(&self) -> String {
         let page = self.get("/workspaces/");
-        csrf_of(&page.text()).unwrap_or_else(|| panic!("no csrf_token on {}", page.text()))
+        csrf_of(&page.text()).unwrap_or_else(|| {
+            panic!(
+                "no csrf_token on /workspaces/ ({}, {:?}): {}",
+                page.status,
+                page.header("location"),
+                page.text()
+            )
+        })
     }
 
     /// A form post with the session's CSRF token added.
@@ -169,11 +176,14 @@ impl<'s> Visitor<'s> {
             Err(e) => panic!("{method} {path}: {e}"),
         };
         for set in response.all("set-cookie") {
-            let pair = set.split(';').next().unwrap_or_default();
+            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
             if let Some((name, value)) = pair.split_once('=') {
+                // A removal: no value, or an expiry in the past (only the attributes are
+                // read: a value may hold any text).
+                let attributes = attributes.to_ascii_lowercase();
                 let gone = value.is_empty()
-                    || set.to_ascii_lowercase().contains("max-age=0")
-                    || set.contains("1970");
+                    || attributes.contains("max-age=0")
+                    || attributes.contains("1970");
                 let mut jar = self.cookies.borrow_mut();
                 if gone {
                     jar.remove(name.trim());
@@ -300,6 +310,9 @@ pub fn unescape(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#34;", "\"")
         .replace("&lt;", "<")
+        .replace("&#60;", "<")
         .replace("&gt;", ">")
+        .replace("&#62;", ">")
         .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
