@@ -12,7 +12,9 @@ use airlock_store::testing::{TestDb, test_databases};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::flow::{HBA1C, SUMMARY, TABLE1, WS, submitted_request, view};
+use support::flow::{
+    HBA1C, SUMMARY, TABLE1, WS, submitted_request, view, wait_for, wait_for_status,
+};
 use support::{At, JOBS_TOKEN, Server, fixture_jobs_site, fixtures, start_with_jobs_site};
 
 const AUTHOR: &str = "researcher_1";
@@ -39,27 +41,7 @@ fn people(s: &Server) -> People {
 
 /// A REVIEWED request whose outputs both checkers approved.
 fn reviewed_request(s: &Server, p: &People) -> String {
-    let id = submitted_request(s, &p.author);
-    for checker in [&p.c1, &p.c2] {
-        for path in OUTPUTS {
-            let answer = s.api(
-                "PUT",
-                &format!("/requests/{id}/files/{path}/vote"),
-                Some(checker),
-                Some(json!({"vote": "APPROVED"})),
-            );
-            assert_eq!(answer.status, 200, "{}", answer.json());
-        }
-        let answer = s.api(
-            "POST",
-            &format!("/requests/{id}/review"),
-            Some(checker),
-            None,
-        );
-        assert_eq!(answer.status, 200, "{}", answer.json());
-    }
-    assert_eq!(view(s, &p.c1, &id)["status"], "REVIEWED");
-    id
+    support::flow::reviewed_request(s, &p.author, &p.c1, &p.c2)
 }
 
 /// A fresh double and server on `db`, the people logged in, and a REVIEWED request.
@@ -78,27 +60,6 @@ fn release(s: &Server, token: &str, id: &str) -> support::Answer {
         Some(token),
         None,
     )
-}
-
-/// Polls the request until `done` holds (the worker runs in the background).
-fn wait_for(s: &Server, token: &str, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let seen = view(s, token, id);
-        if done(&seen) {
-            return seen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{}: still not {what}: {seen}",
-            s.db.name()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn wait_for_status(s: &Server, token: &str, id: &str, status: &str) -> Value {
-    wait_for(s, token, id, status, |v| v["status"] == status)
 }
 
 /// Waits until the double answered 201 to `event` for request `id`.

@@ -3,4 +3,5 @@
 //! properties every page must keep.
 
 mod journey;
+mod offers;
 mod security;

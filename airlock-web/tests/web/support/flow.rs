@@ -2,6 +2,7 @@
 
 use super::{At, Server};
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
 pub const WS: &str = "diabetes-outcomes";
 pub const TABLE1: &str = "output/table1.csv";
@@ -133,4 +134,111 @@ pub fn view(s: &Server, token: &str, id: &str) -> Value {
     let answer = s.api("GET", &format!("/requests/{id}"), Some(token), None);
     assert_eq!(answer.status, 200, "{}", answer.json());
     answer.json()
+}
+
+/// The two OUTPUT files of [`submitted_request`].
+pub const OUTPUTS: [&str; 2] = [TABLE1, HBA1C];
+
+/// A REVIEWED request of `author` whose outputs both checkers approved.
+pub fn reviewed_request(s: &Server, author: &str, c1: &str, c2: &str) -> String {
+    let id = submitted_request(s, author);
+    for checker in [c1, c2] {
+        for path in OUTPUTS {
+            vote(s, checker, &id, path, "APPROVED");
+        }
+        action(s, checker, &id, "review");
+    }
+    assert_eq!(view(s, c1, &id)["status"], "REVIEWED");
+    id
+}
+
+/// Polls the request until `done` holds (the worker runs in the background); fails after a
+/// minute.
+pub fn wait_for(
+    s: &Server,
+    token: &str,
+    id: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = Instant::now();
+    loop {
+        let seen = view(s, token, id);
+        if done(&seen) {
+            return seen;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{}: still not {what}: {seen}",
+            s.db.name()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Polls the request until it has `status`.
+pub fn wait_for_status(s: &Server, token: &str, id: &str, status: &str) -> Value {
+    wait_for(s, token, id, status, |v| v["status"] == status)
+}
+
+/// A request of `researcher_1` in `diabetes-outcomes` brought to `status` through the API,
+/// `output_checker_1` and `output_checker_2` reviewing (`output_checker_3` never acts). For
+/// APPROVED and RELEASED the server must talk to a Jobs site; APPROVED stays so only while
+/// the site refuses the uploads.
+pub fn request_in(s: &Server, status: &str) -> String {
+    let author = s.login("researcher_1");
+    let c1 = s.login("output_checker_1");
+    let c2 = s.login("output_checker_2");
+    match status {
+        "PENDING" | "WITHDRAWN" => {
+            let answer = s.api(
+                "POST",
+                &format!("/workspaces/{WS}/request/files"),
+                Some(&author),
+                Some(json!({"group": "tables", "files": [
+                    {"path": TABLE1, "filetype": "OUTPUT"},
+                    {"path": HBA1C, "filetype": "OUTPUT"},
+                    {"path": SUMMARY, "filetype": "SUPPORTING"}]})),
+            );
+            assert_eq!(answer.status, 200, "{}", answer.json());
+            let id = answer
+                .json()
+                .at("request/id")
+                .as_str()
+                .expect("an id")
+                .to_string();
+            if status == "WITHDRAWN" {
+                assert_eq!(action(s, &author, &id, "withdraw")["status"], "WITHDRAWN");
+            }
+            id
+        }
+        "SUBMITTED" => submitted_request(s, &author),
+        "PARTIALLY_REVIEWED" => {
+            let id = submitted_request(s, &author);
+            for path in OUTPUTS {
+                vote(s, &c1, &id, path, "APPROVED");
+            }
+            action(s, &c1, &id, "review");
+            id
+        }
+        "REVIEWED" => reviewed_request(s, &author, &c1, &c2),
+        "RETURNED" | "REJECTED" => {
+            let id = reviewed_request(s, &author, &c1, &c2);
+            let name = if status == "RETURNED" {
+                "return"
+            } else {
+                "reject"
+            };
+            assert_eq!(action(s, &c1, &id, name)["status"], status);
+            id
+        }
+        "APPROVED" | "RELEASED" => {
+            let id = reviewed_request(s, &author, &c1, &c2);
+            let answer = s.api("POST", &format!("/requests/{id}/release"), Some(&c1), None);
+            assert_eq!(answer.status, 200, "{}", answer.json());
+            wait_for_status(s, &c1, &id, status);
+            id
+        }
+        other => panic!("no way to {other}"),
+    }
 }

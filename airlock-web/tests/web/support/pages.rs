@@ -47,6 +47,11 @@ impl<'s> Visitor<'s> {
 
     /// A fixture user logged in through the login form (their token is their name).
     pub fn login(server: &'s Server, user: &str) -> Visitor<'s> {
+        Visitor::login_with(server, user, user)
+    }
+
+    /// A user logged in through the login form with `token`.
+    pub fn login_with(server: &'s Server, user: &str, token: &str) -> Visitor<'s> {
         let visitor = Visitor::anonymous(server);
         let form = visitor.get("/login/");
         assert_eq!(form.status, 200, "{}", form.text());
@@ -54,7 +59,7 @@ impl<'s> Visitor<'s> {
         let answer = visitor.send(
             "POST",
             "/login/",
-            Some(&[("user", user), ("token", user), ("csrf_token", &csrf)]),
+            Some(&[("user", user), ("token", token), ("csrf_token", &csrf)]),
         );
         assert_eq!(answer.status, 303, "login {user}: {}", answer.text());
         assert_eq!(answer.header("location"), Some("/workspaces/"));
