@@ -12,9 +12,7 @@ use airlock_store::testing::{TestDb, test_databases};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::flow::{
-    HBA1C, SUMMARY, TABLE1, WS, submitted_request, view, wait_for, wait_for_status,
-};
+use support::flow::{HBA1C, SUMMARY, TABLE1, WS, view, wait_for, wait_for_status};
 use support::{At, JOBS_TOKEN, Server, fixture_jobs_site, fixtures, start_with_jobs_site};
 
 const AUTHOR: &str = "researcher_1";

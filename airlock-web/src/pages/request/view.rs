@@ -268,7 +268,6 @@ pub enum Pane {
 pub struct RequestPage<'a> {
     frame: &'a Frame,
     id: String,
-    short_id: String,
     workspace: String,
     workspace_url: String,
     author: (String, String),
@@ -772,7 +771,6 @@ fn build(
     render(RequestPage {
         frame,
         id: id.to_string(),
-        short_id: state.request.short_id(),
         workspace_url: workspace_url(&state.request.workspace),
         workspace: state.request.workspace.clone(),
         author: r.name(&state.request.author),

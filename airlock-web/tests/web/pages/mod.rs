@@ -4,4 +4,5 @@
 
 mod journey;
 mod offers;
+mod refusals;
 mod security;
