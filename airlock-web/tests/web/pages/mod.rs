@@ -6,3 +6,4 @@ mod journey;
 mod offers;
 mod refusals;
 mod security;
+mod snapshots;
