@@ -501,6 +501,8 @@ pub struct SelectPage<'a> {
     withdrawing: bool,
     files: Vec<Selected>,
     groups: Vec<String>,
+    /// The group chosen at first: the selected files' own (they stay unless moved).
+    current_group: String,
     any: bool,
 }
 
@@ -567,6 +569,7 @@ pub async fn multiselect(
             id,
             withdrawing,
             any: files.iter().any(|f| f.control.is_ok()),
+            current_group: files.first().map(|f| f.group.clone()).unwrap_or_default(),
             files,
             groups: airlock_core::listing::group_choices(Some(&state)),
         })

@@ -174,6 +174,9 @@ pub struct BrowserPage<'a> {
     manifest_error: Option<String>,
     pane: Pane,
     requests_url: String,
+    /// The viewer's current request here: (its overview, its short id, status name, words,
+    /// how many files it holds).
+    current: Option<(String, String, &'static str, &'static str, usize)>,
 }
 
 /// The page of a path: a directory's ends with `/` (WEB-1), and every link carries the manifest
@@ -561,6 +564,19 @@ fn build(app: &App, user: &User, frame: &Frame, asked: Asked<'_>) -> airlock_cor
             .map(|_| airlock_core::workspace::MANIFEST_UNREADABLE.to_string()),
         pane,
         requests_url: format!("/requests/workspace/{}", format::segment(workspace)),
+        current: browse.current.as_deref().map(|state| {
+            (
+                format!("/requests/view/{}/", format::segment(&state.request.id)),
+                state.request.short_id(),
+                state.request.status.as_str(),
+                state.request.status.label(),
+                state
+                    .files
+                    .iter()
+                    .filter(|f| f.filetype != airlock_core::FileType::Withdrawn)
+                    .count(),
+            )
+        }),
     })
 }
 

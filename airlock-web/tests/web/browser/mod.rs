@@ -36,7 +36,9 @@
 //! });
 //! ```
 //!
-//! Journeys: `login` (PG-10, PG-2); `checks` proves the checks catch what they look for.
+//! Journeys: `login` (PG-10, PG-2); `review` (a checker reviewing with the keyboard, PG-22,
+//! PG-23, and without scripts); `researcher` (selecting and adding files, PG-16); `checks`
+//! proves the checks catch what they look for.
 
 #![allow(dead_code)]
 
@@ -46,6 +48,10 @@ pub mod driver;
 mod checks;
 #[cfg(test)]
 mod login;
+#[cfg(test)]
+mod researcher;
+#[cfg(test)]
+mod review;
 
 pub use driver::{Install, find};
 
@@ -360,6 +366,24 @@ where
     }
 }
 
+/// Runs `journey` in a fresh session of every installed browser, each against a service of its
+/// own that `setup` starts (with whatever the journey needs, handed to it), so that what one
+/// browser did is not in the next one's way.
+pub fn in_every_browser_fresh<S, T, J, F>(setup: S, scripts: Scripts, journey: J)
+where
+    S: Fn() -> (crate::support::Server, T),
+    T: Clone + Send + 'static,
+    J: Fn(Page, T) -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    for install in installed() {
+        let (server, given) = setup();
+        in_browser(&install, &server.url, scripts, |page| {
+            journey(page, given.clone())
+        });
+    }
+}
+
 /// Runs `journey` in a fresh session of `install`.
 pub fn in_browser<J, F>(install: &Install, base: &str, scripts: Scripts, journey: J)
 where
@@ -536,8 +560,51 @@ impl Page {
 
     /// Clicks `element`, which leads to another page, waits for that page and checks it.
     pub async fn click_and_wait(&self, element: &Element) -> Checked {
-        // What the page recorded since its check is its own, not the next page's: read it
-        // before leaving (this also marks the document, to tell the next one apart).
+        self.leave_page().await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: clicking: {e}", self.browser));
+        self.wait_for_new_document().await;
+        self.check().await
+    }
+
+    /// Types `keys` into the page (a keyboard shortcut, PG-22), which leads to another page;
+    /// waits for that page and checks it.
+    pub async fn keys_and_wait(&self, keys: &str) -> Checked {
+        self.leave_page().await;
+        self.send_keys(keys).await;
+        self.wait_for_new_document().await;
+        self.check().await
+    }
+
+    /// Presses `keys` one after the other with nothing focused, as a user would on a page
+    /// (WebDriver key actions, which go where the focus is: the page's body).
+    pub async fn send_keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        self.client
+            .execute(
+                "if (document.activeElement) { document.activeElement.blur(); }",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: leaving the focus: {e}", self.browser));
+        let mut actions = KeyActions::new("keyboard".to_string());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("{}: pressing {keys:?}: {e}", self.browser));
+    }
+
+    /// Before leaving a page: what it recorded since its check is its own, not the next
+    /// page's, so it is read (and must be empty) now; this also marks the document, to tell the
+    /// next one apart.
+    async fn leave_page(&self) {
         let url = self
             .client
             .current_url()
@@ -550,12 +617,6 @@ impl Page {
             status: 0,
             problems: leftovers,
         });
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("{}: clicking: {e}", self.browser));
-        self.wait_for_new_document().await;
-        self.check().await
     }
 
     /// Waits until the document the last check saw is gone and the next one has loaded.

@@ -164,10 +164,10 @@ impl<'s> Visitor<'s> {
         if !cookies.is_empty() {
             request = request.set("Cookie", &cookies);
         }
-        if method == "POST" {
-            if let Some(origin) = self.origin.borrow().as_deref() {
-                request = request.set("Origin", origin);
-            }
+        if method == "POST"
+            && let Some(origin) = self.origin.borrow().as_deref()
+        {
+            request = request.set("Origin", origin);
         }
         let result = match body {
             Some((content_type, bytes)) => {
