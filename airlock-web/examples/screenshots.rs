@@ -23,7 +23,8 @@ struct Shot {
     name: &'static str,
     /// Who is logged in (a fixture user, `fixtures/users.json`), or nobody.
     user: Option<&'static str>,
-    /// The page's path on the service.
+    /// The page's path on the service; `{id}` stands for the example request (PARTIALLY_REVIEWED:
+    /// `output_checker_1` has voted and submitted, a private comment waits).
     path: &'static str,
 }
 
@@ -34,8 +35,46 @@ const PAGES: &[Shot] = &[
         user: None,
         path: "/login/",
     },
-    // Add pages here as they are built, for example:
-    // Shot { name: "workspaces", user: Some("researcher_1"), path: "/workspaces/" },
+    Shot {
+        name: "workspaces",
+        user: Some("researcher_1"),
+        path: "/workspaces/",
+    },
+    Shot {
+        name: "workspace-directory",
+        user: Some("researcher_1"),
+        path: "/workspaces/view/diabetes-outcomes/output/tables/",
+    },
+    Shot {
+        name: "workspace-file",
+        user: Some("researcher_1"),
+        path: "/workspaces/view/diabetes-outcomes/output/tables/hba1c_by_region.csv",
+    },
+    Shot {
+        name: "request-overview",
+        user: Some("output_checker_2"),
+        path: "/requests/view/{id}/",
+    },
+    Shot {
+        name: "request-group",
+        user: Some("output_checker_1"),
+        path: "/requests/view/{id}/tables/",
+    },
+    Shot {
+        name: "request-file",
+        user: Some("output_checker_2"),
+        path: "/requests/view/{id}/tables/output/tables/hba1c_by_region.csv",
+    },
+    Shot {
+        name: "request-activity",
+        user: Some("researcher_1"),
+        path: "/requests/activity/{id}",
+    },
+    Shot {
+        name: "reviews",
+        user: Some("output_checker_2"),
+        path: "/requests/output_checker",
+    },
 ];
 
 fn main() -> anyhow::Result<()> {
@@ -47,13 +86,23 @@ fn main() -> anyhow::Result<()> {
     let install = browser::find(Browser::Chromium).map_err(|e| anyhow!(e))?;
     let db = TestDb::sqlite().context("a SQLite database for the service")?;
     let server = support::start(db);
+    let id = support::flow::request_in(&server, "PARTIALLY_REVIEWED");
+    let c1 = server.login("output_checker_1");
+    support::flow::comment(
+        &server,
+        &c1,
+        &id,
+        "Please round the **region** counts to 5.",
+        "PRIVATE",
+    );
     let runtime = rocket::tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("a tokio runtime")?;
     for shot in PAGES {
         let file = out.join(format!("{}.png", shot.name));
-        runtime.block_on(take(&install, &server.url, shot, &file))?;
+        let path = shot.path.replace("{id}", &id);
+        runtime.block_on(take(&install, &server.url, shot.user, &path, &file))?;
         println!("{}", file.display());
     }
     Ok(())
@@ -63,17 +112,18 @@ fn main() -> anyhow::Result<()> {
 async fn take(
     install: &browser::Install,
     base: &str,
-    shot: &Shot,
+    user: Option<&str>,
+    path: &str,
     file: &Path,
 ) -> anyhow::Result<()> {
     let session = Session::open(install, Scripts::On, base)
         .await
         .map_err(|e| anyhow!(e))?;
     let png = async {
-        if let Some(user) = shot.user {
+        if let Some(user) = user {
             session.page.log_in(user).await;
         }
-        session.page.visit(shot.path).await;
+        session.page.visit(path).await;
         session.page.full_page_png().await
     }
     .await;

@@ -103,18 +103,19 @@ async fn serve(args: Args, path: PathBuf) -> anyhow::Result<()> {
     tracing::info!(%url, "{} listening; configuration keys can be overridden with {ENV_PREFIX}<KEY>", airlock_web::SERVICE_NAME);
     if let Some(users) = config.load_users()? {
         let names: Vec<&str> = users.usernames().collect();
+        println!("Airlock is running at {url}/ (test mode: logins come from the users file).");
         println!(
-            "Airlock is running at {url}/api/v1 (test mode: logins come from the users file)."
+            "Open {url}/login/ and log in with one click as one of: {}",
+            names.join(", ")
         );
         println!(
-            "Log in with POST {url}/api/v1/session {{\"user\": ..., \"token\": ...}} as one of: {}",
-            names.join(", ")
+            "The JSON API is at {url}/api/v1: POST {url}/api/v1/session {{\"user\": ..., \"token\": ...}}."
         );
         if let Some(file) = &config.dev_users_file {
             println!("Each user's token is in {}.", file.display());
         }
     } else {
-        println!("Airlock is running at {url}/api/v1");
+        println!("Airlock is running at {url}/ (the JSON API at {url}/api/v1).");
     }
     let served = rocket.launch().await.context("the server failed");
     signal.stop();

@@ -30,8 +30,8 @@ pub struct ActivityLine {
     pub details: String,
 }
 
-/// The lines of some audit entries, newest first (the store answers them oldest first), with
-/// the users' names read in one query.
+/// The lines of some audit entries, in their order (the store answers newest first), with the
+/// users' names read in one query.
 pub fn activity_lines(app: &App, entries: &[AuditEntry]) -> Vec<ActivityLine> {
     let names = app
         .store()
@@ -39,7 +39,6 @@ pub fn activity_lines(app: &App, entries: &[AuditEntry]) -> Vec<ActivityLine> {
         .unwrap_or_default();
     entries
         .iter()
-        .rev()
         .map(|e| {
             let user = &e.entry.user;
             let mut details = Vec::new();

@@ -822,7 +822,12 @@ impl Page {
             .await
             .map_err(|e| format!("Chromium: the page's size: {e}"))?;
         let size = &metrics["cssContentSize"];
-        let width = size["width"].as_f64().unwrap_or(f64::from(width));
+        // Captured beyond the viewport the page has no scrollbar, so it lays out at the
+        // window's full width: the content size measured with the scrollbar is narrower.
+        let width = size["width"]
+            .as_f64()
+            .unwrap_or(f64::from(width))
+            .max(f64::from(width));
         let height = size["height"].as_f64().unwrap_or(f64::from(height));
         let shot = self
             .client

@@ -131,6 +131,9 @@ fn pg_14_forbidden_things_are_forbidden_pages() {
     assert_eq!(download.status, 403, "REN-9: {}", download.text());
 }
 
+/// Who posts, where, and with which fields.
+type Case<'a> = (&'a Visitor<'a>, String, Vec<(&'a str, &'a str)>);
+
 #[test]
 fn pg_13_a_malformed_form_is_a_bad_request_page_and_changes_nothing() {
     let s = start(TestDb::sqlite().expect("a database"));
@@ -139,7 +142,7 @@ fn pg_13_a_malformed_form_is_a_bad_request_page_and_changes_nothing() {
     let checker = Visitor::login(&s, "output_checker_1");
     let before = s.audit_len();
     let hba1c = format!("tables/{HBA1C}");
-    let cases: Vec<(&Visitor<'_>, String, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             &author,
             format!("/requests/edit/{id}/tables"),
