@@ -57,6 +57,39 @@ pub fn turn_owner(status: Status) -> &'static str {
     }
 }
 
+/// PG-8: what a user may do, in a few words, for the one-click logins of test mode: "Output
+/// checker", "Researcher on 3 workspaces", "Copilot of 2 workspaces", "Read-only, every
+/// workspace", "No access"; several joined with " · ".
+pub fn roles(user: &crate::user::User) -> String {
+    let count = |n: usize| {
+        if n == 1 {
+            "1 workspace".to_string()
+        } else {
+            format!("{n} workspaces")
+        }
+    };
+    let mut parts = Vec::new();
+    if user.output_checker {
+        parts.push("Output checker".to_string());
+    }
+    if !user.workspaces.is_empty() {
+        parts.push(format!("Researcher on {}", count(user.workspaces.len())));
+    }
+    if !user.copiloted_workspaces.is_empty() {
+        parts.push(format!(
+            "Copilot of {}",
+            count(user.copiloted_workspaces.len())
+        ));
+    }
+    if user.readonly_access {
+        parts.push("Read-only, every workspace".to_string());
+    }
+    if parts.is_empty() {
+        parts.push("No access".to_string());
+    }
+    parts.join(" · ")
+}
+
 /// PG-20: what an audit entry did, in words, without who did it: "approved output/a.csv in
 /// group tables".
 pub fn activity(entry: &crate::audit::NewAudit) -> String {
@@ -119,6 +152,19 @@ mod tests {
         NewAudit::about_request(kind, "u", "ws", "r", 1, chrono::DateTime::UNIX_EPOCH)
             .path("output/a.csv")
             .extra("group", "tables")
+    }
+
+    #[test]
+    fn pg_8_roles_in_words() {
+        use crate::user::{Grant, User};
+        let mut user = User::new("u");
+        assert_eq!(super::roles(&user), "No access");
+        user.output_checker = true;
+        user.workspaces.insert("a".into(), Grant::active("P"));
+        assert_eq!(
+            super::roles(&user),
+            "Output checker · Researcher on 1 workspace"
+        );
     }
 
     #[test]

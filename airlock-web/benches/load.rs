@@ -1,9 +1,12 @@
-//! Load benchmark of the service (issue: the running service, §6). Starts the release-built
-//! `airlock-web` as its own process on a generated workspace of 10 000 outputs (test mode,
-//! SQLite), prepares a submitted request of 100 files, then drives 16 concurrent keep-alive
-//! connections at three endpoints in turn: the workspace file listing, the request view and a
-//! vote. For each it prints throughput, latency percentiles, the server's CPU time per request
-//! (from `/proc/<pid>/stat`) and its resident memory afterwards.
+//! Load benchmark of the service (issue: the running service, §6; PG-24 for the pages). Starts
+//! the release-built `airlock-web` as its own process on a generated workspace of 10 000
+//! outputs (test mode, SQLite), prepares a submitted request of 100 files, then drives 16
+//! concurrent keep-alive connections at each endpoint in turn: through the API the workspace
+//! file listing, the request view and a vote; through the pages (a cookie session) the
+//! workspace directory and file pages, the request overview and file pages, the Reviews page
+//! and a vote by its form. For each it prints throughput, latency percentiles, the server's CPU
+//! time per request (from `/proc/<pid>/stat`) and its resident memory afterwards, and for a
+//! page the size of its HTML.
 //!
 //! Run with `just load` or `cargo bench -p airlock-web --bench load`. `AIRLOCK_LOAD_SECONDS`
 //! sets the measured seconds per endpoint (default 10).
@@ -176,6 +179,95 @@ fn login(agent: &ureq::Agent, url: &str, user: &str) -> Result<String, Error> {
     Ok(answer["token"].as_str().ok_or("no token")?.to_string())
 }
 
+/// A cookie session of the pages: the `Cookie` header and the session's CSRF token.
+#[derive(Clone)]
+struct PageSession {
+    cookie: String,
+    csrf: String,
+}
+
+/// The value of the form field `csrf_token` in a page.
+fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let at = html.find(marker)? + marker.len();
+    html[at..].split('"').next().map(str::to_string)
+}
+
+/// The `name=value` pairs a response sets.
+fn cookies_of(response: &ureq::Response) -> Vec<String> {
+    response
+        .all("set-cookie")
+        .iter()
+        .filter_map(|c| c.split(';').next().map(str::to_string))
+        .collect()
+}
+
+/// Logs `user` in through the login form (PG-10) and reads the session's token.
+fn page_login(url: &str, user: &str) -> Result<PageSession, Error> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .redirects(0)
+        .build();
+    let form = agent.get(&format!("{url}/login/")).call()?;
+    let pre_session = cookies_of(&form).join("; ");
+    let csrf = csrf_in(&form.into_string()?).ok_or("no token on the login form")?;
+    let logged_in = agent
+        .post(&format!("{url}/login/"))
+        .set("Cookie", &pre_session)
+        .set("Origin", url)
+        .send_form(&[("user", user), ("token", user), ("csrf_token", &csrf)])?;
+    let cookie = cookies_of(&logged_in)
+        .into_iter()
+        .find(|c| c.starts_with("airlock-sessionid="))
+        .ok_or("no session cookie")?;
+    let page = agent
+        .get(&format!("{url}/workspaces/"))
+        .set("Cookie", &cookie)
+        .call()?
+        .into_string()?;
+    let csrf = csrf_in(&page).ok_or("no token on the workspaces page")?;
+    Ok(PageSession { cookie, csrf })
+}
+
+/// A page asked for with the session's cookie; answers success (200, or the 303 of a form).
+fn hit_page(
+    agent: &ureq::Agent,
+    url: &str,
+    session: &PageSession,
+    form: Option<&[(&str, &str)]>,
+) -> bool {
+    let request = agent
+        .request(if form.is_some() { "POST" } else { "GET" }, url)
+        .set("Cookie", &session.cookie);
+    let response = match form {
+        Some(fields) => {
+            let mut all: Vec<(&str, &str)> = fields.to_vec();
+            all.push(("csrf_token", &session.csrf));
+            request.send_form(&all)
+        }
+        None => request.call(),
+    };
+    match response {
+        Ok(response) => {
+            let status = response.status();
+            std::io::copy(&mut response.into_reader(), &mut std::io::sink()).is_ok()
+                && (status == 200 || status == 303)
+        }
+        Err(_) => false,
+    }
+}
+
+/// The size of a page's HTML (PG-24: under 100 kB).
+fn page_size(url: &str, session: &PageSession) -> Result<usize, Error> {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let body = agent
+        .get(url)
+        .set("Cookie", &session.cookie)
+        .call()?
+        .into_string()?;
+    Ok(body.len())
+}
+
 /// Latencies of one scenario.
 struct Run {
     requests: usize,
@@ -203,6 +295,7 @@ fn drive(seconds: u64, send: Sender) -> Run {
                 let agent = ureq::AgentBuilder::new()
                     .timeout(Duration::from_secs(30))
                     .max_idle_connections_per_host(1)
+                    .redirects(0)
                     .build();
                 let mut latencies = Vec::new();
                 barrier.wait();
@@ -372,30 +465,113 @@ fn main() -> Result<(), Error> {
             Arc::new(move |agent, _| hit(agent, "GET", &listing, &token, None)),
         );
     }
-    if !wanted("vote") {
-        return Ok(());
+    if wanted("vote") {
+        let token = checker.clone();
+        let files = Arc::new(files.clone());
+        let url = url.clone();
+        let id = id.clone();
+        report(
+            "vote",
+            &server,
+            seconds,
+            Arc::new(move |agent, n| {
+                let path = &files[n % files.len()];
+                let vote = if (n / files.len()).is_multiple_of(2) {
+                    "APPROVED"
+                } else {
+                    "CHANGES_REQUESTED"
+                };
+                hit(
+                    agent,
+                    "PUT",
+                    &format!("{url}/api/v1/requests/{id}/files/{path}/vote"),
+                    &token,
+                    Some(&json!({"vote": vote})),
+                )
+            }),
+        );
     }
-    let token = checker.clone();
-    let files = Arc::new(files);
-    report(
-        "vote",
-        &server,
-        seconds,
-        Arc::new(move |agent, n| {
-            let path = &files[n % files.len()];
-            let vote = if (n / files.len()).is_multiple_of(2) {
-                "APPROVED"
-            } else {
-                "CHANGES_REQUESTED"
-            };
-            hit(
-                agent,
-                "PUT",
-                &format!("{url}/api/v1/requests/{id}/files/{path}/vote"),
-                &token,
-                Some(&json!({"vote": vote})),
-            )
-        }),
-    );
+    pages(&server, seconds, &id, &files, &wanted)
+}
+
+/// PG-24: the pages under the same load, through a cookie session each.
+fn pages(
+    server: &Server,
+    seconds: u64,
+    id: &str,
+    files: &[String],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<(), Error> {
+    let url = server.url.clone();
+    let researcher = page_login(&url, "researcher")?;
+    let checker = page_login(&url, "checker_2")?;
+    let first = files.first().ok_or("no file")?.clone();
+    let directory = first.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let shown: Vec<(&str, String, &PageSession)> = vec![
+        (
+            "page: workspace directory",
+            format!("{url}/workspaces/view/{WORKSPACE}/{directory}/"),
+            &researcher,
+        ),
+        (
+            "page: workspace file",
+            format!("{url}/workspaces/view/{WORKSPACE}/{first}"),
+            &researcher,
+        ),
+        (
+            "page: request overview (100 files)",
+            format!("{url}/requests/view/{id}/"),
+            &checker,
+        ),
+        (
+            "page: request file",
+            format!("{url}/requests/view/{id}/tables/{first}"),
+            &checker,
+        ),
+        (
+            "page: reviews",
+            format!("{url}/requests/output_checker"),
+            &checker,
+        ),
+    ];
+    for (name, page, session) in shown {
+        if !wanted(name) && !wanted("pages") {
+            continue;
+        }
+        println!(
+            "{name}: {} bytes of HTML (target < 100 kB)",
+            page_size(&page, session)?
+        );
+        let session = session.clone();
+        report(
+            name,
+            server,
+            seconds,
+            Arc::new(move |agent, _| hit_page(agent, &page, &session, None)),
+        );
+    }
+    if wanted("page: vote") || wanted("pages") {
+        let files: Arc<Vec<String>> = Arc::new(files.to_vec());
+        let id = id.to_string();
+        report(
+            "page: vote by the form (303 to the next file)",
+            server,
+            seconds,
+            Arc::new(move |agent, n| {
+                let path = &files[n % files.len()];
+                let action = if (n / files.len()).is_multiple_of(2) {
+                    "approve"
+                } else {
+                    "request_changes"
+                };
+                hit_page(
+                    agent,
+                    &format!("{url}/requests/{action}/{id}/tables/{path}"),
+                    &checker,
+                    Some(&[]),
+                )
+            }),
+        );
+    }
     Ok(())
 }

@@ -34,18 +34,53 @@ pub struct Site {
     pub test_mode: bool,
     /// The URL users open the service at, when configured (PG-10, PG-11).
     pub public_url: Option<String>,
-    /// PG-8: the one-click logins of test mode (username, token, name shown), by username.
-    pub logins: Vec<(String, String, String)>,
+    /// PG-8: the one-click logins of test mode: researchers first, then checkers, then the
+    /// rest, each by username.
+    pub logins: Vec<Login>,
+}
+
+/// PG-8: a one-click login of test mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    /// The username.
+    pub username: String,
+    /// Their token in the users file.
+    pub token: String,
+    /// The name shown.
+    pub name: String,
+    /// What they may do, in words.
+    pub roles: String,
+    /// Researchers 0, checkers 1, everyone else 2: the order of the list.
+    rank: u8,
 }
 
 impl Site {
     /// The site a configuration describes, with the users file's logins in test mode.
     pub fn of(config: &Config, directory: &Directory) -> Site {
         let logins = match directory {
-            Directory::UsersFile(users) => users
-                .logins()
-                .map(|(u, t, n)| (u.to_string(), t.to_string(), n.to_string()))
-                .collect(),
+            Directory::UsersFile(users) => {
+                let mut logins: Vec<Login> = users
+                    .logins()
+                    .map(|(username, token, name)| {
+                        let user = users.user(username);
+                        Login {
+                            username: username.to_string(),
+                            token: token.to_string(),
+                            name: name.to_string(),
+                            roles: user.map(airlock_core::label::roles).unwrap_or_default(),
+                            rank: user.map_or(2, |u| {
+                                match (u.workspaces.is_empty(), u.output_checker) {
+                                    (false, false) => 0,
+                                    (_, true) => 1,
+                                    _ => 2,
+                                }
+                            }),
+                        }
+                    })
+                    .collect();
+                logins.sort_by(|a, b| (a.rank, &a.username).cmp(&(b.rank, &b.username)));
+                logins
+            }
             Directory::JobSite(_) => Vec::new(),
         };
         Site {

@@ -34,8 +34,8 @@ pub struct LoginPage<'a> {
     pub next: String,
     /// What the user typed, shown again after a failure.
     pub typed_user: String,
-    /// The test-mode logins: username, token, name.
-    pub logins: &'a [(String, String, String)],
+    /// The test-mode logins (PG-8).
+    pub logins: &'a [crate::app::Login],
 }
 
 /// PG-12: the page with a Log out button.

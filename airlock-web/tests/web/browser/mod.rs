@@ -36,7 +36,8 @@
 //! });
 //! ```
 //!
-//! Journeys: `login` (PG-10, PG-2); `review` (a checker reviewing with the keyboard, PG-22,
+//! Journeys: `journey` (a request from nothing to RELEASED against the Jobs-site double);
+//! `login` (PG-10, PG-2); `review` (a checker reviewing with the keyboard, PG-22,
 //! PG-23, and without scripts); `researcher` (selecting and adding files, PG-16); `checks`
 //! proves the checks catch what they look for.
 
@@ -46,6 +47,8 @@ pub mod driver;
 
 #[cfg(test)]
 mod checks;
+#[cfg(test)]
+mod journey;
 #[cfg(test)]
 mod login;
 #[cfg(test)]
