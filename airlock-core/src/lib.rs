@@ -15,6 +15,7 @@ pub mod backoff;
 pub mod chain;
 pub mod context;
 pub mod csvstats;
+pub mod csvtable;
 pub mod decision;
 pub mod effect;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod notification;
 pub mod offer;
 pub mod redirect;
 pub mod regular;
+pub mod render;
 pub mod session;
 pub mod status;
 #[cfg(any(test, feature = "testing"))]

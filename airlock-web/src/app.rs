@@ -37,6 +37,8 @@ pub struct Site {
     /// PG-8: the one-click logins of test mode: researchers first, then checkers, then the
     /// rest, each by username.
     pub logins: Vec<Login>,
+    /// REN-5: how much of a log before its job summary is shown.
+    pub max_log_chars: usize,
 }
 
 /// PG-8: a one-click login of test mode.
@@ -88,6 +90,7 @@ impl Site {
             test_mode: config.jobs_api_token.is_none(),
             public_url: config.public_url.clone(),
             logins,
+            max_log_chars: config.max_log_chars,
         }
     }
 

@@ -7,6 +7,7 @@
 //   [role=tree]               arrow keys move through the tree (the ARIA tree pattern, PG-16)
 //   [data-review-keys]        j/k/a/r/c/? on a request file page (PG-22)
 //   [data-upload-progress]    refreshes "uploaded x of y" while APPROVED (UPL-8)
+//   [data-autosubmit]         a CSV table's column choices apply as they change (REN-2)
 (function () {
   "use strict";
 
@@ -120,6 +121,13 @@
       if (go) { window.location.href = go; }
       event.preventDefault();
     });
+  });
+
+  // REN-2: hiding a column of a CSV table applies at once (the form's button still works).
+  each("[data-autosubmit]", function (box) {
+    var form = box.closest("form");
+    if (!form) { return; }
+    box.addEventListener("change", function () { form.submit(); });
   });
 
   // UPL-8: "Files released and uploaded: x of y" refreshes while APPROVED; a change of status

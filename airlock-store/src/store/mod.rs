@@ -18,6 +18,7 @@
 
 pub mod act;
 mod aggregate;
+pub mod content;
 pub mod directory;
 mod file;
 pub mod open;
@@ -82,6 +83,9 @@ pub struct Store {
     automated: bool,
     /// §15 hints of stored blobs, by blob hash (blobs never change).
     hints: Arc<view::BoundedCache<String, Vec<airlock_core::hint::Hint>>>,
+    /// REN-3 statistics and §15 hints of CSV contents, by content identity (REN-4's cache id
+    /// without the renderer).
+    analyses: Arc<view::BoundedCache<String, airlock_core::hint::CsvAnalysis>>,
     /// The path order of workspace tree layouts, by layout.
     listing_orders: Arc<view::BoundedCache<view::ListingKey, Vec<u32>>>,
     /// Request aggregates by id and version (see [`aggregates`]).
@@ -158,6 +162,7 @@ impl Store {
             clock: Arc::new(system_clock),
             automated: false,
             hints: Arc::new(view::BoundedCache::new(view::HINT_CACHE_ENTRIES)),
+            analyses: Arc::new(view::BoundedCache::new(content::ANALYSIS_CACHE_ENTRIES)),
             listing_orders: Arc::new(view::BoundedCache::new(view::LISTING_ORDERS)),
             aggregates: Arc::new(aggregate::Aggregates::new(aggregate::AGGREGATE_ROWS)),
             jobs_site: None,

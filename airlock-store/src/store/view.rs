@@ -13,7 +13,7 @@ use airlock_core::view::{
 };
 use airlock_core::workspace::ReleasedHashes;
 use airlock_core::workspace::{DiskFiles, NodeKind, TreeOptions, digest_hex};
-use airlock_core::{AirlockError, RequestState, User};
+use airlock_core::{RequestState, User};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -46,27 +46,6 @@ impl Store {
             current,
             released,
         })
-    }
-
-    /// REN-1: a shown file of a workspace, opened for reading, after FMT-1 and ACC-3 (a path
-    /// that is not shown is `not_found`; a directory too).
-    pub fn open_workspace_file(
-        &self,
-        actor: &User,
-        workspace: &str,
-        relpath: &str,
-    ) -> airlock_core::Result<(std::fs::File, std::fs::Metadata)> {
-        self.require_workspace(workspace)?;
-        require_view(actor, workspace)?;
-        let ws = self.workspaces.open(workspace)?;
-        let (file, meta) = ws.open_file(relpath)?;
-        if meta.is_dir() {
-            return Err(airlock_core::AirlockError::with_message(
-                airlock_core::ErrorCode::BadRequest,
-                "That is a directory; it has no contents to show.",
-            ));
-        }
-        Ok((file, meta))
     }
 
     /// HNT-4: the hints of a CSV file of a workspace, computed from its bytes as streamed and
@@ -236,25 +215,6 @@ impl Store {
         Ok(names)
     }
 
-    /// REN-1: the stored content of a request file, opened for reading, for a user who may view
-    /// the request; the file must be in `group` (`not_found` otherwise).
-    pub fn open_request_file(
-        &self,
-        actor: &User,
-        request_id: &str,
-        group: &str,
-        relpath: &str,
-    ) -> airlock_core::Result<(std::fs::File, airlock_core::RequestFile)> {
-        let state = self.shared_request_state(actor, request_id)?;
-        let file = state
-            .file(relpath)
-            .filter(|f| f.group == group)
-            .cloned()
-            .ok_or_else(AirlockError::not_found)?;
-        let blobs = self.request_blobs(&state.request.workspace, request_id)?;
-        Ok((blobs.open(&file.file_id)?, file))
-    }
-
     /// The view of a request already read for this user.
     pub fn view_of(&self, actor: &User, state: &RequestState) -> RequestView {
         let mut view = request_view(actor, state, &self.rules);
@@ -351,7 +311,11 @@ impl<K: std::hash::Hash + Eq + Clone, V> BoundedCache<K, V> {
 
     /// The value of `key`, computing it with `compute` when unknown; `None` (not cached) when
     /// `compute` gives none.
-    fn get_or_compute<Q>(&self, key: &Q, compute: impl FnOnce() -> Option<Arc<V>>) -> Option<Arc<V>>
+    pub(crate) fn get_or_compute<Q>(
+        &self,
+        key: &Q,
+        compute: impl FnOnce() -> Option<Arc<V>>,
+    ) -> Option<Arc<V>>
     where
         K: std::borrow::Borrow<Q>,
         Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,

@@ -30,6 +30,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             ContentType::CSS,
         ),
         (
+            "content.css",
+            &include_bytes!("../../static/content.css")[..],
+            ContentType::CSS,
+        ),
+        (
             "airlock.js",
             &include_bytes!("../../static/airlock.js")[..],
             ContentType::JavaScript,

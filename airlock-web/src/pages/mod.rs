@@ -13,6 +13,7 @@
 
 pub mod assets;
 pub mod catch;
+pub mod content;
 pub mod csrf;
 pub mod flash;
 pub mod form;

@@ -1,10 +1,12 @@
-//! `GET /requests/content/<id>/<group>/<path>`: a request file's stored contents for the
-//! iframe of its page (REN-1), as the workspace contents are sent; `?download` sends them as an
-//! attachment named `<group>/<path>` to those REN-9 lets download, audited.
+//! `GET /requests/content/<id>/<group>/<path>`: a request file's stored contents for the iframe
+//! of its page, rendered by type as workspace contents are ([`crate::pages::content`], REN-1
+//! to REN-8, the view audited first, REN-6); `?download` sends them as an attachment named
+//! `<group>/<path>` to those REN-9 lets download, audited.
 
+use super::super::content::{Content, ContentQuery, IfNoneMatch, Owner, answer};
 use super::super::path::PagePath;
 use super::super::respond::PageContext;
-use super::super::workspace::content::Contents;
+use super::content_url;
 use crate::api::guard::Caller;
 use crate::api::request::file::{Download, download_of};
 use crate::app::App;
@@ -19,23 +21,24 @@ use rocket::{Responder, Route, State, get, routes};
 #[derive(Responder)]
 pub enum RequestContents {
     /// Shown in the page (REN-1).
-    Shown(Contents),
+    Shown(Content),
     /// An attachment (REN-9).
     Download(Box<Download>),
 }
 
-/// `GET /requests/content/<id>/<group>/<path>[?download]`.
-#[get("/requests/content/<id>/<group>/<path..>?<download>")]
+/// `GET /requests/content/<id>/<group>/<path>[?download|plaintext|image|sort…]`.
+#[get("/requests/content/<id>/<group>/<path..>?<query..>")]
 pub async fn content(
     app: &State<App>,
     page: PageContext<'_>,
     id: &str,
     group: &str,
     path: PagePath,
-    download: Option<&str>,
+    query: ContentQuery,
+    if_none_match: IfNoneMatch,
 ) -> RequestContents {
     let Some(token) = page.session.clone() else {
-        return RequestContents::Shown(Contents::Refused(
+        return RequestContents::Shown(Content::Refused(
             Status::Unauthorized,
             "Please log in.".into(),
         ));
@@ -45,7 +48,7 @@ pub async fn content(
         kind: SessionKind::Web,
     };
     let (id, group) = (id.to_string(), group.to_string());
-    if download.is_some() {
+    if query.download() {
         let report = app
             .call_as(caller, move |app, user| {
                 let path = path.get()?.to_string();
@@ -63,24 +66,31 @@ pub async fn content(
         return match report {
             Ok(report) => match download_of(&report).await {
                 Ok(file) => RequestContents::Download(Box::new(file)),
-                Err(_) => RequestContents::Shown(Contents::refused(&AirlockError::with_message(
+                Err(_) => RequestContents::Shown(Content::refused(&AirlockError::with_message(
                     ErrorCode::Internal,
                     "The stored file could not be opened.",
                 ))),
             },
-            Err(e) => RequestContents::Shown(Contents::refused(&e)),
+            Err(e) => RequestContents::Shown(Content::refused(&e)),
         };
     }
-    let opened = app
+    let answered = app
         .call_as(caller, move |app, user| {
             let path = path.get()?.to_string();
-            app.store().open_request_file(user, &id, &group, &path)
+            let (opened, _) = app.store().view_request_file(user, &id, &group, &path)?;
+            let url = content_url(&id, &group, &path);
+            answer(
+                app,
+                opened,
+                Owner::Request,
+                &path,
+                &query,
+                &url,
+                if_none_match.0.as_deref(),
+            )
         })
         .await;
-    RequestContents::Shown(match opened {
-        Ok((file, _)) => Contents::File(rocket::tokio::fs::File::from_std(file)),
-        Err(e) => Contents::refused(&e),
-    })
+    RequestContents::Shown(answered.unwrap_or_else(|e| Content::refused(&e)))
 }
 
 /// The routes of the contents.

@@ -1,0 +1,156 @@
+//! REN-1, REN-4, REN-6: the contents of a workspace or request file, opened for a content
+//! response after the viewer's permission is checked, with the identity its rendering is cached
+//! by, and the view written to the audit log first (REN-6: before any 304). The CSV analysis
+//! (REN-3 statistics and §15 hints) is kept by that identity, so a table's hints are computed
+//! once per content.
+
+use super::Store;
+use crate::db;
+use airlock_core::access::require_view;
+use airlock_core::audit::{AuditType, NewAudit};
+use airlock_core::hint::CsvAnalysis;
+use airlock_core::{AirlockError, ErrorCode, User};
+use std::fs::File;
+use std::io::{BufReader, Seek, SeekFrom};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+/// CSV analyses kept.
+pub(crate) const ANALYSIS_CACHE_ENTRIES: usize = 512;
+
+/// A file opened for its content response.
+#[derive(Debug)]
+pub struct Opened {
+    /// The file, at its start.
+    pub file: File,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its modification time, in seconds since the epoch (`Last-Modified`).
+    pub modified: u64,
+    /// What identifies these bytes (REN-4): a request file's sha256, a workspace file's
+    /// `<hex mtime seconds>-<hex size>`.
+    pub identity: String,
+    /// Whether `identity` is a content hash (a request file) rather than mtime and size.
+    pub hashed: bool,
+    /// What the analysis is kept by: the hash, or the workspace, path and identity (mtime and
+    /// size identify bytes only at one path).
+    analysis_key: String,
+}
+
+impl Opened {
+    fn of(file: File, identity: Option<String>, place: &str) -> airlock_core::Result<Opened> {
+        let meta = file.metadata().map_err(|e| {
+            AirlockError::with_message(ErrorCode::Internal, format!("reading a file's size: {e}"))
+        })?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        let size = meta.len();
+        let hashed = identity.is_some();
+        let identity = identity.unwrap_or_else(|| format!("{modified:x}-{size:x}"));
+        Ok(Opened {
+            file,
+            size,
+            modified,
+            hashed,
+            analysis_key: if hashed {
+                identity.clone()
+            } else {
+                format!("{place}\u{0}{identity}")
+            },
+            identity,
+        })
+    }
+
+    /// The bytes again from the start, for another pass over them.
+    pub fn reread(&self) -> std::io::Result<BufReader<File>> {
+        let mut file = self.file.try_clone()?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(BufReader::new(file))
+    }
+}
+
+impl Store {
+    /// REN-1 and REN-6: a shown file of a workspace, after FMT-1 and ACC-3 (a path that is not
+    /// shown is `not_found`, a directory `bad_request`), its WORKSPACE_FILE_VIEW written.
+    pub fn view_workspace_file(
+        &self,
+        actor: &User,
+        workspace: &str,
+        relpath: &str,
+    ) -> airlock_core::Result<Opened> {
+        self.require_workspace(workspace)?;
+        require_view(actor, workspace)?;
+        let ws = self.workspaces.open(workspace)?;
+        let (file, meta) = ws.open_file(relpath)?;
+        if meta.is_dir() {
+            return Err(AirlockError::with_message(
+                ErrorCode::BadRequest,
+                "That is a directory; it has no contents to show.",
+            ));
+        }
+        let opened = Opened::of(file, None, &format!("{workspace}/{relpath}"))?;
+        let entry = NewAudit::about_workspace(
+            AuditType::WorkspaceFileView,
+            actor.id(),
+            workspace,
+            relpath,
+            self.now(),
+        );
+        self.transaction(|conn| Ok(db::append_audit(conn, &entry)?))?;
+        Ok(opened)
+    }
+
+    /// REN-1 and REN-6: the stored content of a request file in `group`, for a user who may
+    /// view the request (`not_found` for a file not in that group, or a directory), its
+    /// REQUEST_FILE_VIEW written. Answers the file's record too.
+    pub fn view_request_file(
+        &self,
+        actor: &User,
+        request_id: &str,
+        group: &str,
+        relpath: &str,
+    ) -> airlock_core::Result<(Opened, airlock_core::RequestFile)> {
+        let state = self.shared_request_state(actor, request_id)?;
+        let file = state
+            .file(relpath)
+            .filter(|f| f.group == group)
+            .cloned()
+            .ok_or_else(AirlockError::not_found)?;
+        let blobs = self.request_blobs(&state.request.workspace, request_id)?;
+        let opened = Opened::of(blobs.open(&file.file_id)?, Some(file.file_id.clone()), "")?;
+        let entry = NewAudit::about_request(
+            AuditType::RequestFileView,
+            actor.id(),
+            &state.request.workspace,
+            request_id,
+            state.request.review_turn,
+            self.now(),
+        )
+        .path(relpath)
+        .extra("group", group);
+        self.transaction(|conn| Ok(db::append_audit(conn, &entry)?))?;
+        Ok((opened, file))
+    }
+
+    /// REN-3 and §15 for an opened CSV, kept by its identity. A file that cannot be read as
+    /// CSV has no statistics and no hints.
+    pub fn csv_analysis(&self, opened: &Opened) -> Arc<CsvAnalysis> {
+        let empty = || CsvAnalysis {
+            summary: None,
+            hints: Vec::new(),
+        };
+        self.analyses
+            .get_or_compute(&opened.analysis_key, || {
+                let analysis = opened
+                    .reread()
+                    .ok()
+                    .and_then(|r| airlock_core::hint::analyse(r, &self.rules).ok())
+                    .unwrap_or_else(empty);
+                Some(Arc::new(analysis))
+            })
+            .unwrap_or_else(|| Arc::new(empty()))
+    }
+}
