@@ -84,13 +84,21 @@ impl Store {
         self.require_workspace(workspace)?;
         require_view(actor, workspace)?;
         let ws = self.workspaces.open(workspace)?;
-        let (file, meta) = ws.open_file(relpath)?;
-        if meta.is_dir() {
+        // A directory is never a shown file, so it is recognised before the file is looked up.
+        // (Only whether it is one is asked: nothing under it is read.)
+        let is_dir = airlock_core::workspace::validate_relpath(relpath).is_ok()
+            && ws.dir().join(relpath).is_dir();
+        let opened = if is_dir {
+            None
+        } else {
+            Some(ws.open_file(relpath)?)
+        };
+        let Some((file, _)) = opened.filter(|(_, meta)| !meta.is_dir()) else {
             return Err(AirlockError::with_message(
                 ErrorCode::BadRequest,
                 "That is a directory; it has no contents to show.",
             ));
-        }
+        };
         let opened = Opened::of(file, None, &format!("{workspace}/{relpath}"))?;
         let entry = NewAudit::about_workspace(
             AuditType::WorkspaceFileView,

@@ -83,6 +83,11 @@ impl<'s> Visitor<'s> {
         self.send("GET", path, None)
     }
 
+    /// A GET with extra headers.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.request_with("GET", path, None, headers)
+    }
+
     /// A GET that follows redirects (at most 5) and answers the last page.
     pub fn open(&self, path: &str) -> Answer {
         let mut answer = self.get(path);
@@ -149,6 +154,16 @@ impl<'s> Visitor<'s> {
     }
 
     fn request(&self, method: &str, path: &str, body: Option<(&str, Vec<u8>)>) -> Answer {
+        self.request_with(method, path, body, &[])
+    }
+
+    fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(30))
             .redirects(0)
@@ -163,6 +178,9 @@ impl<'s> Visitor<'s> {
             .join("; ");
         if !cookies.is_empty() {
             request = request.set("Cookie", &cookies);
+        }
+        for (name, value) in headers {
+            request = request.set(name, value);
         }
         if method == "POST"
             && let Some(origin) = self.origin.borrow().as_deref()
