@@ -10,10 +10,14 @@ use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 
-/// The Airlock service: the JSON API over the store.
+/// The Airlock service: the web pages for researchers and output checkers, and the JSON API
+/// under /api/v1, over the same store.
 ///
-/// Runs the database migrations, then serves on `bind_address:port` until SIGTERM or Ctrl-C.
-/// Logs one line per request (set RUST_LOG to change the level; default `info`).
+/// Runs the database migrations, then serves on `bind_address:port` until SIGTERM or Ctrl-C:
+/// open `/` in a browser (in test mode the login page lists every user of the users file for a
+/// one-click login). Set `public_url` when the service is reached through a proxy (HTTPS
+/// cookies, the origin form posts must come from). Logs one line per request (set RUST_LOG to
+/// change the level; default `info`).
 #[derive(Debug, Parser)]
 #[command(name = "airlock-web", version)]
 struct Args {
