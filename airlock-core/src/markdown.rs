@@ -52,6 +52,20 @@ pub fn link(label: &str, target: &str) -> String {
     text
 }
 
+/// PG-21: the HTML of one of the product's own documentation pages (tables allowed; raw HTML
+/// escaped all the same, so a page's text can never be markup).
+pub fn document_html(text: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    let events = Parser::new_ext(text, options).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
 /// The HTML of a comment's Markdown text (COM-6).
 pub fn comment_html(text: &str) -> String {
     let mut options = Options::empty();

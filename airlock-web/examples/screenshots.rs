@@ -71,6 +71,16 @@ const PAGES: &[Shot] = &[
         path: "/requests/activity/{id}",
     },
     Shot {
+        name: "csv-table",
+        user: Some("output_checker_2"),
+        path: "/requests/content/{id}/tables/output/tables/hba1c_by_region.csv",
+    },
+    Shot {
+        name: "docs-rules",
+        user: None,
+        path: "/docs/rules",
+    },
+    Shot {
         name: "reviews",
         user: Some("output_checker_2"),
         path: "/requests/output_checker",

@@ -15,6 +15,7 @@ pub mod assets;
 pub mod catch;
 pub mod content;
 pub mod csrf;
+pub mod docs;
 pub mod flash;
 pub mod form;
 pub mod format;
@@ -49,5 +50,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(workspace::routes());
     all.extend(request::routes());
     all.extend(review::routes());
+    all.extend(docs::routes());
     all
 }

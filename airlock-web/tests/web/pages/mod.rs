@@ -3,6 +3,7 @@
 //! properties every page must keep.
 
 mod contents;
+mod docs;
 mod journey;
 mod offers;
 mod refusals;
