@@ -61,7 +61,8 @@ pub struct TablePage {
     pub width: usize,
 }
 
-/// How a cell sorts: numbers by value first, then text case-insensitively, then missing cells.
+/// How a cell sorts: numbers by value first, then text case-insensitively, then missing cells
+/// (in both directions).
 #[derive(Debug, Clone, PartialEq)]
 enum Key {
     Number(f64),
@@ -165,14 +166,16 @@ where
             return table_page(open, &last);
         }
         Some((_, direction)) => {
+            // Numbers, then text, then missing cells, whichever the direction: only the
+            // values within a kind are reversed.
             keys.sort_by(|(a, an), (b, bn)| {
-                let order = a.compare(b);
-                let order = if direction == Direction::Descending {
-                    order.reverse()
+                let within = a.compare(b);
+                let within = if direction == Direction::Descending {
+                    within.reverse()
                 } else {
-                    order
+                    within
                 };
-                order.then(an.cmp(bn))
+                a.rank().cmp(&b.rank()).then(within).then(an.cmp(bn))
             });
             let wanted: Vec<u64> = keys
                 .iter()
@@ -241,7 +244,7 @@ mod tests {
             sort: Some((1, Direction::Descending)),
             ..TableQuery::default()
         };
-        assert_eq!(numbers(&page(CSV, &descending)), [3, 4, 1, 5, 2]);
+        assert_eq!(numbers(&page(CSV, &descending)), [4, 1, 5, 2, 3]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! GET form, so they work without scripts; the script only submits the column choices as they
 //! change.
 
-use super::{ContentQuery, rendered};
+use super::{ContentQuery, Place, rendered};
 use crate::app::App;
 use airlock_core::csvstats::NOTES;
 use airlock_core::csvtable::{Direction, ROWS_PER_PAGE, TableQuery, table_page};
@@ -64,6 +64,10 @@ pub struct CsvPage<'a> {
     js: &'a str,
     name: &'a str,
     url: &'a str,
+    /// Where the links and the form go: the content URL, or (framed) the file page.
+    base: &'a str,
+    /// `_top` when framed (the file page reloads with the table's new view).
+    target: &'static str,
     columns: Vec<Column>,
     rows: Vec<Row>,
     hints: Vec<HintLine>,
@@ -112,7 +116,7 @@ impl State {
             filter: query.q.clone().unwrap_or_default(),
             hidden: query.hide.iter().filter_map(|h| h.parse().ok()).collect(),
             page: query
-                .page
+                .rows
                 .as_deref()
                 .and_then(|p| p.parse::<usize>().ok())
                 .unwrap_or(1)
@@ -142,7 +146,7 @@ impl State {
             parts.push(format!("hide={h}"));
         }
         if self.page > 0 {
-            parts.push(format!("page={}", self.page + 1));
+            parts.push(format!("rows={}", self.page + 1));
         }
         if parts.is_empty() {
             "?".to_string()
@@ -165,8 +169,10 @@ pub fn page(
     opened: &Opened,
     name: &str,
     query: &ContentQuery,
-    url: &str,
+    place: Place<'_>,
 ) -> airlock_core::Result<String> {
+    let url = place.url;
+    let framed = query.framed();
     let state = State::of(query);
     let analysis = app.store().csv_analysis(opened);
     let table = table_page(
@@ -249,7 +255,8 @@ pub fn page(
                 .collect(),
         })
         .collect();
-    let hints = hint_lines(&analysis, &table.header, &state);
+    let shown: BTreeSet<u64> = table.rows.iter().map(|r| r.number).collect();
+    let hints = hint_lines(&analysis, &table.header, &state, &shown);
     let first_row = table.page * ROWS_PER_PAGE;
     let pages = page_links(&state, table.pages);
     let summary = analysis
@@ -267,6 +274,8 @@ pub fn page(
         js,
         name,
         url,
+        base: if framed { place.page } else { url },
+        target: if framed { "_top" } else { "_self" },
         summary_names: analysis
             .summary
             .as_ref()
@@ -305,8 +314,14 @@ fn cell_hints(analysis: &CsvAnalysis) -> HashMap<(u64, usize), String> {
 }
 
 /// The summary above the table: each column hint, then each cell hint, linking to where it is.
-/// A cell on another page of the unsorted, unfiltered table links to that page.
-fn hint_lines(analysis: &CsvAnalysis, header: &[String], state: &State) -> Vec<HintLine> {
+/// A cell on this page is scrolled to; one elsewhere links to its page of the unsorted,
+/// unfiltered table.
+fn hint_lines(
+    analysis: &CsvAnalysis,
+    header: &[String],
+    state: &State,
+    shown: &BTreeSet<u64>,
+) -> Vec<HintLine> {
     analysis
         .hints
         .iter()
@@ -329,7 +344,12 @@ fn hint_lines(analysis: &CsvAnalysis, header: &[String], state: &State) -> Vec<H
                 };
                 HintLine {
                     text: format!("{} (row {row}, {column})", h.message),
-                    href: format!("{}#{anchor}", plain.query()),
+                    // A row on this page is scrolled to; another is opened at its page.
+                    href: if shown.contains(&row) && !state.hidden.contains(&h.column) {
+                        format!("#{anchor}")
+                    } else {
+                        format!("{}#{anchor}", plain.query())
+                    },
                 }
             }
         })

@@ -26,9 +26,19 @@ use std::io::{Cursor, Read};
 pub const RAW_CSP: &str = "sandbox";
 
 /// The policy of the pages the service writes around a file: the pages' own, sandboxed (an
-/// opaque origin: no cookies, no storage), with the service's script and the table's forms.
-pub fn templated_csp() -> String {
-    format!("{PAGE_CSP}; sandbox allow-scripts allow-forms")
+/// opaque origin: no cookies, no storage), with the service's script, the table's forms, and
+/// the navigation of the file page around it when the reader follows a table link. In an opaque
+/// origin Firefox matches `'self'` to nothing for `form-action`, so the service's own origin
+/// (from `host`, the request's `Host`) is named as well.
+pub fn templated_csp(host: Option<&str>) -> String {
+    let policy = match host.filter(|h| !h.is_empty() && !h.contains([' ', ';', ','])) {
+        Some(host) => PAGE_CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' http://{host} https://{host}"),
+        ),
+        None => PAGE_CSP.to_string(),
+    };
+    format!("{policy}; sandbox allow-scripts allow-forms allow-top-navigation-by-user-activation")
 }
 
 /// The largest log read (REN-5 keeps only the end anyway): its last 32 MiB.
@@ -49,10 +59,51 @@ pub struct ContentQuery {
     pub dir: Option<String>,
     /// REN-2: the filter.
     pub q: Option<String>,
-    /// The table's page, from 1.
-    pub page: Option<String>,
+    /// The table's page of rows, from 1.
+    pub rows: Option<String>,
     /// Columns hidden, from 0.
     pub hide: Vec<String>,
+    /// Shown in the file page's frame: the table's links and form go to that page, at the top
+    /// (a navigation inside the sandboxed frame would carry no session cookie, SameSite).
+    pub framed: Option<String>,
+}
+
+/// A table's view (sort, filter, page of rows, hidden columns) as a file page takes it, to hand
+/// on to its frame.
+#[derive(Debug, Default, Clone, FromForm)]
+pub struct TableParams {
+    /// The column to sort by.
+    pub sort: Option<String>,
+    /// `asc` or `desc`.
+    pub dir: Option<String>,
+    /// The filter.
+    pub q: Option<String>,
+    /// The page of rows.
+    pub rows: Option<String>,
+    /// Hidden columns.
+    pub hide: Vec<String>,
+}
+
+impl TableParams {
+    /// The frame's address for a file page: the content URL with this view, marked as framed.
+    pub fn frame_url(&self, content_url: &str) -> String {
+        let mut parts = Vec::new();
+        for (name, value) in [
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+            ("q", &self.q),
+            ("rows", &self.rows),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{name}={}", super::format::query(v)));
+            }
+        }
+        for h in &self.hide {
+            parts.push(format!("hide={}", super::format::query(h)));
+        }
+        parts.push("framed=1".to_string());
+        format!("{content_url}?{}", parts.join("&"))
+    }
 }
 
 impl ContentQuery {
@@ -76,6 +127,11 @@ impl ContentQuery {
     pub fn download(&self) -> bool {
         self.download.is_some()
     }
+
+    /// `?framed`.
+    pub fn framed(&self) -> bool {
+        Self::flag(&self.framed)
+    }
 }
 
 /// `If-None-Match`, for REN-4's 304.
@@ -95,24 +151,25 @@ impl<'r> FromRequest<'r> for IfNoneMatch {
     }
 }
 
-/// REN-4's headers.
+/// REN-4's headers, and the answer's policy.
 #[derive(Debug, Clone)]
 pub struct Caching {
     etag: String,
     last_modified: String,
+    csp: String,
 }
 
 /// What a content URL answers.
 pub enum Content {
     /// REN-4: the client's copy is current.
-    NotModified(Caching, String),
+    NotModified(Caching),
     /// A page the service wrote.
     Page(Caching, String),
     /// The text renderer's page, streamed: its head, the escaped file, its end.
     Text(Caching, String, rocket::tokio::fs::File, String),
     /// Bytes as they are: researcher HTML and SVG (REN-7) or an image.
     Bytes {
-        /// Caching.
+        /// Caching and policy.
         caching: Caching,
         /// The file.
         file: rocket::tokio::fs::File,
@@ -120,8 +177,6 @@ pub enum Content {
         media_type: &'static str,
         /// Its `Content-Encoding`.
         encoding: Option<&'static str>,
-        /// Its policy.
-        csp: String,
     },
     /// A refusal, in words.
     Refused(Status, String),
@@ -136,12 +191,12 @@ impl Content {
     }
 }
 
-fn with_caching<'r>(builder: &mut rocket::response::Builder<'r>, caching: &Caching, csp: &str) {
+fn with_caching(builder: &mut rocket::response::Builder<'_>, caching: &Caching) {
     builder
         .raw_header("ETag", caching.etag.clone())
         .raw_header("Cache-Control", "private, max-age=31536000, immutable")
         .raw_header("Last-Modified", caching.last_modified.clone())
-        .raw_header("Content-Security-Policy", csp.to_string())
+        .raw_header("Content-Security-Policy", caching.csp.clone())
         .raw_header("X-Frame-Options", "SAMEORIGIN");
 }
 
@@ -149,18 +204,18 @@ impl<'r> Responder<'r, 'static> for Content {
     fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'static> {
         let mut builder = Response::build();
         match self {
-            Content::NotModified(caching, csp) => {
-                with_caching(&mut builder, &caching, &csp);
+            Content::NotModified(caching) => {
+                with_caching(&mut builder, &caching);
                 builder.status(Status::NotModified);
             }
             Content::Page(caching, body) => {
-                with_caching(&mut builder, &caching, &templated_csp());
+                with_caching(&mut builder, &caching);
                 builder
                     .header(ContentType::HTML)
                     .sized_body(body.len(), Cursor::new(body));
             }
             Content::Text(caching, head, file, end) => {
-                with_caching(&mut builder, &caching, &templated_csp());
+                with_caching(&mut builder, &caching);
                 let body = AsyncReadExt::chain(
                     AsyncReadExt::chain(Cursor::new(head.into_bytes()), stream::Escaped::new(file)),
                     Cursor::new(end.into_bytes()),
@@ -172,9 +227,8 @@ impl<'r> Responder<'r, 'static> for Content {
                 file,
                 media_type,
                 encoding,
-                csp,
             } => {
-                with_caching(&mut builder, &caching, &csp);
+                with_caching(&mut builder, &caching);
                 builder
                     .raw_header("Content-Type", media_type)
                     .streamed_body(file);
@@ -271,18 +325,31 @@ fn read_to_string(reader: impl Read) -> airlock_core::Result<String> {
     Ok(airlock_core::render::decode_text(&bytes).into_owned())
 }
 
+/// Where a content answer lives: its own URL (without a query), and the file page whose frame
+/// shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// The content URL.
+    pub url: &'a str,
+    /// The file page.
+    pub page: &'a str,
+    /// The request's `Host`, for the policy of the service's own pages.
+    pub host: Option<&'a str>,
+}
+
 /// What a content URL shows for `opened` at `path` (REN-1), on a blocking thread: the 304 when
-/// `if_none_match` is current (REN-4), else the renderer's answer. `url` is the content URL
-/// itself, without its query (the image's and the table's links go back to it).
+/// `if_none_match` is current (REN-4), else the renderer's answer. The image's and the table's
+/// links go back to the content URL, or, framed, to the file page.
 pub fn answer(
     app: &App,
     opened: Opened,
     owner: Owner,
     path: &str,
     query: &ContentQuery,
-    url: &str,
+    place: Place<'_>,
     if_none_match: Option<&str>,
 ) -> airlock_core::Result<Content> {
+    let url = place.url;
     let renderer = Renderer::of(path, query.plaintext());
     let image_bytes = matches!(renderer, Renderer::Image(_)) && query.image();
     let cache_id = match owner {
@@ -295,20 +362,21 @@ pub fn answer(
     } else {
         cache_id
     };
-    let caching = Caching {
-        etag: format!("\"{cache_id}\""),
-        last_modified: http_date(opened.modified),
-    };
     let csp = match renderer {
         Renderer::Raw(_) => RAW_CSP.to_string(),
         Renderer::Image(_) if image_bytes => RAW_CSP.to_string(),
-        _ => templated_csp(),
+        _ => templated_csp(place.host),
+    };
+    let caching = Caching {
+        etag: format!("\"{cache_id}\""),
+        last_modified: http_date(opened.modified),
+        csp,
     };
     if if_none_match.is_some_and(|tags| {
         tags.split(',')
             .any(|t| t.trim() == caching.etag || t.trim() == "*")
     }) {
-        return Ok(Content::NotModified(caching, csp));
+        return Ok(Content::NotModified(caching));
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     let css = assets::url("content.css");
@@ -319,14 +387,12 @@ pub fn answer(
             file: file(opened),
             media_type: raw.media_type(),
             encoding: raw.encoding(),
-            csp,
         },
         Renderer::Image(image) if image_bytes => Content::Bytes {
             caching,
             file: file(opened),
             media_type: image.media_type(),
             encoding: None,
-            csp,
         },
         Renderer::Image(_) => Content::Page(
             caching,
@@ -357,7 +423,7 @@ pub fn answer(
                 })?,
             )
         }
-        Renderer::Csv => Content::Page(caching, csv::page(app, &opened, name, query, url)?),
+        Renderer::Csv => Content::Page(caching, csv::page(app, &opened, name, query, place)?),
         Renderer::Text => {
             const MARKER: &str = "\u{0}airlock-text\u{0}";
             let page = rendered(TextPage {

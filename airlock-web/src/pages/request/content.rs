@@ -3,10 +3,10 @@
 //! to REN-8, the view audited first, REN-6); `?download` sends them as an attachment named
 //! `<group>/<path>` to those REN-9 lets download, audited.
 
-use super::super::content::{Content, ContentQuery, IfNoneMatch, Owner, answer};
+use super::super::content::{Content, ContentQuery, IfNoneMatch, Owner, Place, answer};
 use super::super::path::PagePath;
 use super::super::respond::PageContext;
-use super::content_url;
+use super::{content_url, file_url};
 use crate::api::guard::Caller;
 use crate::api::request::file::{Download, download_of};
 use crate::app::App;
@@ -37,6 +37,7 @@ pub async fn content(
     query: ContentQuery,
     if_none_match: IfNoneMatch,
 ) -> RequestContents {
+    let host = page.host.clone();
     let Some(token) = page.session.clone() else {
         return RequestContents::Shown(Content::Refused(
             Status::Unauthorized,
@@ -79,13 +80,18 @@ pub async fn content(
             let path = path.get()?.to_string();
             let (opened, _) = app.store().view_request_file(user, &id, &group, &path)?;
             let url = content_url(&id, &group, &path);
+            let page = file_url(&id, &group, &path);
             answer(
                 app,
                 opened,
                 Owner::Request,
                 &path,
                 &query,
-                &url,
+                Place {
+                    url: &url,
+                    page: &page,
+                    host: host.as_deref(),
+                },
                 if_none_match.0.as_deref(),
             )
         })

@@ -4,6 +4,7 @@
 //! applied: another reviewer's vote or a blinded comment is not in the bytes at all, PG-17), and
 //! every control from `airlock_core::offer` (PG-1), with the reason when it is refused.
 
+use super::super::content::TableParams;
 use super::super::format::{self, Shown};
 use super::super::frame::Frame;
 use super::super::path::PagePath;
@@ -232,8 +233,10 @@ pub struct FilePane {
     pub change: Option<Change>,
     /// REN-9.
     pub download: Option<String>,
-    /// The content iframe's address, the plain-text view.
+    /// The contents' address, the plain-text view.
     pub content_url: String,
+    /// The frame's address: the contents with the table's view, framed.
+    pub frame_url: String,
     /// As plain text.
     pub plaintext_url: String,
     /// HNT-4.
@@ -308,6 +311,8 @@ struct Reading<'a> {
     view: &'a RequestView,
     ctx: Ctx<'a>,
     names: HashMap<String, String>,
+    /// A CSV table's view, for a file's frame.
+    table: &'a TableParams,
 }
 
 impl Reading<'_> {
@@ -655,6 +660,7 @@ fn file_pane(r: &Reading<'_>, group: &GroupView, file: &FileView) -> FilePane {
             .is_ok()
             .then(|| format!("{content}?download")),
         plaintext_url: format!("{content}?plaintext=true"),
+        frame_url: r.table.frame_url(&content),
         content_url: content,
         hints,
         comments: group
@@ -708,6 +714,7 @@ fn build(
     id: &str,
     group: Option<&str>,
     path: Option<&str>,
+    table: &TableParams,
 ) -> airlock_core::Result<Reply> {
     let (state, view) = app.store().request_page(user, id)?;
     let mut people: Vec<&str> = vec![state.request.author.as_str()];
@@ -725,6 +732,7 @@ fn build(
         view: &view,
         ctx: Ctx::new(user, &rules, app.store().now()),
         names,
+        table,
     };
     let group_view = match group {
         Some(g) => Some(view.groups.iter().find(|v| v.name == g).ok_or_else(|| {
@@ -799,8 +807,14 @@ fn build(
 }
 
 /// `GET /requests/view/<id>/[<group>/[<path>]]` (PG-17).
-#[get("/requests/view/<id>/<rest..>")]
-pub async fn view(app: &State<App>, page: PageContext<'_>, id: &str, rest: PagePath) -> Page {
+#[get("/requests/view/<id>/<rest..>?<table..>")]
+pub async fn view(
+    app: &State<App>,
+    page: PageContext<'_>,
+    id: &str,
+    rest: PagePath,
+    table: TableParams,
+) -> Page {
     let id = id.to_string();
     page.show(app, move |app, user, frame| {
         let rest = rest.get()?.to_string();
@@ -809,7 +823,15 @@ pub async fn view(app: &State<App>, page: PageContext<'_>, id: &str, rest: PageP
             None if rest.is_empty() => (None, None),
             None => (Some(rest.clone()), None),
         };
-        build(app, user, frame, &id, group.as_deref(), path.as_deref())
+        build(
+            app,
+            user,
+            frame,
+            &id,
+            group.as_deref(),
+            path.as_deref(),
+            &table,
+        )
     })
     .await
 }

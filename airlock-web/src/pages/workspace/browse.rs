@@ -5,6 +5,7 @@
 //! words; every control is offered by `airlock_core::offer` (PG-1). Each page carries the hash
 //! of the manifest it was drawn from, and navigation after the manifest changed follows WS-8.
 
+use super::super::content::TableParams;
 use super::super::format::{self, Shown};
 use super::super::frame::Frame;
 use super::super::path::PagePath;
@@ -146,6 +147,8 @@ pub struct FilePane {
     pub groups: Vec<String>,
     /// The content URL (REN-1), its plain-text view, and "Open in new tab".
     pub content_url: String,
+    /// The frame's address: the contents with the table's view, framed.
+    pub frame_url: String,
     /// As plain text.
     pub plaintext_url: String,
     /// HNT-4: the hints of a CSV file, in words.
@@ -369,6 +372,7 @@ fn file_pane(
     node: &airlock_core::workspace::TreeNode<'_>,
     file: &airlock_core::workspace::TreeFile<'_>,
     hints: Vec<String>,
+    table: &TableParams,
 ) -> FilePane {
     let path = node.path.to_string();
     let workspace = browse.workspace.name();
@@ -417,6 +421,7 @@ fn file_pane(
         update: control(&offers.update),
         groups: airlock_core::listing::group_choices(asking.current),
         plaintext_url: format!("{content_url}?plaintext=true"),
+        frame_url: table.frame_url(&content_url),
         content_url,
         hints,
         path,
@@ -466,6 +471,8 @@ struct Asked<'a> {
     page: usize,
     /// WS-4.
     show_out_of_date: bool,
+    /// A CSV table's view, for the file's frame.
+    table: &'a TableParams,
 }
 
 fn build(app: &App, user: &User, frame: &Frame, asked: Asked<'_>) -> airlock_core::Result<Reply> {
@@ -475,6 +482,7 @@ fn build(app: &App, user: &User, frame: &Frame, asked: Asked<'_>) -> airlock_cor
         manifest: asked_manifest,
         page,
         show_out_of_date,
+        table: asked_table,
     } = asked;
     let browse = app.store().browse(user, workspace)?;
     let ws = &browse.workspace;
@@ -530,7 +538,14 @@ fn build(app: &App, user: &User, frame: &Frame, asked: Asked<'_>) -> airlock_cor
                     .workspace_hints(ws, node.path)
                     .map(|hints| hints.iter().map(|h| h.message.clone()).collect())
                     .unwrap_or_default();
-                Pane::File(Box::new(file_pane(&browse, &asking, &node, &file, hints)))
+                Pane::File(Box::new(file_pane(
+                    &browse,
+                    &asking,
+                    &node,
+                    &file,
+                    hints,
+                    asked_table,
+                )))
             }
             NodeKind::Dir { .. } => {
                 Pane::Dir(dir_pane(&drawing, &browse, &asking, found, path, page))
@@ -586,7 +601,7 @@ fn checked(path: &PagePath) -> Result<String, AirlockError> {
 }
 
 /// `GET /workspaces/view/<ws>/[<path>]?m=&page=`: the workspace browser (PG-16).
-#[get("/workspaces/view/<workspace>/<path..>?<m>&<page>")]
+#[get("/workspaces/view/<workspace>/<path..>?<m>&<page>&<table..>")]
 pub async fn view(
     app: &State<App>,
     ctx: PageContext<'_>,
@@ -594,6 +609,7 @@ pub async fn view(
     path: PagePath,
     m: Option<String>,
     page: Option<usize>,
+    table: TableParams,
 ) -> Page {
     let workspace = workspace.to_string();
     let show = ctx.shows_out_of_date(&workspace);
@@ -605,6 +621,7 @@ pub async fn view(
             manifest: m.as_deref(),
             page: page.unwrap_or(1),
             show_out_of_date: show,
+            table: &table,
         };
         build(app, user, frame, asked)
     })

@@ -2,7 +2,7 @@
 //! page, rendered by type (REN-1 to REN-8, [`crate::pages::content`]); the view is audited
 //! (REN-6) before the 304 of REN-4 is considered.
 
-use super::super::content::{Content, ContentQuery, IfNoneMatch, Owner, answer};
+use super::super::content::{Content, ContentQuery, IfNoneMatch, Owner, Place, answer};
 use super::super::format;
 use super::super::path::PagePath;
 use super::super::respond::PageContext;
@@ -31,6 +31,7 @@ pub async fn content(
     query: ContentQuery,
     if_none_match: IfNoneMatch,
 ) -> Content {
+    let host = page.host.clone();
     let Some(token) = page.session.clone() else {
         return Content::Refused(Status::Unauthorized, "Please log in.".into());
     };
@@ -50,13 +51,22 @@ pub async fn content(
             }
             let opened = app.store().view_workspace_file(user, &workspace, &path)?;
             let url = content_url(&workspace, &path);
+            let page = format!(
+                "{}{}",
+                super::workspace_url(&workspace),
+                format::path_segments(&path)
+            );
             answer(
                 app,
                 opened,
                 Owner::Workspace,
                 &path,
                 &query,
-                &url,
+                Place {
+                    url: &url,
+                    page: &page,
+                    host: host.as_deref(),
+                },
                 if_none_match.0.as_deref(),
             )
         })

@@ -37,7 +37,8 @@
 //! ```
 //!
 //! Journeys: `journey` (a request from nothing to RELEASED against the Jobs-site double);
-//! `login` (PG-10, PG-2); `review` (a checker reviewing with the keyboard, PG-22,
+//! `login` (PG-10, PG-2); `sandbox` (REN-7: researcher HTML runs nothing); `table` (the CSV
+//! table's sorting, filtering, hiding and hints); `review` (a checker reviewing with the keyboard, PG-22,
 //! PG-23, and without scripts); `researcher` (selecting and adding files, PG-16); `checks`
 //! proves the checks catch what they look for.
 
@@ -55,6 +56,10 @@ mod login;
 mod researcher;
 #[cfg(test)]
 mod review;
+#[cfg(test)]
+mod sandbox;
+#[cfg(test)]
+mod table;
 
 pub use driver::{Install, find};
 
@@ -495,10 +500,12 @@ const problems = window.__airlockPageProblems || [];
 return problems.splice(0, problems.length);
 "#;
 
-/// Runs axe-core (already injected) and answers its serious and critical violations.
+/// Runs axe-core (already injected) and answers its serious and critical violations. Without
+/// `preload`, which would fetch the stylesheets again by XMLHttpRequest: a sandboxed content
+/// page has an opaque origin, from which such a fetch is refused (and logged as an error).
 const AXE_RUN: &str = r#"
 const done = arguments[arguments.length - 1];
-axe.run(document, { resultTypes: ["violations"] }).then(
+axe.run(document, { resultTypes: ["violations"], preload: false }).then(
   (result) => done(result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => v.impact + " " + v.id + ": " + v.help + " [" +
@@ -720,6 +727,19 @@ impl Page {
             status,
             problems,
         }
+    }
+
+    /// What the page hook and Chromium's log recorded since the last read, without failing:
+    /// for a journey that expects problems (a sandbox blocking a researcher's script) and
+    /// checks them itself.
+    pub async fn take_problems(&self) -> Vec<String> {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(String::from)
+            .unwrap_or_default();
+        self.recorded(&url).await
     }
 
     /// What the page hook and Chromium's log recorded since the last read, and marks the

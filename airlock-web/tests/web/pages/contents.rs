@@ -56,7 +56,13 @@ fn ren_7_researcher_html_and_svg_are_sent_as_they_are_under_sandbox() {
         let text = visitor.get(&format!("{}?plaintext=true", workspace_content(path)));
         assert!(text.text().contains("&lt;"), "{path} as text");
         let csp = text.header("content-security-policy").unwrap_or_default();
-        assert!(csp.contains("sandbox allow-scripts allow-forms"), "{csp}");
+        assert!(
+            csp.contains(
+                "sandbox allow-scripts allow-forms allow-top-navigation-by-user-activation"
+            ),
+            "{csp}"
+        );
+        assert!(!csp.contains("allow-same-origin"), "{csp}");
         assert!(csp.contains("script-src 'self'"), "{csp}");
     }
 }
