@@ -21,9 +21,15 @@ use rocket::{Responder, Route, State, get, routes};
 #[derive(Responder)]
 pub enum RequestContents {
     /// Shown in the page (REN-1).
-    Shown(Content),
+    Shown(Box<Content>),
     /// An attachment (REN-9).
     Download(Box<Download>),
+}
+
+impl RequestContents {
+    fn shown(content: Content) -> RequestContents {
+        RequestContents::Shown(Box::new(content))
+    }
 }
 
 /// `GET /requests/content/<id>/<group>/<path>[?download|plaintext|image|sort…]`.
@@ -39,7 +45,7 @@ pub async fn content(
 ) -> RequestContents {
     let host = page.host.clone();
     let Some(token) = page.session.clone() else {
-        return RequestContents::Shown(Content::Refused(
+        return RequestContents::shown(Content::Refused(
             Status::Unauthorized,
             "Please log in.".into(),
         ));
@@ -67,12 +73,12 @@ pub async fn content(
         return match report {
             Ok(report) => match download_of(&report).await {
                 Ok(file) => RequestContents::Download(Box::new(file)),
-                Err(_) => RequestContents::Shown(Content::refused(&AirlockError::with_message(
+                Err(_) => RequestContents::shown(Content::refused(&AirlockError::with_message(
                     ErrorCode::Internal,
                     "The stored file could not be opened.",
                 ))),
             },
-            Err(e) => RequestContents::Shown(Content::refused(&e)),
+            Err(e) => RequestContents::shown(Content::refused(&e)),
         };
     }
     let answered = app
@@ -96,7 +102,7 @@ pub async fn content(
             )
         })
         .await;
-    RequestContents::Shown(answered.unwrap_or_else(|e| Content::refused(&e)))
+    RequestContents::shown(answered.unwrap_or_else(|e| Content::refused(&e)))
 }
 
 /// The routes of the contents.
