@@ -311,6 +311,24 @@ mod tests {
     }
 
     proptest! {
+        /// Random bytes as a CSV never panic, in any view.
+        #[test]
+        fn ren_2_random_bytes_never_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            column in 0usize..4,
+            descending in any::<bool>(),
+            filter in "[a-c,\"]?",
+        ) {
+            let direction = if descending { Direction::Descending } else { Direction::Ascending };
+            for sort in [None, Some((column, direction))] {
+                let query = TableQuery { sort, filter: filter.clone(), page: 0 };
+                if let Ok(p) = table_page(|| Ok(&bytes[..]), &query) {
+                    prop_assert!(p.rows.len() <= ROWS_PER_PAGE);
+                    prop_assert!(p.matching <= p.total);
+                }
+            }
+        }
+
         /// Sorting and filtering over random tables: every matching row appears exactly once
         /// over the pages, in order.
         #[test]

@@ -266,3 +266,32 @@ pub fn ansi_to_html(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod render_tests {
+    use super::render_log;
+
+    proptest::proptest! {
+        /// REN-5 over any bytes: no panic, and no markup but the converter's own spans.
+        #[test]
+        fn ren_5_random_bytes_never_give_markup(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            max in 1usize..50,
+        ) {
+            let text = String::from_utf8_lossy(&bytes);
+            let rendered = render_log(&text, max);
+            let stripped = rendered
+                .html
+                .split("<span class=\"")
+                .map(|part| part.split_once("\">").map_or(part, |(_, rest)| rest))
+                .collect::<Vec<_>>()
+                .join("")
+                .replace("</span>", "");
+            proptest::prop_assert!(
+                !stripped.contains('<') && !stripped.contains('>'),
+                "{}",
+                rendered.html
+            );
+        }
+    }
+}

@@ -3,10 +3,8 @@
 //! shown in the file page's iframe and opened in a tab of its own.
 
 use super::{Page, Scripts, in_every_browser_fresh};
-use crate::support::{self, Server, fixtures, start_full};
+use crate::support::{self, Server};
 use airlock_store::testing::TestDb;
-use sha2::{Digest, Sha256};
-use std::path::Path;
 use std::sync::Arc;
 
 /// What the attack tries. None of it may happen: every line is blocked by the sandbox.
@@ -28,49 +26,10 @@ try { document.getElementById("marker").textContent = "script ran"; } catch (e) 
 
 const ATTACK_PATH: &str = "output/attack.html";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("a directory");
-    for entry in std::fs::read_dir(from).expect("a fixture directory") {
-        let entry = entry.expect("an entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("a copy");
-        }
-    }
-}
-
-/// The fixture workspaces with the attack added to `diabetes-outcomes` (file and manifest
-/// entry), and a service on them.
+/// The fixture workspaces with the attack added to `diabetes-outcomes`, and a service on them.
 fn attacked() -> (Server, Arc<tempfile::TempDir>) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let workspaces = dir.path().join("workspaces");
-    copy_dir(&fixtures().join("workspaces"), &workspaces);
-    let ws = workspaces.join("diabetes-outcomes");
-    std::fs::write(ws.join(ATTACK_PATH), ATTACK).expect("the attack file");
-    let manifest_path = ws.join("metadata/manifest.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&manifest_path).expect("the manifest"))
-            .expect("JSON");
-    let mut entry = manifest["outputs"]["output/report.html"].clone();
-    entry["size"] = serde_json::json!(ATTACK.len());
-    entry["content_hash"] = serde_json::json!(hex::encode(Sha256::digest(ATTACK.as_bytes())));
-    let modified = std::fs::metadata(ws.join(ATTACK_PATH))
-        .and_then(|m| m.modified())
-        .expect("a time")
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after the epoch")
-        .as_secs_f64();
-    entry["timestamp"] = serde_json::json!(modified);
-    manifest["outputs"][ATTACK_PATH] = entry;
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("JSON"))
-        .expect("the manifest");
-    let server = start_full(
-        TestDb::sqlite().expect("a database"),
-        support::Setup::default(),
-        move |config| config.workspace_dir = workspaces,
-    );
+    let dir = support::workspaces_with("diabetes-outcomes", &[(ATTACK_PATH, ATTACK.as_bytes())]);
+    let server = support::start_on_workspaces(TestDb::sqlite().expect("a database"), dir.path());
     (server, Arc::new(dir))
 }
 

@@ -221,3 +221,50 @@ fn ren_1_the_pages_frame_contents_without_letting_scripts_and_origin_meet() {
         assert!(!tag.contains("allow-same-origin"), "REN-8: {tag}");
     }
 }
+
+/// The files the renderer snapshots show, beside the fixtures.
+const SAMPLES: &[(&str, &[u8])] = &[
+    (
+        "output/samples/hinted.csv",
+        b"region,\"name, quoted\",count\nNorth,\"a \"\"quoted\"\" cell\",12\nSouth,short\nEast,x,3,extra\nWest,<b>y</b>,[REDACTED]\n",
+    ),
+    ("output/samples/empty.csv", b""),
+    (
+        "output/samples/coloured.log",
+        b"\x1b[1mbold\x1b[0m and \x1b[31mred <tag>\x1b[0m\n=============JOB SUMMARY=============\nstatus: \x1b[32msucceeded\x1b[0m\n",
+    ),
+    ("output/samples/latin1.txt", b"caf\xe9 \xff <script>x</script>\n"),
+    ("output/samples/unknown.rds", b"\x00\x01binary"),
+];
+
+#[test]
+fn ren_1_to_ren_5_renderings_as_snapshots() {
+    let dir = support::workspaces_with(WS, SAMPLES);
+    let s = support::start_on_workspaces(TestDb::sqlite().expect("a database"), dir.path());
+    let visitor = Visitor::login(&s, "researcher_1");
+    for (name, path) in [
+        ("render_csv_hinted", "output/samples/hinted.csv"),
+        ("render_csv_empty", "output/samples/empty.csv"),
+        ("render_log_coloured", "output/samples/coloured.log"),
+        ("render_text_latin1", "output/samples/latin1.txt"),
+        ("render_invalid", "output/samples/unknown.rds"),
+        ("render_image", "output/figures/figure1.png"),
+        (
+            "render_csv_fixture",
+            "output/tables/complications_by_age.csv",
+        ),
+    ] {
+        let answer = visitor.get(&workspace_content(path));
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text());
+        let html = answer.text();
+        assert!(
+            !html.contains("<script>x") && !html.contains("<b>y"),
+            "{path}: escaped"
+        );
+        insta::with_settings!({
+            filters => vec![(r"\.[0-9a-f]{12}\.(css|js)", ".[HASH].$1")]
+        }, {
+            insta::assert_snapshot!(name, html);
+        });
+    }
+}

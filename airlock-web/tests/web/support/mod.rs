@@ -513,3 +513,67 @@ fn at_panics_on_a_missing_index() {
     let value = serde_json::json!({"groups": [{}]});
     value.at("groups/1/files");
 }
+
+/// The fixture workspaces copied into a temporary directory, with `files` added to workspace
+/// `workspace` (each written and given a manifest entry like `output/report.html`'s, with its
+/// own size, hash and time), so a test can show files the fixtures do not hold. Keep the
+/// directory as long as the server runs on it.
+pub fn workspaces_with(workspace: &str, files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    use sha2::{Digest, Sha256};
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("a directory");
+        for entry in std::fs::read_dir(from).expect("a fixture directory") {
+            let entry = entry.expect("an entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("a type").is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("a copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    copy_dir(
+        &fixtures().join("workspaces"),
+        &dir.path().join("workspaces"),
+    );
+    let ws = dir.path().join("workspaces").join(workspace);
+    let manifest_path = ws.join("metadata/manifest.json");
+    let mut manifest: Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).expect("the manifest"))
+            .expect("JSON");
+    let template = manifest["outputs"]
+        .as_object()
+        .and_then(|o| o.values().find(|e| e["level"] == "moderately_sensitive"))
+        .cloned()
+        .expect("an output to copy");
+    for (path, bytes) in files {
+        let file = ws.join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("a directory");
+        std::fs::write(&file, bytes).expect("the file");
+        let modified = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("a time")
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after the epoch")
+            .as_secs_f64();
+        let mut entry = template.clone();
+        entry["size"] = serde_json::json!(bytes.len());
+        entry["content_hash"] = serde_json::json!(hex::encode(Sha256::digest(bytes)));
+        entry["timestamp"] = serde_json::json!(modified);
+        entry["excluded"] = serde_json::json!(false);
+        entry["message"] = Value::Null;
+        manifest["outputs"][*path] = entry;
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("JSON"))
+        .expect("the manifest");
+    dir
+}
+
+/// A server in test mode on the workspaces under `dir` (see [`workspaces_with`]).
+pub fn start_on_workspaces(db: TestDb, dir: &std::path::Path) -> Server {
+    let workspaces = dir.join("workspaces");
+    start_full(db, Setup::default(), move |config| {
+        config.workspace_dir = workspaces;
+    })
+}
