@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod blobstore;
+pub mod code;
 pub mod config;
 pub mod db;
 pub mod fileid;

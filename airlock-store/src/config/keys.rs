@@ -109,6 +109,13 @@ keys! {
         "request file store";
     repo_cache_dir: Dir = UnderWorkDir("repos"),
         "git cache for the code view (default <work_dir>/repos)";
+    git_proxy_url: OptName(http_url) = Unset,
+        "base URL of a git proxy for the code view: https://github.com/org/study is fetched from \
+         <git_proxy_url>/github.com/org/study (unset: from the repository's own URL)";
+    git_proxy_token: Secret(not_blank) = Unset,
+        "token sent to the git proxy as a bearer token (secret)";
+    git_timeout: Seconds = Number(120.0),
+        "seconds one code-view fetch of a commit may take (WEB-9)";
     database_url: Database = UnderWorkDir(DEFAULT_SQLITE_FILE),
         "postgres://... or a SQLite path (default <work_dir>/airlock.db)";
     jobs_api_endpoint: Url = Text(DEFAULT_JOBS_API_ENDPOINT),

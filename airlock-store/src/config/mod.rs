@@ -80,6 +80,12 @@ pub struct Config {
     pub request_dir: PathBuf,
     /// Git cache for the code view.
     pub repo_cache_dir: PathBuf,
+    /// WEB-8: the git proxy repositories are fetched through, when configured.
+    pub git_proxy_url: Option<String>,
+    /// WEB-8: the bearer token for the git proxy.
+    pub git_proxy_token: Option<Secret>,
+    /// WEB-9: how long one fetch of a commit may take.
+    pub git_timeout: Duration,
     /// The database.
     pub database_url: DatabaseUrl,
     /// The Jobs site API base URL, without a trailing `/`.
