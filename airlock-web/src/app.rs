@@ -23,6 +23,8 @@ struct Inner {
     secret_key: SecretKey,
     /// One permit per core for the work of store calls (see [`App::run_as`]).
     cpu: rocket::tokio::sync::Semaphore,
+    /// WEB-8: the study repositories of the code view.
+    code: airlock_store::code::CodeCache,
 }
 
 /// What the pages say about this service: its backend, test mode and public URL.
@@ -122,8 +124,14 @@ impl App {
                 site,
                 secret_key,
                 cpu: rocket::tokio::sync::Semaphore::new(cpu_slots()),
+                code: airlock_store::code::CodeCache::from_config(config),
             }),
         }
+    }
+
+    /// WEB-8: the code view's repository cache.
+    pub fn code(&self) -> &airlock_store::code::CodeCache {
+        &self.inner.code
     }
 
     /// The same state with `slots` per-core permits instead of one per core (tests).
@@ -134,6 +142,7 @@ impl App {
             site: self.inner.site.clone(),
             secret_key: self.inner.secret_key.clone(),
             cpu: rocket::tokio::sync::Semaphore::new(slots.max(1)),
+            code: self.inner.code.clone(),
         };
         App {
             inner: Arc::new(inner),

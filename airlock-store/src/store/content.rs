@@ -143,6 +143,24 @@ impl Store {
         Ok((opened, file))
     }
 
+    /// WEB-8: the study repository of a workspace the user may view: the `repo` of its
+    /// manifest's first output (`not_found` when it names none).
+    pub fn code_repository(&self, actor: &User, workspace: &str) -> airlock_core::Result<String> {
+        self.require_workspace(workspace)?;
+        require_view(actor, workspace)?;
+        let ws = self.workspaces.open(workspace)?;
+        ws.manifest()
+            .first_repo()
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                AirlockError::with_message(
+                    ErrorCode::NotFound,
+                    "This workspace's manifest names no study repository.",
+                )
+            })
+    }
+
     /// REN-3 and §15 for an opened CSV, kept by its identity. A file that cannot be read as
     /// CSV has no statistics and no hints.
     pub fn csv_analysis(&self, opened: &Opened) -> Arc<CsvAnalysis> {

@@ -13,6 +13,7 @@
 
 pub mod assets;
 pub mod catch;
+pub mod code;
 pub mod content;
 pub mod csrf;
 pub mod docs;
@@ -51,5 +52,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(request::routes());
     all.extend(review::routes());
     all.extend(docs::routes());
+    all.extend(code::routes());
     all
 }

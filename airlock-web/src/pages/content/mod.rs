@@ -425,7 +425,6 @@ pub fn answer(
         }
         Renderer::Csv => Content::Page(caching, csv::page(app, &opened, name, query, place)?),
         Renderer::Text => {
-            const MARKER: &str = "\u{0}airlock-text\u{0}";
             let page = rendered(TextPage {
                 css,
                 name,
@@ -435,6 +434,19 @@ pub fn answer(
             Content::Text(caching, head.to_string(), file(opened), end.to_string())
         }
     })
+}
+
+/// Where the text renderer's page takes the escaped text.
+const MARKER: &str = "\u{0}airlock-text\u{0}";
+
+/// The text renderer's page around text already escaped (the code view's files).
+pub fn text_page(name: &str, escaped: &str) -> airlock_core::Result<String> {
+    let page = rendered(TextPage {
+        css: assets::url("content.css"),
+        name,
+        marker: MARKER,
+    })?;
+    Ok(page.replacen(MARKER, escaped, 1))
 }
 
 fn io_error(e: std::io::Error) -> AirlockError {

@@ -239,6 +239,8 @@ pub struct FilePane {
     pub frame_url: String,
     /// As plain text.
     pub plaintext_url: String,
+    /// WEB-8: the study code at the file's commit, when it has one.
+    pub code_url: Option<String>,
     /// HNT-4.
     pub hints: Vec<String>,
     /// The comments posted from this file.
@@ -660,6 +662,17 @@ fn file_pane(r: &Reading<'_>, group: &GroupView, file: &FileView) -> FilePane {
             .is_ok()
             .then(|| format!("{content}?download")),
         plaintext_url: format!("{content}?plaintext=true"),
+        code_url: stored
+            .map(|f| f.meta.commit.clone())
+            .filter(|c| !c.is_empty())
+            .map(|commit| {
+                format!(
+                    "/code/view/{}/{}/project.yaml?return_url={}",
+                    format::segment(&r.state.request.workspace),
+                    format::segment(&commit),
+                    format::query(&file_url(id, &group.name, &file.path))
+                )
+            }),
         frame_url: r.table.frame_url(&content),
         content_url: content,
         hints,

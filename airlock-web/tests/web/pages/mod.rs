@@ -2,6 +2,7 @@
 //! viewer is offered against what the operations accept, the refusals, and the security
 //! properties every page must keep.
 
+mod code;
 mod contents;
 mod docs;
 mod journey;
