@@ -179,6 +179,58 @@ fn login(agent: &ureq::Agent, url: &str, user: &str) -> Result<String, Error> {
     Ok(answer["token"].as_str().ok_or("no token")?.to_string())
 }
 
+/// The CSV tables of the content benchmark: (path, data rows).
+const TABLES: [(&str, usize); 2] = [
+    ("output/tables/rows_1000.csv", 1_000),
+    ("output/tables/rows_100000.csv", 100_000),
+];
+
+/// Writes the tables of [`TABLES`] into the workspace with their manifest entries (copied from
+/// a generated output's, with their own size, hash and time): counts of which one in 50 is a
+/// low count, so the hints have something to find.
+fn add_tables(workspace: &Path) -> Result<(), Error> {
+    use sha2::{Digest, Sha256};
+    let manifest_path = workspace.join("metadata/manifest.json");
+    let mut manifest: Value = serde_json::from_slice(&std::fs::read(&manifest_path)?)?;
+    let template = manifest["outputs"]
+        .as_object()
+        .and_then(|o| o.values().find(|e| e["level"] == "moderately_sensitive"))
+        .cloned()
+        .ok_or("no output to copy")?;
+    for (path, rows) in TABLES {
+        let mut csv = String::from("region,age_band,sex,count,rate\n");
+        for i in 0..rows {
+            let count = if i % 50 == 7 {
+                3
+            } else {
+                100 + (i * 37) % 9_000
+            };
+            csv.push_str(&format!(
+                "Region {},{}-{},{},{count},{:.2}\n",
+                i % 9,
+                (i % 8) * 10,
+                (i % 8) * 10 + 9,
+                if i % 2 == 0 { "F" } else { "M" },
+                (i % 1000) as f64 / 10.0
+            ));
+        }
+        let file = workspace.join(path);
+        std::fs::create_dir_all(file.parent().ok_or("no parent")?)?;
+        std::fs::write(&file, &csv)?;
+        let modified = std::fs::metadata(&file)?
+            .modified()?
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs_f64();
+        let mut entry = template.clone();
+        entry["size"] = json!(csv.len());
+        entry["content_hash"] = json!(hex::encode(Sha256::digest(csv.as_bytes())));
+        entry["timestamp"] = json!(modified);
+        manifest["outputs"][path] = entry;
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest)?)?;
+    Ok(())
+}
+
 /// A cookie session of the pages: the `Cookie` header and the session's CSRF token.
 #[derive(Clone)]
 struct PageSession {
@@ -379,6 +431,7 @@ fn main() -> Result<(), Error> {
         .unwrap_or(10);
     let dir = tempfile::tempdir()?;
     let generated = generate_workspace(&dir.path().join("workspaces"), WORKSPACE, OUTPUTS, 7)?;
+    add_tables(&dir.path().join("workspaces").join(WORKSPACE))?;
     let server = start(dir.path())?;
     let url = server.url.clone();
     let agent = ureq::AgentBuilder::new()
@@ -545,6 +598,21 @@ fn pages(
         let session = session.clone();
         report(
             name,
+            server,
+            seconds,
+            Arc::new(move |agent, _| hit_page(agent, &page, &session, None)),
+        );
+    }
+    for (path, rows) in TABLES {
+        let name = format!("content: CSV table of {rows} rows (a page of 500, hints cached)");
+        if !wanted(&name) && !wanted("pages") && !wanted("tables") {
+            continue;
+        }
+        let page = format!("{url}/workspaces/content/{WORKSPACE}/{path}");
+        println!("{name}: {} bytes of HTML", page_size(&page, &researcher)?);
+        let session = researcher.clone();
+        report(
+            &name,
             server,
             seconds,
             Arc::new(move |agent, _| hit_page(agent, &page, &session, None)),
