@@ -72,6 +72,9 @@ upload_backoff_cap = 10
 upload_backoff_jitter = 0
 upload_stuck_after = 3
 max_log_chars = 500
+git_proxy_url = "http://git-proxy.example"
+git_proxy_token = "proxy-token"
+git_timeout = 45
 hint_low_count_threshold = 7
 hint_rounding_base = 10
 regular_requests_file = "regular.json"
@@ -134,6 +137,12 @@ secret_key = "{key}"
         }
     );
     assert_eq!(c.max_log_chars, 500);
+    assert_eq!(c.git_proxy_url.as_deref(), Some("http://git-proxy.example"));
+    assert_eq!(
+        c.git_proxy_token.as_ref().map(Secret::expose),
+        Some("proxy-token")
+    );
+    assert_eq!(c.git_timeout, Duration::from_secs(45));
     // Every key of the file is in the key table, and the table has nothing else.
     let table: toml::Table = toml::from_str(&text).expect("toml");
     let mut written: Vec<&str> = table.keys().map(String::as_str).collect();
