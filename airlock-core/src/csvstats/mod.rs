@@ -13,7 +13,7 @@
 
 mod column;
 mod numeric;
-mod read;
+pub(crate) mod read;
 mod table;
 mod value;
 

@@ -41,12 +41,30 @@ pub struct Records<R: Read> {
 /// Reads the records of `reader` as RFC 4180 CSV (REN-2): header first, rows of any length.
 pub fn records<R: Read>(reader: R) -> Records<R> {
     Records {
-        reader: csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader),
+        reader: csv_reader(reader, DEFAULT_BUFFER),
         record: csv::ByteRecord::new(),
     }
+}
+
+/// The `csv` crate's own buffer size.
+pub(crate) const DEFAULT_BUFFER: usize = 8 * 1024;
+
+/// The CSV reader of REN-2 over `reader` (no header handling, rows of any length), with a
+/// buffer of `capacity` bytes.
+pub(crate) fn csv_reader<R: Read>(reader: R, capacity: usize) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(capacity)
+        .from_reader(reader)
+}
+
+/// The cells of `record`, invalid UTF-8 replaced with U+FFFD.
+pub(crate) fn decode(record: &csv::ByteRecord) -> Vec<String> {
+    record
+        .iter()
+        .map(|cell| String::from_utf8_lossy(cell).into_owned())
+        .collect()
 }
 
 impl<R: Read> Iterator for Records<R> {
@@ -55,11 +73,7 @@ impl<R: Read> Iterator for Records<R> {
     fn next(&mut self) -> Option<Self::Item> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
-            Ok(true) => Some(Ok(self
-                .record
-                .iter()
-                .map(|cell| String::from_utf8_lossy(cell).into_owned())
-                .collect())),
+            Ok(true) => Some(Ok(decode(&self.record))),
             Err(e) => Some(Err(e.into())),
         }
     }

@@ -5,9 +5,12 @@
 //! once per content.
 
 use super::Store;
+use super::view::BoundedCache;
 use crate::db;
 use airlock_core::access::require_view;
 use airlock_core::audit::{AuditType, NewAudit};
+use airlock_core::csvstats::CsvError;
+use airlock_core::csvtable::{Direction, SortOrder, TableIndex, TablePage, TableQuery, table_page};
 use airlock_core::hint::CsvAnalysis;
 use airlock_core::{AirlockError, ErrorCode, User};
 use std::fs::File;
@@ -17,6 +20,29 @@ use std::time::UNIX_EPOCH;
 
 /// CSV analyses kept.
 pub(crate) const ANALYSIS_CACHE_ENTRIES: usize = 512;
+
+/// Table indexes kept, and sort orders kept (each up to [`INDEXED_ROWS`] rows of 8 bytes).
+const TABLE_CACHE_ENTRIES: usize = 8;
+
+/// The most rows a kept index or order has: a larger table is indexed for its page and let go.
+const INDEXED_ROWS: u64 = 1_000_000;
+
+/// REN-2's table indexes and sort orders, by content identity, so that paging or re-sorting a
+/// large table reads only the rows shown.
+#[derive(Debug)]
+pub(crate) struct TableCache {
+    indexes: BoundedCache<String, TableIndex>,
+    orders: BoundedCache<(String, usize, Direction), SortOrder>,
+}
+
+impl TableCache {
+    pub(crate) fn new() -> TableCache {
+        TableCache {
+            indexes: BoundedCache::new(TABLE_CACHE_ENTRIES),
+            orders: BoundedCache::new(TABLE_CACHE_ENTRIES),
+        }
+    }
+}
 
 /// A file opened for its content response.
 #[derive(Debug)]
@@ -32,8 +58,8 @@ pub struct Opened {
     pub identity: String,
     /// Whether `identity` is a content hash (a request file) rather than mtime and size.
     pub hashed: bool,
-    /// What the analysis is kept by: the hash, or the workspace, path and identity (mtime and
-    /// size identify bytes only at one path).
+    /// What the analysis is kept by: the hash, or the workspace, path, identity and the
+    /// modification time's nanoseconds (mtime and size identify bytes only at one path).
     analysis_key: String,
 }
 
@@ -42,11 +68,12 @@ impl Opened {
         let meta = file.metadata().map_err(|e| {
             AirlockError::with_message(ErrorCode::Internal, format!("reading a file's size: {e}"))
         })?;
-        let modified = meta
+        let since_epoch = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs());
+            .unwrap_or_default();
+        let modified = since_epoch.as_secs();
         let size = meta.len();
         let hashed = identity.is_some();
         let identity = identity.unwrap_or_else(|| format!("{modified:x}-{size:x}"));
@@ -58,7 +85,9 @@ impl Opened {
             analysis_key: if hashed {
                 identity.clone()
             } else {
-                format!("{place}\u{0}{identity}")
+                // The nanoseconds too: bytes rewritten within a second at the same size
+                // keep their REN-4 identity, but not their analysis or index.
+                format!("{place}\u{0}{identity}\u{0}{}", since_epoch.subsec_nanos())
             },
             identity,
         })
@@ -178,5 +207,41 @@ impl Store {
                 Some(Arc::new(analysis))
             })
             .unwrap_or_else(|| Arc::new(empty()))
+    }
+
+    /// REN-2: the page `query` asks for of an opened CSV. Without a filter the page reads only
+    /// its own rows, through the table's index and sort order kept by its identity; a filter
+    /// reads every row.
+    pub fn csv_table(&self, opened: &Opened, query: &TableQuery) -> Result<TablePage, CsvError> {
+        let scan = || table_page(|| opened.reread(), query);
+        if !query.filter.trim().is_empty() {
+            return scan();
+        }
+        let reread = || {
+            opened.reread().map_err(|e| CsvError {
+                message: e.to_string(),
+                line: None,
+            })
+        };
+        let keep = |rows: u64| rows <= INDEXED_ROWS;
+        let key = &opened.analysis_key;
+        let index = self.tables.indexes.get_or_try_compute(
+            key.clone(),
+            || TableIndex::build(reread()?),
+            |index| keep(index.rows()),
+        );
+        // Not CSV: the scan reports where.
+        let Ok(index) = index else {
+            return scan();
+        };
+        let order = match query.sort {
+            None => None,
+            Some((column, direction)) => Some(self.tables.orders.get_or_try_compute(
+                (key.clone(), column, direction),
+                || index.order(reread()?, column, direction),
+                |_| keep(index.rows()),
+            )?),
+        };
+        index.page(reread()?, order.as_deref(), query.page)
     }
 }

@@ -86,6 +86,8 @@ pub struct Store {
     /// REN-3 statistics and §15 hints of CSV contents, by content identity (REN-4's cache id
     /// without the renderer).
     analyses: Arc<view::BoundedCache<String, airlock_core::hint::CsvAnalysis>>,
+    /// REN-2 table indexes and sort orders, by content identity.
+    tables: Arc<content::TableCache>,
     /// The path order of workspace tree layouts, by layout.
     listing_orders: Arc<view::BoundedCache<view::ListingKey, Vec<u32>>>,
     /// Request aggregates by id and version (see [`aggregates`]).
@@ -163,6 +165,7 @@ impl Store {
             automated: false,
             hints: Arc::new(view::BoundedCache::new(view::HINT_CACHE_ENTRIES)),
             analyses: Arc::new(view::BoundedCache::new(content::ANALYSIS_CACHE_ENTRIES)),
+            tables: Arc::new(content::TableCache::new()),
             listing_orders: Arc::new(view::BoundedCache::new(view::LISTING_ORDERS)),
             aggregates: Arc::new(aggregate::Aggregates::new(aggregate::AGGREGATE_ROWS)),
             jobs_site: None,

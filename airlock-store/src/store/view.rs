@@ -336,6 +336,34 @@ impl<K: std::hash::Hash + Eq + Clone, V> BoundedCache<K, V> {
         map.insert(key.to_owned(), Arc::clone(&value));
         Some(value)
     }
+
+    /// The value of `key`, computing it with `compute` when unknown and keeping it only when
+    /// `keep` says so (a value too large to keep is still answered); `compute`'s error is
+    /// answered and nothing kept.
+    pub(crate) fn get_or_try_compute<E>(
+        &self,
+        key: K,
+        compute: impl FnOnce() -> Result<V, E>,
+        keep: impl FnOnce(&V) -> bool,
+    ) -> Result<Arc<V>, E> {
+        let lock = || {
+            self.map
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(hit) = lock().get(&key) {
+            return Ok(Arc::clone(hit));
+        }
+        let value = Arc::new(compute()?);
+        if keep(&value) {
+            let mut map = lock();
+            if map.len() >= self.capacity {
+                map.clear();
+            }
+            map.insert(key, Arc::clone(&value));
+        }
+        Ok(value)
+    }
 }
 
 /// Blobs whose hints are kept.

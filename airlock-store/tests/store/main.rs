@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod blobstore_store;
 mod code_view;
+mod content_tables;
 mod db_audit;
 mod db_concurrency;
 mod db_migrations;

@@ -8,7 +8,7 @@
 use super::{ContentQuery, Place, rendered};
 use crate::app::App;
 use airlock_core::csvstats::NOTES;
-use airlock_core::csvtable::{Direction, ROWS_PER_PAGE, TableQuery, table_page};
+use airlock_core::csvtable::{Direction, ROWS_PER_PAGE, TableQuery};
 use airlock_core::hint::{CsvAnalysis, HintCode};
 use airlock_store::store::content::Opened;
 use askama::Template;
@@ -70,6 +70,8 @@ pub struct CsvPage<'a> {
     target: &'static str,
     columns: Vec<Column>,
     rows: Vec<Row>,
+    /// Every hint of the file (the lines list some of them).
+    hint_count: usize,
     hints: Vec<HintLine>,
     low_counts: usize,
     filter: String,
@@ -175,8 +177,8 @@ pub fn page(
     let framed = query.framed();
     let state = State::of(query);
     let analysis = app.store().csv_analysis(opened);
-    let table = table_page(
-        || opened.reread(),
+    let table = app.store().csv_table(
+        opened,
         &TableQuery {
             sort: state.sort,
             filter: state.filter.clone(),
@@ -288,6 +290,7 @@ pub fn page(
             .iter()
             .filter(|h| h.code == HintCode::LowCount)
             .count(),
+        hint_count: analysis.hints.len(),
         hints,
         filter: state.filter.clone(),
         total: table.total,
@@ -313,47 +316,84 @@ fn cell_hints(analysis: &CsvAnalysis) -> HashMap<(u64, usize), String> {
         .collect()
 }
 
-/// The summary above the table: each column hint, then each cell hint, linking to where it is.
-/// A cell on this page is scrolled to; one elsewhere links to its page of the unsorted,
-/// unfiltered table.
+/// Cell hints listed by name per column; the rest of a column's are counted in one line.
+const CELL_HINTS_LISTED: usize = 10;
+
+/// The summary above the table: each column hint, then the cell hints (up to
+/// [`CELL_HINTS_LISTED`] per column and kind, then one line counting the rest and linking to
+/// the table sorted by that column, smallest first), each linking to where it is. A cell on
+/// this page is scrolled to; one elsewhere links to its page of the unsorted, unfiltered table.
 fn hint_lines(
     analysis: &CsvAnalysis,
     header: &[String],
     state: &State,
     shown: &BTreeSet<u64>,
 ) -> Vec<HintLine> {
-    analysis
-        .hints
-        .iter()
-        .map(|h| match h.row {
-            None => HintLine {
+    let column_name = |column: usize| {
+        header.get(column).map_or_else(
+            || format!("column {}", column + 1),
+            |c| format!("column {c}"),
+        )
+    };
+    let mut listed: HashMap<(HintCode, usize), usize> = HashMap::new();
+    let mut unlisted: Vec<((HintCode, usize), usize)> = Vec::new();
+    let mut lines = Vec::new();
+    for h in &analysis.hints {
+        let Some(row) = h.row else {
+            lines.push(HintLine {
                 text: h.message.clone(),
                 href: format!("#col{}", h.column),
-            },
-            Some(row) => {
-                let column = header.get(h.column).map_or_else(
-                    || format!("column {}", h.column + 1),
-                    |c| format!("column {c}"),
-                );
-                let anchor = format!("r{row}c{}", h.column);
-                let plain = State {
-                    sort: None,
-                    filter: String::new(),
-                    hidden: state.hidden.clone(),
-                    page: usize::try_from((row - 1) / ROWS_PER_PAGE as u64).unwrap_or(0),
-                };
-                HintLine {
-                    text: format!("{} (row {row}, {column})", h.message),
-                    // A row on this page is scrolled to; another is opened at its page.
-                    href: if shown.contains(&row) && !state.hidden.contains(&h.column) {
-                        format!("#{anchor}")
-                    } else {
-                        format!("{}#{anchor}", plain.query())
-                    },
-                }
+            });
+            continue;
+        };
+        let group = (h.code, h.column);
+        let count = listed.entry(group).or_insert(0);
+        *count += 1;
+        if *count > CELL_HINTS_LISTED {
+            match unlisted.iter_mut().find(|(g, _)| *g == group) {
+                Some((_, more)) => *more += 1,
+                None => unlisted.push((group, 1)),
             }
-        })
-        .collect()
+            continue;
+        }
+        let anchor = format!("r{row}c{}", h.column);
+        let plain = State {
+            sort: None,
+            filter: String::new(),
+            hidden: state.hidden.clone(),
+            page: usize::try_from((row - 1) / ROWS_PER_PAGE as u64).unwrap_or(0),
+        };
+        lines.push(HintLine {
+            text: format!("{} (row {row}, {})", h.message, column_name(h.column)),
+            // A row on this page is scrolled to; another is opened at its page.
+            href: if shown.contains(&row) && !state.hidden.contains(&h.column) {
+                format!("#{anchor}")
+            } else {
+                format!("{}#{anchor}", plain.query())
+            },
+        });
+    }
+    for ((code, column), more) in unlisted {
+        let kind = match code {
+            HintCode::LowCount => "low count",
+            HintCode::NotRounded => "unrounded value",
+        };
+        let sorted = State {
+            sort: Some((column, Direction::Ascending)),
+            filter: String::new(),
+            hidden: state.hidden.clone(),
+            page: 0,
+        };
+        lines.push(HintLine {
+            text: format!(
+                "{more} more {kind}{} in {}, each marked in the table: sort by it to see the smallest first",
+                if more == 1 { "" } else { "s" },
+                column_name(column)
+            ),
+            href: sorted.query(),
+        });
+    }
+    lines
 }
 
 /// Links to the pages: all of them when few, else the first, the last and those near this one.

@@ -268,3 +268,73 @@ fn ren_1_to_ren_5_renderings_as_snapshots() {
         });
     }
 }
+
+/// A table of 1 200 rows with a low count in every 40th row's `count`: 30 in all.
+fn many_low_counts() -> Vec<u8> {
+    let mut csv = String::from("region,count\n");
+    for i in 1..=1_200 {
+        let count = if i % 40 == 0 { 4 } else { 1_000 + i };
+        csv.push_str(&format!("Region {i},{count}\n"));
+    }
+    csv.into_bytes()
+}
+
+#[test]
+fn ren_2_hnt_2_a_long_table_lists_ten_hints_per_column_and_leads_to_the_rest() {
+    let csv = many_low_counts();
+    let dir = support::workspaces_with(WS, &[("output/samples/many.csv", &csv)]);
+    let s = support::start_on_workspaces(TestDb::sqlite().expect("a database"), dir.path());
+    let visitor = Visitor::login(&s, "researcher_1");
+    let url = workspace_content("output/samples/many.csv");
+    let html = visitor.get(&url).text();
+    assert!(
+        html.contains("Disclosure hints: 31 (30 low counts)"),
+        "{html}"
+    );
+    let listed = html.matches("(row ").count();
+    assert_eq!(listed, 10, "ten listed by name");
+    assert!(html.contains("(row 400, column count)"));
+    assert!(!html.contains("(row 440, column count)"));
+    assert!(
+        html.contains("20 more low counts in column count, each marked in the table"),
+        "{html}"
+    );
+    assert!(
+        html.contains("?sort=1&#38;dir=asc\""),
+        "the rest lead to the sorted table"
+    );
+    // Every low count is still marked where it is, on each page.
+    assert_eq!(
+        html.matches("class=\"low-count\"").count(),
+        12,
+        "rows 40..480"
+    );
+    let second = visitor.get(&format!("{url}?rows=2")).text();
+    assert!(second.contains("<th scope=\"row\" class=\"row-number\">501</th>"));
+    assert_eq!(
+        second.matches("class=\"low-count\"").count(),
+        13,
+        "rows 520..1000"
+    );
+    // Sorted by count, smallest first: the 30 low counts open the first page.
+    let sorted = visitor.get(&format!("{url}?sort=1&dir=asc")).text();
+    let first_rows: Vec<&str> = sorted
+        .split("<th scope=\"row\" class=\"row-number\">")
+        .skip(1)
+        .take(31)
+        .map(|r| r.split('<').next().unwrap_or(""))
+        .collect();
+    let expected: Vec<String> = (1..=30)
+        .map(|i| (i * 40).to_string())
+        .chain(["1".to_string()])
+        .collect();
+    assert_eq!(first_rows, expected);
+    // The last page, sorted the other way, ends with them in file order.
+    let last = visitor.get(&format!("{url}?sort=1&dir=desc&rows=3")).text();
+    assert!(last.contains("1200 rows; showing 1001–1200"), "{last}");
+    assert!(last.trim_end().contains("1200</th><td>Region 1200</td>"));
+    // A filter still covers every row.
+    let filtered = visitor.get(&format!("{url}?q=region+1199")).text();
+    assert!(filtered.contains(">Region 1199<"));
+    assert!(!filtered.contains(">Region 1198<"));
+}

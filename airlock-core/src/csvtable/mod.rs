@@ -9,11 +9,15 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::io::Read;
 
+mod index;
+
+pub use index::{SortOrder, TableIndex};
+
 /// Rows on one page of a table.
 pub const ROWS_PER_PAGE: usize = 500;
 
 /// A sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// Smallest first.
     Ascending,
@@ -102,6 +106,27 @@ impl Key {
     }
 }
 
+/// The pages that `rows` rows fill (at least 1).
+fn pages_for(rows: u64) -> usize {
+    usize::try_from(rows.div_ceil(ROWS_PER_PAGE as u64))
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
+
+/// Sorts `(key, row number)` pairs for `direction`: numbers, then text, then missing cells,
+/// whichever the direction (only the values within a kind are reversed), ties in file order.
+fn sort_keys(keys: &mut [(Key, u64)], direction: Direction) {
+    keys.sort_by(|(a, an), (b, bn)| {
+        let within = a.compare(b);
+        let within = if direction == Direction::Descending {
+            within.reverse()
+        } else {
+            within
+        };
+        a.rank().cmp(&b.rank()).then(within).then(an.cmp(bn))
+    });
+}
+
 fn matches(cells: &[String], filter: &str) -> bool {
     filter.is_empty() || cells.iter().any(|c| c.to_lowercase().contains(filter))
 }
@@ -151,9 +176,7 @@ where
             }
         }
     }
-    let pages = usize::try_from(matching.div_ceil(ROWS_PER_PAGE as u64))
-        .unwrap_or(usize::MAX)
-        .max(1);
+    let pages = pages_for(matching);
     let page = query.page.min(pages - 1);
     let rows = match query.sort {
         None if page == query.page => matching_rows,
@@ -166,17 +189,7 @@ where
             return table_page(open, &last);
         }
         Some((_, direction)) => {
-            // Numbers, then text, then missing cells, whichever the direction: only the
-            // values within a kind are reversed.
-            keys.sort_by(|(a, an), (b, bn)| {
-                let within = a.compare(b);
-                let within = if direction == Direction::Descending {
-                    within.reverse()
-                } else {
-                    within
-                };
-                a.rank().cmp(&b.rank()).then(within).then(an.cmp(bn))
-            });
+            sort_keys(&mut keys, direction);
             let wanted: Vec<u64> = keys
                 .iter()
                 .skip(page * ROWS_PER_PAGE)
