@@ -603,12 +603,26 @@ fn pages(
             Arc::new(move |agent, _| hit_page(agent, &page, &session, None)),
         );
     }
-    for (path, rows) in TABLES {
-        let name = format!("content: CSV table of {rows} rows (a page of 500, hints cached)");
+    // Each table's first page, then the large one's other views: a later page and a sort
+    // (read through the kept index and order), and a filter (which reads every row).
+    let views = TABLES
+        .iter()
+        .map(|&(path, rows)| (path, rows, "", "a page of 500, hints cached"))
+        .chain(TABLES.iter().skip(1).flat_map(|&(path, rows)| {
+            [
+                ("?rows=150", "page 150, index cached"),
+                ("?sort=3&dir=asc", "sorted by count, order cached"),
+                ("?sort=3&dir=asc&rows=150", "sorted, page 150"),
+                ("?q=Region+3", "filtered: every row read"),
+            ]
+            .map(|(query, what)| (path, rows, query, what))
+        }));
+    for (path, rows, query, what) in views {
+        let name = format!("content: CSV table of {rows} rows ({what})");
         if !wanted(&name) && !wanted("pages") && !wanted("tables") {
             continue;
         }
-        let page = format!("{url}/workspaces/content/{WORKSPACE}/{path}");
+        let page = format!("{url}/workspaces/content/{WORKSPACE}/{path}{query}");
         println!("{name}: {} bytes of HTML", page_size(&page, &researcher)?);
         let session = researcher.clone();
         report(
