@@ -204,6 +204,69 @@ impl HintView {
     }
 }
 
+/// Rows named in a summary line before "and N more".
+const SUMMARY_ROWS: usize = 5;
+
+/// HNT-4 in few lines, for a file page beside its contents (where every hint is marked in its
+/// cell): each column hint as it is, and one line per column's low counts with its rows (up to
+/// five, then how many more), in the order they first appear.
+pub fn hint_summary<'a>(hints: impl IntoIterator<Item = &'a HintView>) -> Vec<String> {
+    enum Line<'a> {
+        Column(&'a str),
+        Cells(&'a HintView, Vec<u64>),
+    }
+    let mut lines: Vec<Line<'a>> = Vec::new();
+    for hint in hints {
+        let Some(row) = hint.row else {
+            lines.push(Line::Column(&hint.message));
+            continue;
+        };
+        let same = lines.iter_mut().find_map(|line| match line {
+            Line::Cells(first, rows) if first.kind == hint.kind && first.column == hint.column => {
+                Some(rows)
+            }
+            _ => None,
+        });
+        match same {
+            Some(rows) => rows.push(row),
+            None => lines.push(Line::Cells(hint, vec![row])),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|line| match line {
+            Line::Column(message) => message.to_string(),
+            Line::Cells(first, rows) if rows.len() == 1 => {
+                format!(
+                    "{} (row {}, column {})",
+                    first.message, rows[0], first.column
+                )
+            }
+            Line::Cells(first, rows) => {
+                let named: Vec<String> =
+                    rows.iter().take(SUMMARY_ROWS).map(u64::to_string).collect();
+                let more = rows.len().saturating_sub(SUMMARY_ROWS);
+                let kind = if first.kind == "LOW_COUNT" {
+                    "low counts"
+                } else {
+                    "hinted cells"
+                };
+                format!(
+                    "{} {kind} in column {}: rows {}{}",
+                    rows.len(),
+                    first.column,
+                    named.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        })
+        .collect()
+}
+
 /// A request in a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequestSummary {
@@ -433,6 +496,46 @@ mod tests {
         AUTHOR, author, checker, collaborating_checker, empty_request, file, request_in,
     };
     use crate::user::Grant;
+
+    fn hint(row: Option<u64>, column: &str, message: &str) -> HintView {
+        HintView {
+            path: "t.csv".into(),
+            kind: if row.is_some() {
+                "LOW_COUNT"
+            } else {
+                "NOT_ROUNDED"
+            },
+            row,
+            column: column.into(),
+            value: None,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn hnt_4_a_file_pages_summary_groups_low_counts_by_column() {
+        let mut hints = vec![hint(
+            None,
+            "count",
+            "Column 'count' is not rounded to a multiple of 5 (30 values)",
+        )];
+        for row in 1..=8 {
+            hints.push(hint(Some(row * 10), "count", "Low count: 4 is below 10"));
+        }
+        hints.push(hint(Some(3), "deaths", "Low count: 2 is below 10"));
+        hints.push(hint(Some(7), "admissions", "Low count: 1 is below 10"));
+        hints.push(hint(Some(9), "admissions", "Low count: 5 is below 10"));
+        assert_eq!(
+            hint_summary(&hints),
+            [
+                "Column 'count' is not rounded to a multiple of 5 (30 values)",
+                "8 low counts in column count: rows 10, 20, 30, 40, 50 and 3 more",
+                "Low count: 2 is below 10 (row 3, column deaths)",
+                "2 low counts in column admissions: rows 7, 9",
+            ]
+        );
+        assert!(hint_summary(&[]).is_empty());
+    }
 
     #[test]
     fn web_7_the_reviews_lists_leave_out_the_checkers_own_requests() {

@@ -15,7 +15,7 @@ use super::{content_url, file_action_url, file_url, group_url, overview_url};
 use crate::app::App;
 use airlock_core::decision::{explanation, review_progress};
 use airlock_core::offer::{self, Offer};
-use airlock_core::view::{CommentView, FileView, GroupView, RequestView, file_order};
+use airlock_core::view::{CommentView, FileView, GroupView, HintView, RequestView, file_order};
 use airlock_core::{
     AirlockError, Ctx, Decision, ErrorCode, FileType, RequestState, Status, User, Visibility,
     VoteStatus, label,
@@ -241,7 +241,9 @@ pub struct FilePane {
     pub plaintext_url: String,
     /// WEB-8: the study code at the file's commit, when it has one.
     pub code_url: Option<String>,
-    /// HNT-4.
+    /// HNT-4: the file's number of hints.
+    pub hint_count: usize,
+    /// Its hints in words, grouped (see [`airlock_core::view::hint_summary`]).
     pub hints: Vec<String>,
     /// The comments posted from this file.
     pub comments: Vec<CommentLine>,
@@ -622,15 +624,11 @@ fn file_pane(r: &Reading<'_>, group: &GroupView, file: &FileView) -> FilePane {
         }
         facts.push(("sha256", stored.file_id.clone()));
     }
-    let hints = if hints_shown.is_some() {
+    let hints: Vec<&HintView> = if hints_shown.is_some() {
         r.view
             .hints
             .iter()
             .filter(|h| h.path == file.path)
-            .map(|h| match h.row {
-                Some(row) => format!("Row {row}, column {}: {}", h.column, h.message),
-                None => h.message.clone(),
-            })
             .collect()
     } else {
         Vec::new()
@@ -675,7 +673,8 @@ fn file_pane(r: &Reading<'_>, group: &GroupView, file: &FileView) -> FilePane {
             }),
         frame_url: r.table.frame_url(&content),
         content_url: content,
-        hints,
+        hint_count: hints.len(),
+        hints: airlock_core::view::hint_summary(hints),
         comments: group
             .comments
             .iter()

@@ -151,7 +151,9 @@ pub struct FilePane {
     pub frame_url: String,
     /// As plain text.
     pub plaintext_url: String,
-    /// HNT-4: the hints of a CSV file, in words.
+    /// HNT-4: the number of hints of a CSV file.
+    pub hint_count: usize,
+    /// Its hints in words, grouped (see [`airlock_core::view::hint_summary`]).
     pub hints: Vec<String>,
 }
 
@@ -371,7 +373,7 @@ fn file_pane(
     asking: &Asking<'_>,
     node: &airlock_core::workspace::TreeNode<'_>,
     file: &airlock_core::workspace::TreeFile<'_>,
-    hints: Vec<String>,
+    hints: &[airlock_core::hint::Hint],
     table: &TableParams,
 ) -> FilePane {
     let path = node.path.to_string();
@@ -423,7 +425,13 @@ fn file_pane(
         plaintext_url: format!("{content_url}?plaintext=true"),
         frame_url: table.frame_url(&content_url),
         content_url,
-        hints,
+        hint_count: hints.len(),
+        hints: airlock_core::view::hint_summary(
+            &hints
+                .iter()
+                .map(|h| airlock_core::view::HintView::of(&path, h.clone()))
+                .collect::<Vec<_>>(),
+        ),
         path,
     }
 }
@@ -533,17 +541,13 @@ fn build(app: &App, user: &User, frame: &Frame, asked: Asked<'_>) -> airlock_cor
     let pane = match node {
         Some(node) => match node.kind {
             NodeKind::File(file) => {
-                let hints = app
-                    .store()
-                    .workspace_hints(ws, node.path)
-                    .map(|hints| hints.iter().map(|h| h.message.clone()).collect())
-                    .unwrap_or_default();
+                let hints = app.store().workspace_hints(ws, node.path);
                 Pane::File(Box::new(file_pane(
                     &browse,
                     &asking,
                     &node,
                     &file,
-                    hints,
+                    hints.as_deref().map_or(&[], Vec::as_slice),
                     asked_table,
                 )))
             }

@@ -333,6 +333,17 @@ fn ren_2_hnt_2_a_long_table_lists_ten_hints_per_column_and_leads_to_the_rest() {
     let last = visitor.get(&format!("{url}?sort=1&dir=desc&rows=3")).text();
     assert!(last.contains("1200 rows; showing 1001–1200"), "{last}");
     assert!(last.trim_end().contains("1200</th><td>Region 1200</td>"));
+    // The file page beside the frame says the same in two lines.
+    let file_page = visitor
+        .get(&format!("/workspaces/view/{WS}/output/samples/many.csv"))
+        .text();
+    assert!(
+        file_page.contains(
+            "<li>30 low counts in column count: rows 40, 80, 120, 160, 200 and 25 more</li>"
+        ),
+        "{file_page}"
+    );
+    assert!(file_page.contains("Disclosure hints <span class=\"badge hint\">31</span>"));
     // A filter still covers every row.
     let filtered = visitor.get(&format!("{url}?q=region+1199")).text();
     assert!(filtered.contains(">Region 1199<"));
