@@ -1,7 +1,7 @@
 //! REN-2 through the store: a table's pages read through its kept index and sort orders are
 //! the pages a scan of the file gives, a filter scans, and changed bytes get a new index.
 
-use crate::support::store::{harness, rewrite_output, workspace};
+use crate::support::store::{Harness, harness, rewrite_output, workspace};
 use airlock_core::csvtable::{Direction, TablePage, TableQuery, table_page};
 use airlock_core::{Rules, testing};
 use airlock_store::testing::TestDb;
@@ -18,17 +18,23 @@ fn table(rows: usize, seed: usize) -> Vec<u8> {
     csv.into_bytes()
 }
 
+/// A store on SQLite over a generated workspace, and the path of one of its CSV outputs.
+fn with_a_csv() -> (Harness, String) {
+    let h = harness(TestDb::sqlite().expect("a database"), Rules::default());
+    let csv_path = workspace(&h, 30)
+        .into_iter()
+        .find(|p| p.ends_with(".csv"))
+        .expect("a generated CSV");
+    (h, csv_path)
+}
+
 fn scanned(bytes: &[u8], query: &TableQuery) -> TablePage {
     table_page(|| Ok(bytes), query).expect("a page")
 }
 
 #[test]
 fn ren_2_kept_indexes_and_orders_answer_the_pages_a_scan_gives() {
-    let h = harness(TestDb::sqlite().expect("a database"), Rules::default());
-    let csv_path = workspace(&h, 30)
-        .into_iter()
-        .find(|p| p.ends_with(".csv"))
-        .expect("a generated CSV");
+    let (h, csv_path) = with_a_csv();
     let researcher = testing::author();
     let bytes = table(1_234, 0);
     rewrite_output(&h, &csv_path, &bytes);
@@ -48,37 +54,28 @@ fn ren_2_kept_indexes_and_orders_answer_the_pages_a_scan_gives() {
         })
     })
     .collect();
-    // Twice: the first computes and keeps, the second reads what was kept.
-    for _ in 0..2 {
+    let each_page_as_scanned = |bytes: &[u8]| {
         for query in &queries {
             let opened = h
                 .store
                 .view_workspace_file(&researcher, testing::WS, &csv_path)
                 .expect("shown");
             let page = h.store.csv_table(&opened, query).expect("a table");
-            assert_eq!(page, scanned(&bytes, query), "{query:?}");
+            assert_eq!(page, scanned(bytes, query), "{query:?}");
         }
-    }
+    };
+    // Twice: the first computes and keeps, the second reads what was kept.
+    each_page_as_scanned(&bytes);
+    each_page_as_scanned(&bytes);
     // New bytes (another size) are another identity: a new index, not the old one's offsets.
     let changed = table(600, 5);
     rewrite_output(&h, &csv_path, &changed);
-    for query in &queries {
-        let opened = h
-            .store
-            .view_workspace_file(&researcher, testing::WS, &csv_path)
-            .expect("shown");
-        let page = h.store.csv_table(&opened, query).expect("a table");
-        assert_eq!(page, scanned(&changed, query), "{query:?}");
-    }
+    each_page_as_scanned(&changed);
 }
 
 #[test]
 fn ren_2_odd_bytes_answer_through_the_store_what_a_scan_answers() {
-    let h = harness(TestDb::sqlite().expect("a database"), Rules::default());
-    let csv_path = workspace(&h, 30)
-        .into_iter()
-        .find(|p| p.ends_with(".csv"))
-        .expect("a generated CSV");
+    let (h, csv_path) = with_a_csv();
     let odd: [&[u8]; 4] = [
         b"a,b\n\"never closed\n1,2\n",
         b"",
@@ -104,11 +101,7 @@ fn ren_2_odd_bytes_answer_through_the_store_what_a_scan_answers() {
 
 #[test]
 fn ren_2_bytes_rewritten_within_a_second_at_the_same_size_get_their_own_index() {
-    let h = harness(TestDb::sqlite().expect("a database"), Rules::default());
-    let csv_path = workspace(&h, 30)
-        .into_iter()
-        .find(|p| p.ends_with(".csv"))
-        .expect("a generated CSV");
+    let (h, csv_path) = with_a_csv();
     let file = h
         .dir
         .path()
