@@ -143,8 +143,9 @@ impl TableIndex {
         let mut rows = Vec::with_capacity(numbers.len());
         let mut next: Option<u64> = None;
         for &number in numbers {
-            let Some(&start) = usize::try_from(number - 1)
-                .ok()
+            let Some(&start) = number
+                .checked_sub(1)
+                .and_then(|i| usize::try_from(i).ok())
                 .and_then(|i| self.starts.get(i))
             else {
                 continue;

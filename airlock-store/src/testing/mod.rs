@@ -1,11 +1,14 @@
 //! Test support shipped behind the `testing` feature: a fresh database per test on every
-//! backend the run has ([`database`]), and the run's PostgreSQL server ([`postgres`]).
+//! backend the run has ([`database`]), the run's PostgreSQL server ([`postgres`]), and the
+//! `git` program for study repositories made by tests ([`git`]).
 //! Dependents enable the feature in their `[dev-dependencies]`; nothing in the product uses it.
 
 pub mod database;
+pub mod git;
 pub mod postgres;
 
 pub use database::{TestDb, postgres_url, test_databases, try_test_databases};
+pub use git::git;
 pub use postgres::{PG_URL_ENV, REQUIRE_PG_ENV};
 
 use crate::store::{Report, Store};

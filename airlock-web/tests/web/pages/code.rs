@@ -6,31 +6,10 @@
 use crate::support;
 
 use airlock_store::testing::TestDb;
+use airlock_store::testing::git;
 use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
 use support::flow::{TABLE1, WS};
 use support::pages::Visitor;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.org")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.org")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// The fixture workspaces whose `diabetes-outcomes` outputs all come from a study repository
 /// made here, at its one commit; answers the directory and the commit.
